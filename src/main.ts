@@ -1,0 +1,62 @@
+/**
+ * Entry point: config -> platform -> app -> listen, with graceful shutdown on SIGTERM/SIGINT.
+ * Configuration errors and a locked data folder end the process with a clear message.
+ */
+import { buildApp } from './app.js';
+import { DEPLOYMENTS, type DeploymentName } from './deployments.js';
+import { ConfigError, loadConfig } from './platform/config.js';
+import { DataDirLockedError } from './platform/db/lock.js';
+import { createLogger } from './platform/log.js';
+import { closePlatform, openPlatform } from './platform/platform.js';
+import { installGracefulShutdown } from './platform/shutdown.js';
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee .env.example and the configuration table in README.md.\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const deployment = config.DEPLOYMENT as DeploymentName;
+  const modules = DEPLOYMENTS[deployment];
+  if (!modules) {
+    process.stderr.write(`DEPLOYMENT must be one of ${Object.keys(DEPLOYMENTS).join(', ')}, got '${deployment}'\n`);
+    process.exit(78);
+  }
+
+  let platform: Awaited<ReturnType<typeof openPlatform>>;
+  try {
+    platform = await openPlatform(config, log);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(75); // EX_TEMPFAIL
+    }
+    throw err;
+  }
+  const app = await buildApp(platform, modules);
+  installGracefulShutdown(
+    {
+      drain: app.drain,
+      closeServer: () => app.http.close(),
+      forceCloseConnections: () => app.http.server.closeAllConnections(),
+      closePlatform: () => closePlatform(platform),
+    },
+    { timeoutMs: config.SHUTDOWN_TIMEOUT, log },
+  );
+  await app.http.listen({ port: config.PORT, host: config.HOST });
+  log.info(
+    { deployment, database: platform.database.engine, cache: platform.redis ? 'redis' : 'memory' },
+    `Zaplecze is ready: API docs at http://localhost:${config.PORT}/docs`,
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(`Zaplecze failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

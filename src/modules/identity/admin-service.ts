@@ -1,0 +1,105 @@
+/** Administration of accounts: listing, roles, disabling, deleting, and the first admin at start. */
+import type { PasswordHasher } from '../../platform/auth/passwords.js';
+import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { Clock } from '../../platform/clock.js';
+import { decodeCursor, toPage } from '../../platform/http/pagination.js';
+import { newId } from '../../platform/ids.js';
+import { LastAdmin, UserNotFound } from './errors.js';
+import { IdentityEvents } from './events.js';
+import type { IdentityRepo } from './repo.js';
+import type { IdentityService } from './service.js';
+import { normaliseEmail } from './service.js';
+import type { UserRow } from './tables.js';
+
+export interface AdminServiceDeps {
+  repo: IdentityRepo;
+  identity: IdentityService;
+  passwords: PasswordHasher;
+  bus: EventBus;
+  clock: Clock;
+}
+
+export function createAdminService(deps: AdminServiceDeps) {
+  const { repo, clock } = deps;
+
+  /** Inside a transaction: refuses a change that would leave no active admin. */
+  async function guardLastAdmin(tx: IdentityRepo, target: UserRow, stillActiveAdmin: boolean) {
+    if (stillActiveAdmin) return;
+    // FOR UPDATE on every active admin serialises concurrent demotions: two admins demoting
+    // each other cannot both see "one other admin left".
+    const admins = await tx.lockActiveAdmins();
+    if (admins.includes(target.id) && admins.length === 1) {
+      throw LastAdmin('This is the only active admin; promote another user first');
+    }
+  }
+
+  return {
+    async listUsers(query: { q?: string; role?: 'user' | 'admin'; limit: number; cursor?: string }) {
+      const before = query.cursor ? String(decodeCursor(query.cursor, 1)[0]) : undefined;
+      const rows = await repo.listUsers({ q: query.q, role: query.role, before, limit: query.limit + 1 });
+      return toPage(
+        rows,
+        query.limit,
+        (u) => [u.id],
+        (u) => u,
+      );
+    },
+
+    async updateUser(id: string, patch: { role?: 'user' | 'admin'; disabled?: boolean }): Promise<UserRow> {
+      const now = clock.now();
+      const { user, revoked, justDisabled } = await repo.transaction(async (tx) => {
+        const current = await tx.findUserById(id);
+        if (!current) throw UserNotFound();
+        const role = patch.role ?? current.role;
+        const disabled = patch.disabled ?? current.disabledAt !== null;
+        await guardLastAdmin(tx, current, role === 'admin' && !disabled);
+        const user = (await tx.updateUser(id, { role, disabledAt: disabled ? (current.disabledAt ?? now) : null }, now)) as UserRow;
+        const justDisabled = disabled && !current.disabledAt;
+        const revoked = justDisabled ? await tx.revokeUserSessions(id, 'user-disabled', now) : [];
+        return { user, revoked, justDisabled };
+      });
+      deps.identity.forgetSessions(revoked);
+      if (justDisabled) await deps.bus.publish(IdentityEvents.userDisabled, { userId: id });
+      return user;
+    },
+
+    async deleteUser(id: string): Promise<void> {
+      await repo.transaction(async (tx) => {
+        const current = await tx.findUserById(id);
+        if (!current) throw UserNotFound();
+        await guardLastAdmin(tx, current, false);
+        await tx.deleteUser(id);
+      });
+      await deps.bus.publish(IdentityEvents.userDeleted, { userId: id });
+    },
+
+    /** Creates the configured admin, or promotes and re-enables the existing account. Idempotent. */
+    async ensureAdmin(rawEmail: string, password: string) {
+      const email = normaliseEmail(rawEmail);
+      const now = clock.now();
+      const existing = await repo.findUserByEmail(email);
+      if (!existing) {
+        const passwordHash = await deps.passwords.hash(password);
+        const inserted = await repo.insertUserIfAbsent({
+          id: newId(),
+          email,
+          name: 'Administrator',
+          passwordHash,
+          role: 'admin',
+          emailVerifiedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+        if (inserted) return 'created' as const;
+      }
+      const user = existing ?? (await repo.findUserByEmail(email));
+      if (user && (user.role !== 'admin' || user.disabledAt)) {
+        await repo.updateUser(user.id, { role: 'admin', disabledAt: null }, now);
+        return 'promoted' as const;
+      }
+      return 'unchanged' as const;
+    },
+  };
+}
+
+export type AdminService = ReturnType<typeof createAdminService>;

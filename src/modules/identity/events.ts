@@ -1,0 +1,17 @@
+/** Events the identity module publishes after commit. */
+export const IdentityEvents = {
+  userRegistered: 'user.registered',
+  userDisabled: 'user.disabled',
+  userDeleted: 'user.deleted',
+} as const;
+
+export interface UserRegistered {
+  userId: string;
+  email: string;
+}
+export interface UserDisabled {
+  userId: string;
+}
+export interface UserDeleted {
+  userId: string;
+}

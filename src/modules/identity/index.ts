@@ -1,0 +1,45 @@
+/**
+ * The identity module: accounts, roles, sessions. Other modules use only what is exported
+ * here: the module factory and the event names and payloads.
+ */
+import { publicUrl } from '../../platform/config.js';
+import type { ModuleFactory } from '../../platform/platform.js';
+import { createAdminService } from './admin-service.js';
+import { createLoginThrottle } from './login-throttle.js';
+import { createIdentityRepo } from './repo.js';
+import { identityRoutes } from './routes.js';
+import { createIdentityService } from './service.js';
+
+export { IdentityEvents, type UserDeleted, type UserDisabled, type UserRegistered } from './events.js';
+
+/** Plugs identity into the app: routes, the session gate for the access guard, and the first admin. */
+export const identityModule: ModuleFactory = (platform) => {
+  const { config } = platform;
+  const log = platform.log.child({ module: 'identity' });
+  const repo = createIdentityRepo(platform.db);
+  const identity = createIdentityService({
+    repo,
+    tokens: platform.tokens,
+    passwords: platform.passwords,
+    throttle: createLoginThrottle(platform.cache, config.LOGIN_MAX_FAILURES),
+    mailer: platform.mailer,
+    bus: platform.bus,
+    clock: platform.clock,
+    log,
+    refreshTtlMs: config.REFRESH_TOKEN_TTL,
+    publicUrl: publicUrl(config),
+  });
+  const admin = createAdminService({ repo, identity, passwords: platform.passwords, bus: platform.bus, clock: platform.clock });
+  return {
+    name: 'identity',
+    routes: async (app) => app.register(identityRoutes, { identity, admin, authRateLimit: config.AUTH_RATE_LIMIT_MAX }),
+    sessionGate: (principal) => identity.isSessionLive(principal),
+    async start() {
+      if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+        const outcome = await admin.ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+        log.info({ email: config.ADMIN_EMAIL, outcome }, 'admin account from ADMIN_EMAIL');
+      }
+    },
+    stop: () => identity.drain(),
+  };
+};

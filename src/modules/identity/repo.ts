@@ -1,0 +1,204 @@
+/** SQL of the identity module. Plain objects out; every function takes the database or a transaction. */
+import { and, desc, eq, gt, ilike, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.js';
+import { mailTokens, refreshTokens, type SessionRow, sessions, type UserRow, users } from './tables.js';
+
+export type NewUser = typeof users.$inferInsert;
+export type UserPatch = Partial<Pick<UserRow, 'name' | 'email' | 'emailVerifiedAt' | 'passwordHash' | 'role' | 'disabledAt'>>;
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The identity repository over `db`, with `transaction` to run several calls atomically. */
+export type IdentityRepo = ReturnType<typeof queries> & {
+  /** Runs `work` in one transaction; every query inside must use the repo it is given. */
+  transaction<T>(work: (repo: IdentityRepo) => Promise<T>): Promise<T>;
+};
+
+export function createIdentityRepo(db: Executor): IdentityRepo {
+  return { ...queries(db), transaction: (work) => db.transaction((tx) => work(createIdentityRepo(tx))) };
+}
+
+function queries(db: Executor) {
+  return {
+    async insertUser(user: NewUser): Promise<UserRow> {
+      const [row] = await db.insert(users).values(user).returning();
+      return row as UserRow;
+    },
+
+    /** Inserts unless the email exists; returns whether it was inserted. */
+    async insertUserIfAbsent(user: NewUser): Promise<boolean> {
+      const rows = await db.insert(users).values(user).onConflictDoNothing({ target: users.email }).returning({ id: users.id });
+      return rows.length === 1;
+    },
+
+    async findUserByEmail(email: string): Promise<UserRow | undefined> {
+      const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1);
+      return row;
+    },
+
+    async findUserById(id: string): Promise<UserRow | undefined> {
+      const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+      return row;
+    },
+
+    async updateUser(id: string, patch: UserPatch, now: Date): Promise<UserRow | undefined> {
+      const [row] = await db
+        .update(users)
+        .set({ ...patch, updatedAt: now, version: sql`${users.version} + 1` })
+        .where(eq(users.id, id))
+        .returning();
+      return row;
+    },
+
+    async deleteUser(id: string): Promise<boolean> {
+      const rows = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+      return rows.length === 1;
+    },
+
+    /** Locks every active admin row (FOR UPDATE) and returns their ids: the last-admin guard's view. */
+    async lockActiveAdmins(): Promise<string[]> {
+      const rows = await db
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)))
+        .for('update');
+      return rows.map((r) => r.id);
+    },
+
+    /** Newest first; `before` is the id of the last user of the previous page (UUIDv7 sorts by time). */
+    async listUsers(filter: { q?: string; role?: 'user' | 'admin'; before?: string; limit: number }): Promise<UserRow[]> {
+      const where: (SQL | undefined)[] = [];
+      if (filter.q) {
+        const pattern = `%${escapeLike(filter.q)}%`;
+        where.push(or(ilike(users.email, pattern), ilike(users.name, pattern)));
+      }
+      if (filter.role) where.push(eq(users.role, filter.role));
+      if (filter.before) where.push(lt(users.id, filter.before));
+      return db
+        .select()
+        .from(users)
+        .where(and(...where))
+        .orderBy(desc(users.id))
+        .limit(filter.limit);
+    },
+
+    async insertSession(session: typeof sessions.$inferInsert): Promise<void> {
+      await db.insert(sessions).values(session);
+    },
+
+    async findSession(id: string): Promise<SessionRow | undefined> {
+      const [row] = await db.select().from(sessions).where(eq(sessions.id, id)).limit(1);
+      return row;
+    },
+
+    async touchSession(id: string, now: Date, expiresAt: Date, meta: { ip: string | null; userAgent: string | null }) {
+      await db
+        .update(sessions)
+        .set({ lastUsedAt: now, expiresAt, ...meta })
+        .where(eq(sessions.id, id));
+    },
+
+    /** Revokes one session of `userId`; false when it is not theirs or already revoked. */
+    async revokeSession(userId: string, sessionId: string, reason: string, now: Date): Promise<boolean> {
+      const rows = await db
+        .update(sessions)
+        .set({ revokedAt: now, revokedReason: reason })
+        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+        .returning({ id: sessions.id });
+      return rows.length === 1;
+    },
+
+    /** Revokes every live session of `userId` except `keep`; returns the revoked ids. */
+    async revokeUserSessions(userId: string, reason: string, now: Date, keep?: string): Promise<string[]> {
+      const rows = await db
+        .update(sessions)
+        .set({ revokedAt: now, revokedReason: reason })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
+        .returning({ id: sessions.id });
+      return rows.map((r) => r.id);
+    },
+
+    async listLiveSessions(userId: string, now: Date): Promise<SessionRow[]> {
+      return db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+        .orderBy(desc(sessions.lastUsedAt))
+        .limit(100);
+    },
+
+    /** The role of a session's user when the session is live and the user active; else undefined. */
+    async liveSessionRole(sessionId: string, userId: string, now: Date): Promise<'user' | 'admin' | undefined> {
+      const [row] = await db
+        .select({ role: users.role })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(
+          and(
+            eq(sessions.id, sessionId),
+            eq(sessions.userId, userId),
+            isNull(sessions.revokedAt),
+            gt(sessions.expiresAt, now),
+            isNull(users.disabledAt),
+          ),
+        )
+        .limit(1);
+      return row?.role;
+    },
+
+    async insertRefreshToken(tokenHash: string, sessionId: string, now: Date): Promise<void> {
+      await db.insert(refreshTokens).values({ tokenHash, sessionId, createdAt: now });
+    },
+
+    /**
+     * Marks a refresh token used, atomically. `fresh`: it was unused (now consumed);
+     * `reused`: it had been used before (theft signal); `unknown`: never issued.
+     */
+    async consumeRefreshToken(
+      tokenHash: string,
+      now: Date,
+    ): Promise<{ state: 'fresh' | 'reused'; sessionId: string } | { state: 'unknown' }> {
+      const [used] = await db
+        .update(refreshTokens)
+        .set({ usedAt: now })
+        .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt)))
+        .returning({ sessionId: refreshTokens.sessionId });
+      if (used) return { state: 'fresh', sessionId: used.sessionId };
+      const [seen] = await db
+        .select({ sessionId: refreshTokens.sessionId })
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, tokenHash))
+        .limit(1);
+      return seen ? { state: 'reused', sessionId: seen.sessionId } : { state: 'unknown' };
+    },
+
+    async insertMailToken(token: typeof mailTokens.$inferInsert): Promise<void> {
+      await db.insert(mailTokens).values(token);
+    },
+
+    /** Uses a mail token once: returns its user and email if it was unused and unexpired. */
+    async consumeMailToken(tokenHash: string, purpose: 'password-reset' | 'email-verification', now: Date) {
+      const [row] = await db
+        .update(mailTokens)
+        .set({ usedAt: now })
+        .where(
+          and(
+            eq(mailTokens.tokenHash, tokenHash),
+            eq(mailTokens.purpose, purpose),
+            isNull(mailTokens.usedAt),
+            gt(mailTokens.expiresAt, now),
+          ),
+        )
+        .returning({ userId: mailTokens.userId, email: mailTokens.email });
+      return row;
+    },
+
+    /** Voids the unused tokens of one purpose (a new reset link replaces the old ones). */
+    async voidMailTokens(userId: string, purpose: 'password-reset' | 'email-verification', now: Date) {
+      await db
+        .update(mailTokens)
+        .set({ usedAt: now })
+        .where(and(eq(mailTokens.userId, userId), eq(mailTokens.purpose, purpose), isNull(mailTokens.usedAt)));
+    },
+  };
+}

@@ -1,0 +1,216 @@
+/** HTTP routes of the identity module: validate -> service -> wire shape. */
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { caller } from '../../platform/http/access.js';
+import type { AdminService } from './admin-service.js';
+import * as S from './schema.js';
+import type { ClientMeta, IdentityService } from './service.js';
+import { toSessionWire, toTokensWire, toUserWire } from './wire.js';
+
+export interface IdentityRoutesOptions {
+  identity: IdentityService;
+  admin: AdminService;
+  /** Requests per IP per minute on each credential-handling route. */
+  authRateLimit: number;
+}
+
+const clientOf = (request: FastifyRequest): ClientMeta => ({
+  ip: request.ip,
+  userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
+});
+
+const NoContent = Type.Null({ description: 'No content' });
+
+export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = async (app, { identity, admin, authRateLimit }) => {
+  app.addSchema(S.User);
+  const publicAuth = { access: 'public' as const, rateLimit: { max: authRateLimit, timeWindow: 60_000 } };
+  const tags = ['auth'];
+
+  app.post(
+    '/auth/register',
+    { config: publicAuth, schema: { tags, summary: 'Create an account (role user)', body: S.RegisterBody, response: { 201: S.User } } },
+    async (request, reply) => {
+      const user = await identity.register(request.body);
+      return reply.code(201).header('location', `/api/v1/admin/users/${user.id}`).send(toUserWire(user));
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      config: publicAuth,
+      schema: { tags, summary: 'Log in; returns an access and a refresh token', body: S.LoginBody, response: { 200: S.TokenPair } },
+    },
+    async (request) => toTokensWire(await identity.login(request.body, clientOf(request))),
+  );
+
+  app.post(
+    '/auth/refresh',
+    { config: publicAuth, schema: { tags, summary: 'Rotate a refresh token', body: S.RefreshBody, response: { 200: S.TokenPair } } },
+    async (request) => toTokensWire(await identity.refresh(request.body.refreshToken, clientOf(request))),
+  );
+
+  app.post(
+    '/auth/logout',
+    { config: { access: 'user' }, schema: { tags, summary: 'End this session', response: { 204: NoContent } } },
+    async (request, reply) => {
+      await identity.logout(caller(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/logout-all',
+    { config: { access: 'user' }, schema: { tags, summary: 'End every session of the caller', response: { 204: NoContent } } },
+    async (request, reply) => {
+      await identity.logoutAll(caller(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/auth/sessions',
+    {
+      config: { access: 'user' },
+      schema: { tags, summary: 'Live sessions of the caller', response: { 200: Type.Object({ items: Type.Array(S.Session) }) } },
+    },
+    async (request) => ({
+      items: (await identity.listSessions(caller(request))).map(toSessionWire),
+    }),
+  );
+
+  app.delete(
+    '/auth/sessions/:id',
+    { config: { access: 'user' }, schema: { tags, summary: 'End one session', params: S.IdParams, response: { 204: NoContent } } },
+    async (request, reply) => {
+      await identity.revokeSession(caller(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/password-reset/request',
+    {
+      config: publicAuth,
+      schema: { tags, summary: 'Mail a reset token (always 202)', body: S.ResetRequestBody, response: { 202: S.Accepted } },
+    },
+    async (request, reply) => {
+      identity.requestPasswordReset(request.body.email);
+      return reply.code(202).send({ status: 'accepted' });
+    },
+  );
+
+  app.post(
+    '/auth/password-reset/confirm',
+    {
+      config: publicAuth,
+      schema: {
+        tags,
+        summary: 'Set a new password with a reset token; ends every session',
+        body: S.ResetConfirmBody,
+        response: { 204: NoContent },
+      },
+    },
+    async (request, reply) => {
+      await identity.confirmPasswordReset(request.body.token, request.body.newPassword);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/verify-email/request',
+    { config: { access: 'user' }, schema: { tags, summary: 'Mail a new verification token', response: { 202: S.Accepted } } },
+    async (request, reply) => {
+      await identity.requestEmailVerification(caller(request));
+      return reply.code(202).send({ status: 'accepted' });
+    },
+  );
+
+  app.post(
+    '/auth/verify-email/confirm',
+    {
+      config: publicAuth,
+      schema: { tags, summary: 'Confirm an email address with its token', body: S.VerifyConfirmBody, response: { 200: S.User } },
+    },
+    async (request) => toUserWire(await identity.confirmEmailVerification(request.body.token)),
+  );
+
+  const me = { tags: ['users'] };
+  app.get(
+    '/users/me',
+    { config: { access: 'user' }, schema: { ...me, summary: 'The caller', response: { 200: S.User } } },
+    async (request) => toUserWire(await identity.getUser(caller(request).id)),
+  );
+
+  app.patch(
+    '/users/me',
+    {
+      config: { access: 'user' },
+      schema: {
+        ...me,
+        summary: 'Change name or email (a new email must be verified again)',
+        body: S.UpdateMeBody,
+        response: { 200: S.User },
+      },
+    },
+    async (request) => toUserWire(await identity.updateMe(caller(request), request.body)),
+  );
+
+  app.post(
+    '/users/me/password',
+    {
+      config: { access: 'user', rateLimit: publicAuth.rateLimit },
+      schema: { ...me, summary: 'Change password; ends the other sessions', body: S.ChangePasswordBody, response: { 204: NoContent } },
+    },
+    async (request, reply) => {
+      await identity.changePassword(caller(request), request.body.currentPassword, request.body.newPassword);
+      return reply.code(204).send(null);
+    },
+  );
+
+  const adminTags = { tags: ['admin'] };
+  app.get(
+    '/admin/users',
+    {
+      config: { access: 'admin' },
+      schema: { ...adminTags, summary: 'Search users', querystring: S.AdminListQuery, response: { 200: S.UserList } },
+    },
+    async (request) => {
+      const page = await admin.listUsers(request.query);
+      return { items: page.items.map(toUserWire), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/admin/users/:id',
+    { config: { access: 'admin' }, schema: { ...adminTags, summary: 'One user', params: S.IdParams, response: { 200: S.User } } },
+    async (request) => toUserWire(await identity.getUser(request.params.id)),
+  );
+
+  app.patch(
+    '/admin/users/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        ...adminTags,
+        summary: 'Change role or disable; disabling ends every session',
+        params: S.IdParams,
+        body: S.AdminUpdateBody,
+        response: { 200: S.User },
+      },
+    },
+    async (request) => toUserWire(await admin.updateUser(request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/admin/users/:id',
+    {
+      config: { access: 'admin' },
+      schema: { ...adminTags, summary: 'Delete a user and their sessions', params: S.IdParams, response: { 204: NoContent } },
+    },
+    async (request, reply) => {
+      await admin.deleteUser(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

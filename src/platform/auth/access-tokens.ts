@@ -1,0 +1,68 @@
+/**
+ * Short-lived access tokens: HS256 JWTs with `sub`, `role` and `sid` claims. Only HS256 is
+ * accepted on verify, so `alg: none` and tokens signed with another algorithm are refused.
+ */
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Clock } from '../clock.js';
+
+/** Who a request is made by, as proven by its access token. */
+export interface Principal {
+  /** User id. */
+  id: string;
+  role: Role;
+  /** Session (refresh-token family) id, so a revoked session stops its access tokens. */
+  sid: string;
+}
+
+/** The roles, in increasing power. */
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Why a token was refused; the guard maps every reason to the same 401. */
+export type TokenProblem = 'expired' | 'invalid';
+
+export interface AccessTokens {
+  readonly ttlSeconds: number;
+  sign(principal: Principal): Promise<string>;
+  /** The principal, or the reason the token is not acceptable. */
+  verify(token: string): Promise<Principal | TokenProblem>;
+}
+
+const ISSUER = 'zaplecze';
+const AUDIENCE = 'zaplecze-api';
+
+/** Creates the signer/verifier over one secret. */
+export function createAccessTokens(options: { secret: string; ttlMs: number; clock: Clock }): AccessTokens {
+  const key = new TextEncoder().encode(options.secret);
+  const ttlSeconds = Math.floor(options.ttlMs / 1000);
+  return {
+    ttlSeconds,
+    async sign({ id, role, sid }) {
+      const now = Math.floor(options.clock.now().getTime() / 1000);
+      return new SignJWT({ role, sid })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(id)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(now)
+        .setExpirationTime(now + ttlSeconds)
+        .sign(key);
+    },
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ['HS256'],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          currentDate: options.clock.now(),
+          requiredClaims: ['sub', 'exp', 'iat'],
+        });
+        const { sub, role, sid } = payload;
+        if (typeof sub !== 'string' || typeof sid !== 'string' || !ROLES.includes(role as Role)) return 'invalid';
+        return { id: sub, role: role as Role, sid };
+      } catch (err) {
+        return err instanceof joseErrors.JWTExpired ? 'expired' : 'invalid';
+      }
+    },
+  };
+}

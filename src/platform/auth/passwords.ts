@@ -1,0 +1,47 @@
+/**
+ * Password hashing with argon2id (m=19456 KiB, t=2, p=1, the OWASP baseline). At most
+ * `concurrency` hashes run at once; the rest queue, so a login flood cannot take every core
+ * from the other routes.
+ */
+import { hash, verify } from '@node-rs/argon2';
+
+// 2 = Argon2id (a const enum in the typings, which isolated modules cannot read).
+const PARAMS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** Constant-shape check; with `null` it still does the work so unknown accounts take as long. */
+  verify(storedHash: string | null, password: string): Promise<boolean>;
+}
+
+/** Runs at most `limit` tasks at once, in arrival order. */
+export function createSemaphore(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async function run<T>(task: () => Promise<T>): Promise<T> {
+    if (running >= limit) await new Promise<void>((resume) => waiting.push(resume));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/** Creates the hasher. */
+export function createPasswordHasher(options: { concurrency: number }): PasswordHasher {
+  const run = createSemaphore(options.concurrency);
+  let dummy: Promise<string> | undefined;
+  return {
+    hash: (password) => run(() => hash(password, PARAMS)),
+    async verify(storedHash, password) {
+      dummy ??= hash('not-a-real-password-for-timing', PARAMS);
+      const target = storedHash ?? (await dummy);
+      const ok = await run(() => verify(target, password).catch(() => false));
+      return storedHash !== null && ok;
+    },
+  };
+}

@@ -1,0 +1,10 @@
+/** One ioredis connection per process for caches and rate limits. */
+import { Redis } from 'ioredis';
+
+/** Connects and waits until Redis answers, so a wrong REDIS_URL fails the start, not a request. */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  await redis.connect();
+  await redis.ping();
+  return redis;
+}

@@ -1,0 +1,292 @@
+/**
+ * The only reader of the environment. Every setting is declared once below with its
+ * documentation, default and parser; `loadConfig` validates them all at start and fails
+ * with the name of each bad variable and why. `.env.example` and the README table are
+ * checked against this list by a test, so the three cannot drift apart.
+ */
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+
+/** Raised when one or more variables are invalid; `problems` names each variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Parser<T> = (raw: string) => T;
+
+interface Setting<T> {
+  doc: string;
+  /** Shown in docs; `undefined` means the variable is optional and has no default. */
+  example: string;
+  default?: string;
+  parse: Parser<T>;
+}
+
+const fail = (why: string): never => {
+  throw new Error(why);
+};
+
+const int =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^\d+$/.test(raw)) fail(`must be a whole number, got '${raw}'`);
+    const n = Number(raw);
+    if (n < min || n > max) fail(`must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+
+const str: Parser<string> = (raw) => raw;
+
+const bool: Parser<boolean> = (raw) => {
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  return fail(`must be true or false, got '${raw}'`);
+};
+
+const url =
+  (...protocols: string[]): Parser<string> =>
+  (raw) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      return fail('must be a URL');
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      fail(`must use ${protocols.join(' or ')}, got '${parsed.protocol}'`);
+    }
+    return raw;
+  };
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw) =>
+    values.includes(raw as T) ? (raw as T) : fail(`must be one of ${values.join(', ')}, got '${raw}'`);
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+const bytes: Parser<number> = (raw) => {
+  const m = /^(\d+)\s*(b|kb|mb|gb)?$/i.exec(raw.trim());
+  if (!m) return fail(`must be a size like 1048576, 512kb or 10mb, got '${raw}'`);
+  return Number(m[1]) * (UNITS[(m[2] ?? 'b').toLowerCase()] ?? 1);
+};
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const duration: Parser<number> = (raw) => {
+  const m = /^(\d+)\s*(ms|s|m|h|d)$/.exec(raw.trim());
+  if (!m) return fail(`must be a duration like 500ms, 15m, 24h or 7d, got '${raw}'`);
+  return Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 1);
+};
+
+const origins: Parser<string[]> = (raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((o) => {
+      if (o === '*') return fail("'*' is not allowed: list the origins that may call the API");
+      const u = url('http:', 'https:')(o);
+      const parsed = new URL(u);
+      if (parsed.pathname !== '/' || parsed.search) fail(`'${o}' must be an origin (scheme://host[:port]), not a URL`);
+      return parsed.origin;
+    });
+
+const secret: Parser<string> = (raw) => (raw.length >= 32 ? raw : fail('must be at least 32 characters (use `openssl rand -base64 48`)'));
+
+const email: Parser<string> = (raw) =>
+  /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw) ? raw.trim().toLowerCase() : fail('must be an email address');
+
+/** Every setting the platform reads. Order is the order of the docs. */
+export const SETTINGS = {
+  PORT: { doc: 'TCP port the HTTP server listens on.', example: '3000', default: '3000', parse: int(0, 65535) },
+  HOST: {
+    doc: 'Address to bind; 0.0.0.0 for containers, 127.0.0.1 to stay local.',
+    example: '0.0.0.0',
+    default: '0.0.0.0',
+    parse: str,
+  },
+  PUBLIC_URL: {
+    doc: 'Externally visible base URL, used in links sent by mail. Defaults to http://localhost:PORT.',
+    example: 'https://api.example.com',
+    parse: url('http:', 'https:'),
+  },
+  DATA_DIR: {
+    doc: 'Folder for the embedded database, the generated JWT secret and local files. Locked while a server uses it.',
+    example: './data',
+    default: './data',
+    parse: (raw) => resolve(raw),
+  },
+  DATABASE_URL: {
+    doc: 'PostgreSQL connection URL. Unset: embedded PostgreSQL (PGlite) in DATA_DIR.',
+    example: 'postgres://postgres@127.0.0.1:5432/zaplecze',
+    parse: url('postgres:', 'postgresql:'),
+  },
+  DATABASE_POOL_SIZE: {
+    doc: 'Maximum connections in the PostgreSQL pool (ignored for the embedded database).',
+    example: '10',
+    default: '10',
+    parse: int(1, 500),
+  },
+  REDIS_URL: {
+    doc: 'Redis URL for rate limits and caches shared between instances. Unset: in memory.',
+    example: 'redis://127.0.0.1:6379',
+    parse: url('redis:', 'rediss:'),
+  },
+  REDIS_KEY_PREFIX: {
+    doc: 'Prefix of every Redis key, so several deployments can share one Redis.',
+    example: 'zaplecze:',
+    default: 'zaplecze:',
+    parse: (raw) => (/^[\w:.-]{1,64}$/.test(raw) ? raw : fail('must be 1-64 characters of letters, digits, : . _ -')),
+  },
+  JWT_SECRET: {
+    doc: 'HS256 key for access tokens, at least 32 characters. Required with DATABASE_URL; embedded mode generates one into DATA_DIR.',
+    example: 'change-me-to-48-random-bytes-from-openssl-rand-base64',
+    parse: secret,
+  },
+  ACCESS_TOKEN_TTL: {
+    doc: 'Lifetime of an access token (at most 15m).',
+    example: '15m',
+    default: '15m',
+    parse: (raw) => {
+      const ms = duration(raw);
+      return ms >= 10_000 && ms <= 15 * 60_000 ? ms : fail('must be between 10s and 15m');
+    },
+  },
+  REFRESH_TOKEN_TTL: {
+    doc: 'How long an unused session (refresh token family) stays valid.',
+    example: '30d',
+    default: '30d',
+    parse: duration,
+  },
+  ADMIN_EMAIL: {
+    doc: 'With ADMIN_PASSWORD: create this admin at start, or promote the existing user. Idempotent.',
+    example: 'admin@example.com',
+    parse: email,
+  },
+  ADMIN_PASSWORD: {
+    doc: 'Password for ADMIN_EMAIL when the account is created (an existing password is left alone).',
+    example: 'a-long-admin-passphrase',
+    parse: (raw) => (raw.length >= 8 && raw.length <= 128 ? raw : fail('must be 8 to 128 characters')),
+  },
+  CORS_ORIGINS: {
+    doc: 'Comma-separated origins allowed to call the API from a browser. Empty: same-origin only.',
+    example: 'http://localhost:5173,https://app.example.com',
+    default: '',
+    parse: origins,
+  },
+  TRUST_PROXY: {
+    doc: 'Trust X-Forwarded-* from a proxy: false, true, a hop count, or comma-separated addresses/CIDRs.',
+    example: 'false',
+    default: 'false',
+    parse: (raw): boolean | number | string => {
+      if (/^\d+$/.test(raw)) return Number(raw);
+      if (/^(true|false)$/i.test(raw)) return bool(raw);
+      return raw;
+    },
+  },
+  LOG_LEVEL: {
+    doc: 'pino log level.',
+    example: 'info',
+    default: 'info',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  },
+  BODY_LIMIT: {
+    doc: 'Largest JSON request body; larger bodies get 413.',
+    example: '1mb',
+    default: '1mb',
+    parse: bytes,
+  },
+  RATE_LIMIT_MAX: {
+    doc: 'Requests per client IP per RATE_LIMIT_WINDOW across the API (auth routes have tighter limits).',
+    example: '300',
+    default: '300',
+    parse: int(1, 1_000_000),
+  },
+  RATE_LIMIT_WINDOW: { doc: 'Window of RATE_LIMIT_MAX.', example: '1m', default: '1m', parse: duration },
+  AUTH_RATE_LIMIT_MAX: {
+    doc: 'Requests per client IP per minute on each login, register, refresh and reset route.',
+    example: '20',
+    default: '20',
+    parse: int(1, 1_000_000),
+  },
+  LOGIN_MAX_FAILURES: {
+    doc: 'Failed logins per account (and 4x that per IP) before the login is locked for a growing delay.',
+    example: '5',
+    default: '5',
+    parse: int(1, 1000),
+  },
+  PASSWORD_HASH_CONCURRENCY: {
+    doc: 'Password hashes computed at once; more wait, so a login flood cannot starve other routes. Default: CPU cores.',
+    example: '2',
+    default: String(Math.max(1, cpus().length)),
+    parse: int(1, 256),
+  },
+  SMTP_URL: {
+    doc: 'SMTP server for outgoing mail (nodemailer URL). Unset: mail is logged and kept in the outbox table.',
+    example: 'smtp://user:pass@smtp.example.com:587',
+    parse: url('smtp:', 'smtps:'),
+  },
+  MAIL_FROM: {
+    doc: 'Sender address of outgoing mail.',
+    example: 'Zaplecze <no-reply@example.com>',
+    default: 'Zaplecze <no-reply@localhost>',
+    parse: str,
+  },
+  DEPLOYMENT: {
+    doc: 'Which modules this process runs: all-in-one, or one service of the distributed setup (see deployments.ts).',
+    example: 'all-in-one',
+    default: 'all-in-one',
+    parse: (raw) => (/^[a-z][a-z-]*$/.test(raw) ? raw : fail('must be a deployment name such as all-in-one')),
+  },
+  SHUTDOWN_TIMEOUT: {
+    doc: 'How long SIGTERM waits for in-flight requests before closing anyway.',
+    example: '10s',
+    default: '10s',
+    parse: duration,
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof SETTINGS;
+type Key = keyof Settings;
+type ValueOf<K extends Key> = ReturnType<Settings[K]['parse']>;
+
+/** The parsed, frozen configuration. Optional settings without a default are `undefined`. */
+export type Config = {
+  readonly [K in Key]: Settings[K] extends { default: string } ? ValueOf<K> : ValueOf<K> | undefined;
+};
+
+/**
+ * Parses and validates the environment once. Empty strings count as unset.
+ * Throws ConfigError naming every bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, setting] of Object.entries(SETTINGS) as [Key, Setting<unknown>][]) {
+    const raw = env[key]?.trim() || setting.default;
+    if (raw === undefined) {
+      out[key] = undefined;
+      continue;
+    }
+    try {
+      out[key] = setting.parse(raw);
+    } catch (err) {
+      problems.push(`${key} ${(err as Error).message}`);
+    }
+  }
+  if (out.ADMIN_EMAIL !== undefined && out.ADMIN_PASSWORD === undefined && !problems.length) {
+    problems.push('ADMIN_PASSWORD must be set together with ADMIN_EMAIL');
+  }
+  if (out.DATABASE_URL !== undefined && out.JWT_SECRET === undefined) {
+    problems.push('JWT_SECRET must be set when DATABASE_URL is (every instance must share it)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze(out) as Config;
+}
+
+/** The public base URL, falling back to the local listener. */
+export function publicUrl(config: Config): string {
+  return (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+}

@@ -1,0 +1,113 @@
+/**
+ * The database port: one drizzle API over either embedded PostgreSQL (PGlite, persisted in
+ * DATA_DIR) or a real PostgreSQL pool. Modules only see `Db`; which engine runs is config.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { type DataDirLock, lockDataDir } from './lock.js';
+
+/** The drizzle database every repository is written against (PGlite or node-postgres). */
+export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+/** A transaction handle; repositories accept it wherever they accept `Db`. */
+export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>>;
+/** Either a database or an open transaction: what repository functions run on. */
+export type Executor = Db | Tx;
+
+/** An open database with its lifecycle. */
+export interface Database {
+  readonly db: Db;
+  readonly engine: 'pglite' | 'postgres';
+  /** Round trip to the engine; throws when it is not answering. */
+  ping(): Promise<void>;
+  /** Applies committed migrations from `drizzle/`. Safe to call on every start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where the committed SQL migrations live, next to `src/` and `dist/`. */
+export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
+
+export type DatabaseOptions =
+  | { engine: 'postgres'; url: string; poolSize: number }
+  | { engine: 'pglite'; dataDir: string }
+  /** An already open PGlite (tests clone a migrated template); closed with the Database. */
+  | { engine: 'pglite'; instance: PGlite };
+
+/** Opens the database. The embedded engine locks its folder first. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.engine === 'postgres') return openPostgres(options.url, options.poolSize);
+  if ('instance' in options) return wrapPglite(options.instance, null);
+  const lock = await lockDataDir(options.dataDir);
+  try {
+    const dir = join(options.dataDir, 'pgdata');
+    await mkdir(options.dataDir, { recursive: true });
+    const client = await PGlite.create(dir);
+    return wrapPglite(client, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+function wrapPglite(client: PGlite, lock: DataDirLock | null): Database {
+  const db = drizzlePglite(client) as unknown as Db;
+  let closed = false;
+  return {
+    db,
+    engine: 'pglite',
+    async ping() {
+      await client.query('select 1');
+    },
+    async migrate() {
+      await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+      await lock?.release();
+    },
+  };
+}
+
+const MIGRATION_LOCK_KEY = 7_305_118_201;
+
+function openPostgres(url: string, poolSize: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = drizzlePg(pool) as unknown as Db;
+  let closed = false;
+  return {
+    db,
+    engine: 'postgres',
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async migrate() {
+      // Several instances may start at once: an advisory lock lets one migrate at a time.
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+        client.release();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

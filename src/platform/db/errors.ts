@@ -1,0 +1,26 @@
+/** Recognising PostgreSQL errors the same way on PGlite and on node-postgres (drizzle wraps both). */
+
+const pgCode = (err: unknown): string | undefined => {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+};
+
+const constraintOf = (err: unknown): string | undefined => {
+  for (let e = err as { constraint?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.constraint === 'string') return e.constraint;
+  }
+  return undefined;
+};
+
+/** True for a unique-constraint violation (23505), optionally of one named constraint. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  return pgCode(err) === '23505' && (constraint === undefined || constraintOf(err) === constraint);
+}
+
+/** True for a serialization failure or deadlock: the transaction may be retried. */
+export function isRetryable(err: unknown): boolean {
+  const code = pgCode(err);
+  return code === '40001' || code === '40P01';
+}

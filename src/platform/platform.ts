@@ -1,0 +1,104 @@
+/**
+ * The infrastructure every module receives, opened from config: the database (migrated), the
+ * cache and rate-limit store, the event bus, mail, tokens and password hashing. Which adapter
+ * backs each port is decided here and nowhere else.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { type AccessTokens, createAccessTokens } from './auth/access-tokens.js';
+import { resolveJwtSecret } from './auth/jwt-secret.js';
+import { createPasswordHasher, type PasswordHasher } from './auth/passwords.js';
+import { createMemoryBus, type EventBus } from './bus/event-bus.js';
+import type { KeyValueStore } from './cache/key-value-store.js';
+import { createMemoryStore } from './cache/memory-store.js';
+import { connectRedis } from './cache/redis-connection.js';
+import { createRedisStore } from './cache/redis-store.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import { type Database, type Db, openDatabase } from './db/database.js';
+import type { SessionGate } from './http/access.js';
+import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
+
+/** What a module factory is given. A module takes only what it uses. */
+export interface Platform {
+  readonly config: Config;
+  readonly database: Database;
+  readonly db: Db;
+  readonly cache: KeyValueStore;
+  readonly bus: EventBus;
+  readonly mailer: Mailer;
+  readonly clock: Clock;
+  readonly tokens: AccessTokens;
+  readonly passwords: PasswordHasher;
+  readonly log: Logger;
+  /** Present when REDIS_URL is set; shared by the rate limiter and the cache. */
+  readonly redis: Redis | undefined;
+}
+
+/** A module as the app sees it: routes under /api/v1, plus optional lifecycle and auth hooks. */
+export interface AppModule {
+  readonly name: string;
+  readonly routes: FastifyPluginAsync;
+  /** Lets the access guard refuse tokens of revoked sessions or disabled users. */
+  readonly sessionGate?: SessionGate;
+  /** Runs once after migrations, before the server listens (e.g. seeding the first admin). */
+  start?(): Promise<void>;
+  /** Runs on shutdown, after the server stopped taking requests. */
+  stop?(): Promise<void>;
+}
+
+/** Builds a module from the platform. */
+export type ModuleFactory = (platform: Platform) => AppModule;
+
+/** Parts a caller (tests, benches) may supply instead of having them opened from config. */
+export interface PlatformOverrides {
+  database?: Database;
+  clock?: Clock;
+  mailer?: Mailer;
+  bus?: EventBus;
+}
+
+/** Opens every port's adapter as the config says, and migrates the database. */
+export async function openPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
+  const clock = overrides.clock ?? systemClock;
+  const database =
+    overrides.database ??
+    (config.DATABASE_URL
+      ? await openDatabase({ engine: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE })
+      : await openDatabase({ engine: 'pglite', dataDir: config.DATA_DIR }));
+  try {
+    if (!overrides.database) await database.migrate();
+    const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
+    const cache = redis ? createRedisStore(redis, config.REDIS_KEY_PREFIX) : createMemoryStore({ clock });
+    const secret = await resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR);
+    return {
+      config,
+      database,
+      db: database.db,
+      cache,
+      bus: overrides.bus ?? createMemoryBus(log.child({ port: 'bus' })),
+      mailer:
+        overrides.mailer ??
+        (config.SMTP_URL
+          ? createSmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM, log: log.child({ port: 'mail' }) })
+          : createOutboxMailer({ db: database.db, log: log.child({ port: 'mail' }), clock })),
+      clock,
+      tokens: createAccessTokens({ secret, ttlMs: config.ACCESS_TOKEN_TTL, clock }),
+      passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY }),
+      log,
+      redis,
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+/** Closes what `openPlatform` opened, in reverse order. */
+export async function closePlatform(platform: Platform) {
+  await platform.bus.close();
+  await platform.cache.close();
+  await platform.redis?.quit().catch(() => {});
+  await platform.database.close();
+}

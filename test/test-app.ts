@@ -1,0 +1,117 @@
+/**
+ * Builds a complete app for a test: its own database copy (PGlite, or PostgreSQL when
+ * TEST_DATABASE_URL is set), Redis when TEST_REDIS_URL is set (own key prefix), a fake
+ * clock, silent logs, and helpers to make users and tokens.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { inject } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { DEPLOYMENTS } from '../src/deployments.js';
+import { loadConfig } from '../src/platform/config.js';
+import { createLogger } from '../src/platform/log.js';
+import { readOutbox } from '../src/platform/mail/mailer.js';
+import { closePlatform, type ModuleFactory, openPlatform, type Platform } from '../src/platform/platform.js';
+import { createFakeClock, type FakeClock } from './fake-clock.js';
+import { openTestDatabase } from './test-databases.js';
+
+export const ADMIN = { email: 'admin@test.local', password: 'admin-password-for-tests' };
+export const DEFAULT_PASSWORD = 'a-perfectly-fine-passphrase';
+
+export interface TestApp {
+  http: FastifyInstance;
+  platform: Platform;
+  clock: FakeClock;
+  /** Shorthand for http.inject with an optional bearer token. */
+  request(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
+  /** Registers a user and returns it with an access token and a refresh token. */
+  createUser(overrides?: { email?: string; password?: string; name?: string }): Promise<TestUser>;
+  /** Logs in as the configured admin. */
+  admin(): Promise<TestUser>;
+  login(email: string, password: string): Promise<TestUser>;
+  /** Waits for a mail to `to` (sent in the background) and returns the newest. */
+  mailTo(to: string, subject?: RegExp): Promise<{ subject: string; text: string }>;
+  close(): Promise<void>;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  refreshToken: string;
+  sessionId: string;
+}
+
+let counter = 0;
+
+/** Options: extra environment (as strings, like the real one) and which modules to run. */
+export async function createTestApp(options: { env?: Record<string, string>; modules?: ModuleFactory[] } = {}): Promise<TestApp> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-app-'));
+  const redisUrl = process.env.TEST_REDIS_URL || undefined;
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    RATE_LIMIT_MAX: '100000',
+    AUTH_RATE_LIMIT_MAX: '100000',
+    PASSWORD_HASH_CONCURRENCY: '2',
+    ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `test-${process.pid}-${randomBytes(4).toString('hex')}:` } : {}),
+    ...options.env,
+  });
+  const clock = createFakeClock();
+  const database = await openTestDatabase(inject('testTemplate'));
+  const platform = await openPlatform(config, createLogger(config.LOG_LEVEL), { database, clock });
+  const app = await buildApp(platform, options.modules ?? DEPLOYMENTS['all-in-one']);
+  const http = app.http;
+
+  const request: TestApp['request'] = ({ token, headers, ...rest }) =>
+    http.inject({ ...rest, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+
+  async function login(email: string, password: string): Promise<TestUser> {
+    const res = await request({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+    if (res.statusCode !== 200) throw new Error(`login of ${email} failed: ${res.statusCode} ${res.body}`);
+    const body = res.json();
+    const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1], 'base64url').toString());
+    return { id: body.user.id, email, password, token: body.accessToken, refreshToken: body.refreshToken, sessionId: claims.sid };
+  }
+
+  return {
+    http,
+    platform,
+    clock,
+    request,
+    login,
+    async createUser(overrides = {}) {
+      counter += 1;
+      const email = overrides.email ?? `user${counter}-${randomBytes(3).toString('hex')}@test.local`;
+      const password = overrides.password ?? DEFAULT_PASSWORD;
+      const res = await request({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        payload: { email, password, name: overrides.name ?? `User ${counter}` },
+      });
+      if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+      return login(email, password);
+    },
+    admin: () => login(ADMIN.email, ADMIN.password),
+    async mailTo(to, subject) {
+      for (let i = 0; i < 100; i++) {
+        const [mail] = (await readOutbox(platform.db, to, 20)).filter((m) => !subject || subject.test(m.subject));
+        if (mail) return mail;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`no mail to ${to}${subject ? ` matching ${subject}` : ''}`);
+    },
+    async close() {
+      await http.close();
+      await closePlatform(platform);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

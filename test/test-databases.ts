@@ -1,0 +1,56 @@
+/**
+ * Test databases. Migrations run once per test run into a template; every test app gets its
+ * own copy, so tests never share state:
+ * - embedded (default): a PGlite data folder dumped after migrating, loaded per app (~0.5 s);
+ * - PostgreSQL when TEST_DATABASE_URL is set: CREATE DATABASE ... TEMPLATE per app.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { type Database, openDatabase } from '../src/platform/db/database.js';
+
+/** The database server tests run against, from TEST_DATABASE_URL; undefined = embedded. */
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
+
+/** Where the migrated template is: a PGlite dump file, or a database on the test server. */
+export interface TestTemplate {
+  pgliteFile: string;
+  postgresDatabase: string;
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Runs one statement on the server's maintenance database. */
+export async function adminQuery(statement: string) {
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, migrated database for one test app. Closing it drops it (PostgreSQL). */
+export async function openTestDatabase(template: TestTemplate): Promise<Database> {
+  if (!testDatabaseUrl) {
+    const dump = await readFile(template.pgliteFile);
+    const instance = await PGlite.create({ loadDataDir: new Blob([dump]) });
+    return openDatabase({ engine: 'pglite', instance });
+  }
+  const name = `zaplecze_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create database ${name} template ${template.postgresDatabase}`);
+  const database = await openDatabase({ engine: 'postgres', url: withDatabase(testDatabaseUrl, name), poolSize: 10 });
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await adminQuery(`drop database if exists ${name} with (force)`);
+    },
+  };
+}
