@@ -8,7 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { RateLimited } from './errors.js';
 
-export async function installRateLimit(app: FastifyInstance, options: { max: number; windowMs: number; redis: Redis | undefined }) {
+export async function installRateLimit(
+  app: FastifyInstance,
+  options: { max: number; windowMs: number; redis: Redis | undefined; keyPrefix: string },
+) {
   await app.register(rateLimit, {
     global: true,
     max: options.max,
