@@ -276,10 +276,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`${key} ${(err as Error).message}`);
     }
   }
-  if (out.ADMIN_EMAIL !== undefined && out.ADMIN_PASSWORD === undefined && !problems.length) {
+  // Judge the pairs on the raw values, so an invalid partner is reported once, for what it is.
+  const given = (key: Key) => Boolean(env[key]?.trim());
+  if (given('ADMIN_EMAIL') && !given('ADMIN_PASSWORD')) {
     problems.push('ADMIN_PASSWORD must be set together with ADMIN_EMAIL');
   }
-  if (out.DATABASE_URL !== undefined && out.JWT_SECRET === undefined) {
+  if (given('DATABASE_URL') && !given('JWT_SECRET')) {
     problems.push('JWT_SECRET must be set when DATABASE_URL is (every instance must share it)');
   }
   if (problems.length) throw new ConfigError(problems);
