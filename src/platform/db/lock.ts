@@ -4,7 +4,7 @@
  * The lock file holds the owner's pid; a lock left by a dead process is taken over.
  */
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** Raised when another live process holds the folder. */
 export class DataDirLockedError extends Error {
@@ -35,10 +35,25 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
+// Lock files this process holds. A file naming our own pid that is not in here is a leftover
+// of an earlier run that had the same pid (pid 1 in a restarted container), so it is stale.
+const heldHere = new Set<string>();
+
 /** Takes the lock on `dataDir`, creating the folder if needed. */
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
-  const file = join(dataDir, 'zaplecze.lock');
+  const file = join(resolve(dataDir), 'zaplecze.lock');
+  if (heldHere.has(file)) throw new DataDirLockedError(dataDir, process.pid);
+  heldHere.add(file);
+  try {
+    return await takeLock(dataDir, file);
+  } catch (err) {
+    heldHere.delete(file);
+    throw err;
+  }
+}
+
+async function takeLock(dataDir: string, file: string): Promise<DataDirLock> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(file, 'wx');
@@ -51,6 +66,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
           if (released) return;
           released = true;
           await rm(file, { force: true });
+          heldHere.delete(file);
         },
       };
     } catch (err) {
