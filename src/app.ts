@@ -67,6 +67,7 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
     await http.register(module.routes, { prefix: API_PREFIX });
   }
   for (const module of instances) await module.start?.();
+  await platform.bus.ready();
   http.addHook('onClose', async () => {
     for (const module of [...instances].reverse()) await module.stop?.();
   });

@@ -140,6 +140,17 @@ export const SETTINGS = {
     default: 'zaplecze:',
     parse: (raw) => (/^[\w:.-]{1,64}$/.test(raw) ? raw : fail('must be 1-64 characters of letters, digits, : . _ -')),
   },
+  NATS_URL: {
+    doc: 'NATS server with JetStream for events between services. Unset: in-process event bus.',
+    example: 'nats://127.0.0.1:4222',
+    parse: url('nats:', 'tls:'),
+  },
+  NATS_STREAM: {
+    doc: 'JetStream stream that holds the events (also their subject prefix).',
+    example: 'ZAPLECZE',
+    default: 'ZAPLECZE',
+    parse: (raw) => (/^[A-Za-z0-9_-]{1,32}$/.test(raw) ? raw : fail('must be 1-32 letters, digits, _ or -')),
+  },
   JWT_SECRET: {
     doc: 'HS256 key for access tokens, at least 32 characters. Required with DATABASE_URL; embedded mode generates one into DATA_DIR.',
     example: 'change-me-to-48-random-bytes-from-openssl-rand-base64',

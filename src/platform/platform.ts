@@ -10,6 +10,7 @@ import { type AccessTokens, createAccessTokens } from './auth/access-tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { createPasswordHasher, type PasswordHasher } from './auth/passwords.js';
 import { createMemoryBus, type EventBus } from './bus/event-bus.js';
+import { createNatsBus } from './bus/nats-bus.js';
 import type { KeyValueStore } from './cache/key-value-store.js';
 import { createMemoryStore } from './cache/memory-store.js';
 import { connectRedis } from './cache/redis-connection.js';
@@ -46,6 +47,11 @@ export interface AppModule {
   start?(): Promise<void>;
   /** Runs on shutdown, after the server stopped taking requests. */
   stop?(): Promise<void>;
+  /**
+   * Loads demo data; idempotent. Run by `npm run seed` (scripts/seed.ts), never by the server;
+   * log what was created with the module's logger.
+   */
+  seed?(): Promise<void>;
 }
 
 /** Builds a module from the platform. */
@@ -77,7 +83,16 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
       database,
       db: database.db,
       cache,
-      bus: overrides.bus ?? createMemoryBus(log.child({ port: 'bus' })),
+      bus:
+        overrides.bus ??
+        (config.NATS_URL
+          ? await createNatsBus({
+              url: config.NATS_URL,
+              stream: config.NATS_STREAM,
+              group: config.DEPLOYMENT,
+              log: log.child({ port: 'bus' }),
+            })
+          : createMemoryBus(log.child({ port: 'bus' }))),
       mailer:
         overrides.mailer ??
         (config.SMTP_URL

@@ -20,6 +20,8 @@ export interface EventBus {
   publish(type: string, payload: unknown, id?: string): Promise<void>;
   /** Handles every event of `type`; returns an unsubscribe function. */
   subscribe(type: string, handler: EventHandler): () => void;
+  /** Resolves when every subscription so far is receiving (the real adapter sets them up asynchronously). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export function createMemoryBus(log: Logger): EventBus {
       set.add(handler);
       return () => set.delete(handler);
     },
+    async ready() {},
     async close() {
       await Promise.all(pending);
       handlers.clear();
