@@ -1,0 +1,23 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { exitOf, killAllServers, startServer } from './server-process.js';
+
+describe('server process: configuration errors', () => {
+  afterAll(() => killAllServers());
+
+  it('when PORT is not a number, then the server exits non-zero with a message naming PORT', async () => {
+    const server = await startServer({ PORT: 'abc', DATA_DIR: '/nonexistent/never-created' });
+    const code = await exitOf(server);
+    expect(code).not.toBe(0);
+    expect(code).toBe(78);
+    expect(server.output()).toMatch(/PORT must be a whole number, got 'abc'/);
+  });
+
+  it('when several variables are bad, then each is named in one message', async () => {
+    const server = await startServer({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'postgres://127.0.0.1/x' });
+    expect(await exitOf(server)).toBe(78);
+    const output = server.output();
+    expect(output).toMatch(/PORT must be/);
+    expect(output).toMatch(/LOG_LEVEL must be one of/);
+    expect(output).toMatch(/JWT_SECRET must be set when DATABASE_URL is/);
+  });
+});
