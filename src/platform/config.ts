@@ -229,10 +229,10 @@ export const SETTINGS = {
     parse: int(1, 1000),
   },
   PASSWORD_HASH_CONCURRENCY: {
-    doc: 'Password hashes computed at once; more wait, so a login flood cannot starve other routes. Default: CPU cores.',
-    example: '2',
-    default: String(Math.max(1, cpus().length)),
-    parse: int(1, 256),
+    doc: 'Password hashes computed at once (auto = CPU cores); more wait, so a login flood cannot starve other routes.',
+    example: 'auto',
+    default: 'auto',
+    parse: (raw) => (raw === 'auto' ? Math.max(1, cpus().length) : int(1, 256)(raw)),
   },
   SMTP_URL: {
     doc: 'SMTP server for outgoing mail (nodemailer URL). Unset: mail is logged and kept in the outbox table.',
