@@ -20,7 +20,7 @@ export interface ShutdownOptions {
   timeoutMs: number;
   log: Logger;
   /** Where signals come from; `process` in production, an emitter in tests. */
-  signals?: Pick<NodeJS.Process, 'once'>;
+  signals?: { once(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown };
   exit?: (code: number) => void;
 }
 
