@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { DEPLOYMENTS } from '../src/deployments.js';
@@ -25,6 +26,8 @@ export interface TestApp {
   http: FastifyInstance;
   platform: Platform;
   clock: FakeClock;
+  /** Marks the app as draining (/health/ready answers 503), as SIGTERM does. */
+  drain(): void;
   /** Shorthand for http.inject with an optional bearer token. */
   request(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
   /** Registers a user and returns it with an access token and a refresh token. */
@@ -48,8 +51,10 @@ export interface TestUser {
 
 let counter = 0;
 
-/** Options: extra environment (as strings, like the real one) and which modules to run. */
-export async function createTestApp(options: { env?: Record<string, string>; modules?: ModuleFactory[] } = {}): Promise<TestApp> {
+/** Options: extra environment (as strings, like the real one), which modules to run, and a logger to capture logs. */
+export async function createTestApp(
+  options: { env?: Record<string, string>; modules?: ModuleFactory[]; log?: Logger } = {},
+): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-app-'));
   const redisUrl = process.env.TEST_REDIS_URL || undefined;
   const config = loadConfig({
@@ -66,8 +71,12 @@ export async function createTestApp(options: { env?: Record<string, string>; mod
   });
   const clock = createFakeClock();
   const database = await openTestDatabase(inject('testTemplate'));
-  const platform = await openPlatform(config, createLogger(config.LOG_LEVEL), { database, clock });
-  const app = await buildApp(platform, options.modules ?? DEPLOYMENTS['all-in-one']);
+  const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), { database, clock });
+  const app = await buildApp(platform, options.modules ?? DEPLOYMENTS['all-in-one']).catch(async (err) => {
+    await closePlatform(platform);
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  });
   const http = app.http;
 
   const request: TestApp['request'] = ({ token, headers, ...rest }) =>
@@ -85,6 +94,7 @@ export async function createTestApp(options: { env?: Record<string, string>; mod
     http,
     platform,
     clock,
+    drain: app.drain,
     request,
     login,
     async createUser(overrides = {}) {
