@@ -40,6 +40,11 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
     routerOptions: { ignoreTrailingSlash: true },
   });
 
+  // The API speaks JSON: without this, Fastify's built-in text/plain parser hands a string to
+  // JSON routes and the client gets a confusing 400 instead of 415. A route that needs another
+  // media type (webhooks, uploads) adds its own parser in its plugin.
+  http.removeContentTypeParser('text/plain');
+
   const instances = modules.map((factory) => factory(platform));
   let draining = false;
 
