@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/test-app.js';
+
+interface Operation {
+  'x-access'?: string;
+  security?: Record<string, string[]>[];
+  responses?: Record<string, unknown>;
+}
+interface Document {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes?: Record<string, Record<string, string>>; schemas?: Record<string, unknown> };
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  let doc: Document;
+  let apiOperations: { name: string; op: Operation }[];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const res = await t.request({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    doc = res.json();
+    apiOperations = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/'))
+      .flatMap(([path, item]) =>
+        Object.entries(item)
+          .filter(([method]) => METHODS.includes(method))
+          .map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })),
+      );
+  });
+  afterAll(() => t.close());
+
+  it('when fetched, then it is OpenAPI 3.1 with a bearer security scheme', () => {
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(doc.info.title).toBeTruthy();
+    expect(doc.components.securitySchemes?.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  });
+
+  it('when listing operations under /api, then the identity routes are there', () => {
+    const names = apiOperations.map((o) => o.name);
+    expect(names).toEqual(expect.arrayContaining(['POST /api/v1/auth/login', 'GET /api/v1/users/me', 'GET /api/v1/admin/users']));
+  });
+
+  it('when any operation under /api is read, then it carries x-access, and bearer security exactly when not public', () => {
+    const wrong = apiOperations.flatMap(({ name, op }) => {
+      const access = op['x-access'];
+      const bearer = (op.security ?? []).some((s) => 'bearerAuth' in s);
+      if (access !== 'public' && access !== 'user' && access !== 'admin') return [`${name}: x-access is ${String(access)}`];
+      if (access === 'public' && bearer) return [`${name}: public but asks for bearerAuth`];
+      if (access !== 'public' && !bearer) return [`${name}: ${access} without bearerAuth security`];
+      return [];
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('when an operation needs a token, then it documents 401 (and 403 for admin)', () => {
+    const wrong = apiOperations.flatMap(({ name, op }) => {
+      const codes = Object.keys(op.responses ?? {});
+      const missing = [];
+      if (op['x-access'] !== 'public' && !codes.includes('401')) missing.push(`${name}: no 401`);
+      if (op['x-access'] === 'admin' && !codes.includes('403')) missing.push(`${name}: no 403`);
+      return missing;
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('when any operation under /api is read, then it documents a success response', () => {
+    const wrong = apiOperations
+      .filter(({ op }) => !Object.keys(op.responses ?? {}).some((code) => /^2\d\d$/.test(code)))
+      .map(({ name }) => name);
+    expect(wrong).toEqual([]);
+  });
+
+  it('when specific routes are read, then their access is what the code declares', () => {
+    const accessOf = (name: string) => apiOperations.find((o) => o.name === name)?.op['x-access'];
+    expect(accessOf('POST /api/v1/auth/login')).toBe('public');
+    expect(accessOf('GET /api/v1/users/me')).toBe('user');
+    expect(accessOf('GET /api/v1/admin/users')).toBe('admin');
+  });
+
+  it('when the document is served, then the problem schema is a shared component', () => {
+    expect(doc.components.schemas).toHaveProperty('Problem');
+  });
+});
