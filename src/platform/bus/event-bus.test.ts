@@ -17,7 +17,7 @@ function capturingLog() {
 const waitFor = (fn: () => void) => vi.waitFor(fn, { timeout: 2_000, interval: 5 });
 
 describe('memory event bus', () => {
-  it('when an event is published, then each subscriber of its type receives it, outside the publisher's call', async () => {
+  it('when an event is published, then each subscriber of its type receives it, outside the publisher call stack', async () => {
     const bus = createMemoryBus(capturingLog().log);
     const got: BusEvent[] = [];
     bus.subscribe('thing.created', (e) => {
