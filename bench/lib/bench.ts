@@ -1,0 +1,64 @@
+/** What a benchmark file exports, and the command-line options every bench understands. */
+import type { ServerProcess } from './processes.js';
+import type { Report } from './report.js';
+
+export interface BenchOptions {
+  /** Rounds per side (A B A B ...). */
+  rounds: number;
+  /** Overrides of the bench's own defaults. */
+  durationS?: number;
+  warmupS?: number;
+  connections?: number;
+  /** Use the existing dist/ instead of running `npm run build`. */
+  skipBuild: boolean;
+  /** Run the candidate under `node --cpu-prof` and print where its CPU time went (slows it down). */
+  profile: boolean;
+}
+
+export interface Bench {
+  name: string;
+  /** One line for `npm run bench -- --list`. */
+  description: string;
+  run(options: BenchOptions): Promise<Report>;
+}
+
+/** Runs `body` with a list to put started servers in; stops them all afterwards, even on error. */
+export async function withServers<T>(body: (track: <S extends ServerProcess>(server: S) => S) => Promise<T>): Promise<T> {
+  const servers: ServerProcess[] = [];
+  const track = <S extends ServerProcess>(server: S): S => {
+    servers.push(server);
+    return server;
+  };
+  try {
+    return await body(track);
+  } finally {
+    await Promise.allSettled(servers.reverse().map((s) => s.stop()));
+  }
+}
+
+/** Fetches JSON, failing loudly with the body when the status is not the expected one. */
+export async function fetchJson(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; expect: number },
+): Promise<{ body: unknown; headers: Headers }> {
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  if (res.status !== init.expect)
+    throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}, expected ${init.expect}: ${text}`);
+  return { body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/** Rough size of a response's header block, to explain where bytes per response go. */
+export function headerBytes(headers: Headers): { count: number; bytes: number } {
+  let count = 0;
+  let bytes = 0;
+  headers.forEach((value, name) => {
+    count++;
+    bytes += name.length + value.length + 4;
+  });
+  return { count, bytes };
+}

@@ -1,0 +1,72 @@
+/**
+ * Runs the autocannon worker (load-worker.mjs) in a child process pinned to the load core and
+ * returns what it measured.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CORES, cleanEnv, pinned } from './processes.js';
+
+/** One load run: the request to repeat and how hard. */
+export interface LoadSpec {
+  /** Path on the server, e.g. '/health/live'. */
+  path: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  headers?: Record<string, string>;
+  body?: string;
+  connections: number;
+  /** Seconds of load thrown away before measuring (JIT, connection pools, caches). */
+  warmupS: number;
+  /** Seconds measured. */
+  durationS: number;
+}
+
+/** What one measured run saw. Latencies cover 2xx responses only. */
+export interface LoadResult {
+  requests: number;
+  durationS: number;
+  reqPerSec: number;
+  latencyMs: { p50: number | null; p99: number | null; max: number | null };
+  status: Record<string, number>;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Share of one core the load generator used while measuring; near 1 means it may be the bottleneck. */
+  loadCpuShare: number;
+  /** CPU time the server process used while measuring (NaN without /proc). */
+  serverCpuMs: number;
+  /** The same as a share of one core; well below 1 means the server lost its core or was not loaded. */
+  serverCpuShare: number;
+}
+
+const WORKER = fileURLToPath(new URL('./load-worker.mjs', import.meta.url));
+
+/** Throws when the worker fails; a run with non-2xx answers or errors is returned, not thrown. */
+export async function runLoad(server: { url: string; pid: number }, spec: LoadSpec): Promise<LoadResult> {
+  const payload = JSON.stringify({
+    url: `${server.url}${spec.path}`,
+    serverPid: server.pid,
+    method: spec.method ?? 'GET',
+    headers: spec.headers ?? {},
+    body: spec.body,
+    connections: spec.connections,
+    warmupS: spec.warmupS,
+    durationS: spec.durationS,
+  });
+  const [command, ...args] = pinned(CORES.load, [process.execPath, WORKER, payload]);
+  const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+  });
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (c) => resolve(c ?? 1));
+  });
+  const line = stdout.trim().split('\n').pop();
+  if (code !== 0 || !line) throw new Error(`load generator exited with ${code}:\n${stderr.slice(-2000)}`);
+  return JSON.parse(line) as LoadResult;
+}

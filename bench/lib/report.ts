@@ -1,0 +1,122 @@
+/** Printing a pair's table and writing its JSON to bench/results/<name>.json (git-ignored). */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+/** One measured run of one side. */
+export interface RoundRow {
+  round: number;
+  /** When the run (warm-up included) started and ended on the monotonic clock, in µs; used to cut profiles. */
+  windowUs: [number, number];
+  role: 'candidate' | 'baseline';
+  side: string;
+  /** 2xx responses per second. */
+  reqPerSec: number;
+  /** 2xx responses per second of server CPU time: less sensitive to other load on the machine. */
+  reqPerCpuS: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** Share of one core the server process used (1 = saturated). */
+  serverCpuShare: number;
+  /** Share of one core the load generator used while measuring. */
+  loadCpuShare: number;
+  non2xx: number;
+  errors: number;
+  status: Record<string, number>;
+}
+
+/** Medians over the rounds of one side. */
+export interface SideSummary {
+  name: string;
+  reqPerSec: number;
+  reqPerCpuS: number;
+  p50Ms: number;
+  p99Ms: number;
+  serverCpuShare: number;
+  loadCpuShare: number;
+}
+
+export interface Report {
+  name: string;
+  title: string;
+  when: string;
+  goal: number;
+  /** median candidate req/s / median baseline req/s */
+  ratio: number;
+  pass: boolean;
+  /** candidate / baseline within each round: their spread shows how noisy the run was. */
+  pairedRatios: number[];
+  /** The same ratio over req per server CPU second: a cross-check when the machine was busy. */
+  cpuRatio: number;
+  candidate: SideSummary;
+  baseline: SideSummary;
+  load: Record<'candidate' | 'baseline', { request: string; connections: number; warmupS: number; durationS: number }>;
+  rounds: RoundRow[];
+  notes: string[];
+  warnings: string[];
+  machine: Record<string, string | number>;
+}
+
+/** Where results go. */
+export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+const num = (n: number | null, digits = 2) => (n === null || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : '-');
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function printReport(r: Report): void {
+  const header = ['round', 'side', 'req/s', 'req/cpu-s', 'p50 ms', 'p99 ms', 'server cpu', 'loadgen cpu', 'non-2xx/err'];
+  const rows = r.rounds.map((x) => [
+    String(x.round),
+    x.side,
+    int(x.reqPerSec),
+    int(x.reqPerCpuS),
+    num(x.p50Ms),
+    num(x.p99Ms),
+    pct(x.serverCpuShare),
+    pct(x.loadCpuShare),
+    `${x.non2xx}/${x.errors}`,
+  ]);
+  for (const s of [r.candidate, r.baseline]) {
+    rows.push([
+      'median',
+      s.name,
+      int(s.reqPerSec),
+      int(s.reqPerCpuS),
+      num(s.p50Ms),
+      num(s.p99Ms),
+      pct(s.serverCpuShare),
+      pct(s.loadCpuShare),
+      '',
+    ]);
+  }
+  const out = [
+    '',
+    `== ${r.name}: ${r.title}`,
+    `   load: ${r.load.candidate.request} vs ${r.load.baseline.request}, ${r.load.candidate.connections} connections, ` +
+      `${r.load.candidate.warmupS} s warm-up + ${r.load.candidate.durationS} s measured per round, ${r.rounds.length / 2} rounds A B A B`,
+    ...r.notes.map((n) => `   ${n}`),
+    `   machine: ${r.machine.cpu}, ${r.machine.cores} cores, node ${r.machine.node}, ${r.machine.pinning}; ` +
+      `load average before ${r.machine.loadBefore}, after ${r.machine.loadAfter}`,
+    '',
+    table(header, rows),
+    '',
+    `   ratio candidate/baseline (median req/s): ${num(r.ratio)}  goal >= ${num(r.goal)}  ${r.pass ? 'PASS' : 'MISS'}`,
+    `   per-round ratios: ${r.pairedRatios.map((x) => num(x)).join(' ')}`,
+    `   cross-check, ratio of req per server CPU second: ${num(r.cpuRatio)} (trust it over req/s when server cpu is well below 100%)`,
+    ...r.warnings.map((w) => `   warning: ${w}`),
+    `   results: bench/results/${r.name}.json`,
+    '',
+  ];
+  console.log(out.join('\n'));
+}
+
+export async function writeReport(r: Report): Promise<void> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(new URL(`${r.name}.json`, `file://${RESULTS_DIR}`), `${JSON.stringify(r, null, 2)}\n`);
+}
