@@ -2,7 +2,7 @@
 import type { PasswordHasher } from '../../platform/auth/passwords.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { Clock } from '../../platform/clock.js';
-import { decodeCursor, toPage } from '../../platform/http/pagination.js';
+import { decodeCursor, InvalidCursor, toPage } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { LastAdmin, UserNotFound } from './errors.js';
 import { IdentityEvents } from './events.js';
@@ -10,6 +10,8 @@ import type { IdentityRepo } from './repo.js';
 import type { IdentityService } from './service.js';
 import { normaliseEmail } from './service.js';
 import type { UserRow } from './tables.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AdminServiceDeps {
   repo: IdentityRepo;
@@ -36,6 +38,8 @@ export function createAdminService(deps: AdminServiceDeps) {
   return {
     async listUsers(query: { q?: string; role?: 'user' | 'admin'; limit: number; cursor?: string }) {
       const before = query.cursor ? String(decodeCursor(query.cursor, 1)[0]) : undefined;
+      // A forged cursor that is not a UUID would otherwise fail in SQL as a 500.
+      if (before !== undefined && !UUID.test(before)) throw InvalidCursor('The cursor is not one this API issued; start again without it');
       const rows = await repo.listUsers({ q: query.q, role: query.role, before, limit: query.limit + 1 });
       return toPage(
         rows,
@@ -56,7 +60,9 @@ export function createAdminService(deps: AdminServiceDeps) {
         const user = (await tx.updateUser(id, { role, disabledAt: disabled ? (current.disabledAt ?? now) : null }, now)) as UserRow;
         const justDisabled = disabled && !current.disabledAt;
         const revoked = justDisabled ? await tx.revokeUserSessions(id, 'user-disabled', now) : [];
-        return { user, revoked, justDisabled };
+        // The access guard caches each session's role; a role change must reach it at once.
+        const stale = !justDisabled && role !== current.role ? (await tx.listLiveSessions(id, now)).map((s) => s.id) : [];
+        return { user, revoked: [...revoked, ...stale], justDisabled };
       });
       deps.identity.forgetSessions(revoked);
       if (justDisabled) await deps.bus.publish(IdentityEvents.userDisabled, { userId: id });
@@ -64,12 +70,16 @@ export function createAdminService(deps: AdminServiceDeps) {
     },
 
     async deleteUser(id: string): Promise<void> {
-      await repo.transaction(async (tx) => {
+      const sessionIds = await repo.transaction(async (tx) => {
         const current = await tx.findUserById(id);
         if (!current) throw UserNotFound();
         await guardLastAdmin(tx, current, false);
+        // Read before the cascade deletes them, so the guard's cache can drop them.
+        const live = await tx.listLiveSessions(id, clock.now());
         await tx.deleteUser(id);
+        return live.map((s) => s.id);
       });
+      deps.identity.forgetSessions(sessionIds);
       await deps.bus.publish(IdentityEvents.userDeleted, { userId: id });
     },
 

@@ -6,7 +6,9 @@ const closed = { additionalProperties: false } as const;
 export const Email = Type.String({ format: 'email', maxLength: 254, examples: ['ada@example.com'] });
 // Length is checked again in code by code points; here it only bounds the input.
 export const Password = Type.String({ minLength: 8, maxLength: 512, examples: ['correct horse battery staple'] });
-export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', examples: ['Ada Lovelace'] });
+// No control characters: PostgreSQL refuses NUL in text (a 500), and none belong in a name.
+export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^\\P{Cc}*[^\\s\\p{Cc}]\\P{Cc}*$', examples: ['Ada Lovelace'] });
+const NoControl = '^\\P{Cc}*$';
 export const RoleSchema = Type.Union([Type.Literal('user'), Type.Literal('admin')]);
 
 export const User = Type.Object(
@@ -25,7 +27,7 @@ export const User = Type.Object(
 
 export const RegisterBody = Type.Object({ email: Email, password: Password, name: Name }, closed);
 export const LoginBody = Type.Object(
-  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 512 }) },
+  { email: Type.String({ minLength: 1, maxLength: 254, pattern: NoControl }), password: Type.String({ minLength: 1, maxLength: 512 }) },
   closed,
 );
 export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, closed);
@@ -60,7 +62,7 @@ export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, clo
 
 export const AdminListQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Part of the email or name' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: NoControl, description: 'Part of the email or name' })),
     role: Type.Optional(RoleSchema),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
