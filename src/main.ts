@@ -39,20 +39,37 @@ async function main() {
     }
     throw err;
   }
-  const app = await buildApp(platform, modules);
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  try {
+    app = await buildApp(platform, modules);
+    await app.http.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    // Close the embedded database cleanly and release the data folder before exiting.
+    await app?.http.close().catch(() => {});
+    await closePlatform(platform).catch(() => {});
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`Cannot listen on ${config.HOST}:${config.PORT} (${code}): set PORT or HOST to a free address.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const running = app;
   installGracefulShutdown(
     {
-      drain: app.drain,
-      closeServer: () => app.http.close(),
-      forceCloseConnections: () => app.http.server.closeAllConnections(),
+      drain: running.drain,
+      closeServer: () => running.http.close(),
+      forceCloseConnections: () => running.http.server.closeAllConnections(),
       closePlatform: () => closePlatform(platform),
     },
     { timeoutMs: config.SHUTDOWN_TIMEOUT, log },
   );
-  await app.http.listen({ port: config.PORT, host: config.HOST });
+  // PORT=0 picks a free port: report the one actually bound.
+  const address = running.http.server.address();
+  const port = address && typeof address === 'object' ? address.port : config.PORT;
   log.info(
-    { deployment, database: platform.database.engine, cache: platform.redis ? 'redis' : 'memory' },
-    `Zaplecze is ready: API docs at http://localhost:${config.PORT}/docs`,
+    { deployment, database: platform.database.engine, cache: platform.redis ? 'redis' : 'memory', port },
+    `Zaplecze is ready: API docs at http://localhost:${port}/docs`,
   );
 }
 
