@@ -1,0 +1,154 @@
+/**
+ * Transactional outbox. A module writes its events with `enqueueEvent(tx, ...)` inside the
+ * transaction that makes the change, so an event exists exactly when the change committed.
+ * The relay reads committed, unsent rows, publishes them on the bus and marks them sent in one
+ * transaction. Rows are claimed with `FOR UPDATE SKIP LOCKED`, so several relays (several
+ * instances, or several modules in one process) share the work and never publish a row twice.
+ *
+ * Delivery is at least once: if the process dies between the bus accepting an event and the
+ * commit that marks it sent, it is published again on the next run. Consumers dedupe on the
+ * event id, which is the outbox row id.
+ */
+import { asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Executor } from '../db/database.js';
+import { newId } from '../ids.js';
+import type { EventBus } from './event-bus.js';
+import { outboxEvents } from './tables.js';
+
+/**
+ * Writes an event in the caller's transaction. It is published only after that transaction
+ * commits, and never if it rolls back. Returns the event id. Call `relay.kick()` after commit
+ * so it goes out at once instead of at the next poll.
+ */
+export async function enqueueEvent(tx: Executor, type: string, payload: unknown): Promise<string> {
+  const id = newId();
+  await tx.insert(outboxEvents).values({ id, type, payload });
+  return id;
+}
+
+/** Writes several events in the caller's transaction with one statement. */
+export async function enqueueEvents(tx: Executor, events: { type: string; payload: unknown }[]): Promise<void> {
+  if (events.length === 0) return;
+  // Chunked: one statement is bounded by the 65535 bind parameters of the wire protocol.
+  for (let i = 0; i < events.length; i += 5000) {
+    await tx.insert(outboxEvents).values(events.slice(i, i + 5000).map((e) => ({ id: newId(), type: e.type, payload: e.payload })));
+  }
+}
+
+/** Publishes committed outbox rows on the bus. */
+export interface OutboxRelay {
+  /** Starts polling (a safety net: normally `kick` sends events at once). */
+  start(): void;
+  /** Drains the outbox now; call after a transaction that enqueued events commits. Never throws. */
+  kick(): void;
+  /** Resolves when every row committed before the call has been handled (tests, shutdown). */
+  flush(): Promise<void>;
+  /** Stops polling and waits for a drain in progress. */
+  stop(): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  db: Executor;
+  bus: EventBus;
+  log: Logger;
+  /** How often to look for rows nobody kicked (another instance's, or after a failure). */
+  pollIntervalMs?: number;
+  batchSize?: number;
+  /** Sent rows older than this are deleted (they are only kept for inspection). */
+  retentionMs?: number;
+}
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { db, bus, log } = options;
+  const batchSize = options.batchSize ?? 100;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const retentionMs = options.retentionMs ?? 7 * 86_400_000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let started = false;
+  let lastPrune = 0;
+
+  /** Claims one batch, publishes it and marks what was published. Returns rows claimed. */
+  async function drainBatch(): Promise<number> {
+    return db.transaction(async (tx) => {
+      const rows = await tx
+        .select({ id: outboxEvents.id, type: outboxEvents.type, payload: outboxEvents.payload })
+        .from(outboxEvents)
+        .where(isNull(outboxEvents.sentAt))
+        .orderBy(asc(outboxEvents.id))
+        .limit(batchSize)
+        .for('update', { skipLocked: true });
+      const sent: string[] = [];
+      for (const row of rows) {
+        try {
+          await bus.publish(row.type, row.payload, row.id);
+          sent.push(row.id);
+        } catch (err) {
+          // Keep order: stop at the first failure, mark what went out, retry the rest later.
+          log.error({ err, eventId: row.id, eventType: row.type }, 'outbox publish failed; will retry');
+          await tx
+            .update(outboxEvents)
+            .set({ attempts: sql`${outboxEvents.attempts} + 1` })
+            .where(eq(outboxEvents.id, row.id));
+          break;
+        }
+      }
+      if (sent.length) await tx.update(outboxEvents).set({ sentAt: sql`now()` }).where(inArray(outboxEvents.id, sent));
+      return sent.length === rows.length ? rows.length : 0;
+    });
+  }
+
+  async function prune() {
+    if (Date.now() - lastPrune < 3_600_000) return;
+    lastPrune = Date.now();
+    const seconds = `${Math.floor(retentionMs / 1000)} seconds`;
+    await db.delete(outboxEvents).where(lt(outboxEvents.sentAt, sql`now() - ${seconds}::interval`));
+  }
+
+  async function drain() {
+    do {
+      again = false;
+      try {
+        while ((await drainBatch()) === batchSize) {}
+        await prune();
+      } catch (err) {
+        log.error({ err }, 'outbox relay failed; will retry at the next poll');
+        return;
+      }
+    } while (again);
+  }
+
+  function kick() {
+    if (!started) return;
+    if (running) {
+      // A drain is in progress but may have read before this commit: run once more after it.
+      again = true;
+      return;
+    }
+    running = drain().finally(() => {
+      running = undefined;
+    });
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      timer = setInterval(kick, pollIntervalMs);
+      timer.unref();
+      kick();
+    },
+    kick,
+    async flush() {
+      kick();
+      while (running) await running;
+    },
+    async stop() {
+      started = false;
+      clearInterval(timer);
+      while (running) await running;
+    },
+  };
+}
