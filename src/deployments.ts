@@ -2,11 +2,12 @@
  * Which modules each deployable runs. `all-in-one` is the default single process; the others
  * split the same modules into services that share the database and talk over the bus.
  */
+import { catalogModule } from './modules/catalog/index.js';
 import { identityModule } from './modules/identity/index.js';
 import type { ModuleFactory } from './platform/platform.js';
 
 export const DEPLOYMENTS = {
-  'all-in-one': [identityModule],
+  'all-in-one': [identityModule, catalogModule],
 } satisfies Record<string, ModuleFactory[]>;
 
 export type DeploymentName = keyof typeof DEPLOYMENTS;

@@ -257,6 +257,18 @@ export const SETTINGS = {
     default: '10s',
     parse: duration,
   },
+  CATALOG_SEED_ON_EMPTY: {
+    doc: 'Load the demo catalog (200+ books, movies and goods) at start when the catalog is empty. Otherwise an empty embedded catalog logs how to seed it.',
+    example: 'true',
+    default: 'false',
+    parse: bool,
+  },
+  CATALOG_CACHE_MAX_AGE: {
+    doc: 'Seconds public catalog reads may be cached (Cache-Control max-age); ETags revalidate after that.',
+    example: '30',
+    default: '30',
+    parse: int(0, 86_400),
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;

@@ -1,0 +1,282 @@
+/** HTTP routes of the catalog: validate -> service -> wire shape, with ETags and cache headers. */
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { entityTag, matchesIfNoneMatch } from '../../platform/http/etag.js';
+import * as S from './schema.js';
+import type { CatalogService } from './service.js';
+import { toCategoryWire, toProductWire } from './wire.js';
+
+export interface CatalogRoutesOptions {
+  catalog: CatalogService;
+  /** Cache-Control max-age of public catalog reads, in seconds. */
+  maxAgeSeconds: number;
+}
+
+const NoContent = Type.Null({ description: 'No content' });
+const NotModified = Type.Null({ description: 'Not modified: the If-None-Match tag is current' });
+const Problem = (description: string) => ({ $ref: 'Problem#', description });
+const ifMatchHeader = Type.Object(
+  {
+    'if-match': Type.Optional(Type.String({ description: 'ETag from a previous read; a stale one gets 412. Without it: last write wins' })),
+  },
+  { additionalProperties: true },
+);
+
+export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (app, { catalog, maxAgeSeconds }) => {
+  app.addSchema(S.Product);
+  app.addSchema(S.ProductInput);
+  app.addSchema(S.Category);
+  // RFC 7396 bodies are JSON; only this plugin's routes accept the media type.
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  const publicCache = `public, max-age=${maxAgeSeconds}`;
+  const tags = ['catalog'];
+
+  /** Sends one resource with its ETag, or 304 when the client's copy is current. */
+  function sendTagged<T>(request: FastifyRequest, reply: FastifyReply, id: string, version: number, body: T, cache: string) {
+    const tag = entityTag(id, version);
+    reply.header('etag', tag).header('cache-control', cache);
+    if (matchesIfNoneMatch(request.headers['if-none-match'], tag)) return reply.code(304).send();
+    return body;
+  }
+
+  app.get(
+    '/products',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Search and filter products (active ones; admins may ask for archived)',
+        querystring: S.ListQuery,
+        response: { 200: S.ProductList },
+      },
+    },
+    async (request, reply) => {
+      const page = await catalog.listProducts(request.query, request.user);
+      reply.header('cache-control', request.query.status === 'archived' ? 'private, no-store' : publicCache);
+      return { items: page.items.map(toProductWire), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/products/:id',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'One product (ETag; If-None-Match -> 304)',
+        params: S.IdParams,
+        response: { 200: S.Product, 304: NotModified },
+      },
+    },
+    async (request, reply) => {
+      const p = await catalog.getProduct(request.params.id);
+      return sendTagged(request, reply, p.id, p.version, toProductWire(p), publicCache);
+    },
+  );
+
+  app.get(
+    '/products/by-sku/:sku',
+    {
+      config: { access: 'public' },
+      schema: { tags, summary: 'One product by SKU', params: S.SkuParams, response: { 200: S.Product, 304: NotModified } },
+    },
+    async (request, reply) => {
+      const p = await catalog.getProductBySku(request.params.sku);
+      return sendTagged(request, reply, p.id, p.version, toProductWire(p), publicCache);
+    },
+  );
+
+  const admin = { access: 'admin' as const };
+  const adminTags = ['catalog-admin'];
+
+  app.post(
+    '/products',
+    {
+      config: admin,
+      schema: {
+        tags: adminTags,
+        summary: 'Create a product',
+        body: Type.Ref('ProductInput'),
+        response: { 201: S.Product, 409: Problem('SKU already used') },
+      },
+    },
+    async (request, reply) => {
+      const p = await catalog.createProduct(request.body);
+      reply.header('location', `/api/v1/products/${p.id}`).header('etag', entityTag(p.id, p.version));
+      return reply.code(201).send(toProductWire(p));
+    },
+  );
+
+  app.put(
+    '/products/:id',
+    {
+      config: admin,
+      schema: {
+        tags: adminTags,
+        summary: 'Replace a product (If-Match for optimistic concurrency)',
+        params: S.IdParams,
+        headers: ifMatchHeader,
+        body: Type.Ref('ProductInput'),
+        response: { 200: S.Product, 412: Problem('If-Match is stale') },
+      },
+    },
+    async (request, reply) => {
+      const p = await catalog.replaceProduct(request.params.id, request.body, request.headers['if-match']);
+      reply.header('etag', entityTag(p.id, p.version));
+      return toProductWire(p);
+    },
+  );
+
+  app.patch(
+    '/products/:id',
+    {
+      config: admin,
+      schema: {
+        tags: adminTags,
+        summary: 'Change some fields (JSON merge patch; If-Match for optimistic concurrency)',
+        params: S.IdParams,
+        headers: ifMatchHeader,
+        body: S.ProductPatch,
+        response: { 200: S.Product, 412: Problem('If-Match is stale') },
+      },
+    },
+    async (request, reply) => {
+      const p = await catalog.patchProduct(request.params.id, request.body, request.headers['if-match']);
+      reply.header('etag', entityTag(p.id, p.version));
+      return toProductWire(p);
+    },
+  );
+
+  app.delete(
+    '/products/:id',
+    {
+      config: admin,
+      schema: {
+        tags: adminTags,
+        summary: 'Delete a product; one that orders reference is archived instead (200 with the product)',
+        params: S.IdParams,
+        headers: ifMatchHeader,
+        response: { 200: S.Product, 204: NoContent, 412: Problem('If-Match is stale') },
+      },
+    },
+    async (request, reply) => {
+      const result = await catalog.deleteProduct(request.params.id, request.headers['if-match']);
+      if (result.outcome === 'deleted') return reply.code(204).send(null);
+      reply.header('etag', entityTag(result.product.id, result.product.version));
+      return toProductWire(result.product);
+    },
+  );
+
+  app.post(
+    '/products/import',
+    {
+      config: admin,
+      // 1000 rows of a few hundred bytes each do not fit the global JSON limit.
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        tags: adminTags,
+        summary: 'Create up to 1000 products at once, all or none; errors[] paths start with the row index',
+        body: S.ImportBody,
+        response: { 201: S.ImportResult, 409: Problem('A SKU is already used') },
+      },
+    },
+    async (request, reply) => {
+      const created = await catalog.importProducts(request.body);
+      return reply.code(201).send({ created: created.length, items: created.map((p) => ({ id: p.id, sku: p.sku })) });
+    },
+  );
+
+  const categoryTags = ['categories'];
+
+  app.get(
+    '/categories',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: categoryTags,
+        summary: 'Categories in slug order',
+        querystring: S.CategoryListQuery,
+        response: { 200: S.CategoryList },
+      },
+    },
+    async (request, reply) => {
+      const page = await catalog.listCategories(request.query);
+      reply.header('cache-control', publicCache);
+      return { items: page.items.map(toCategoryWire), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/categories/:id',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: categoryTags,
+        summary: 'One category by id or slug',
+        params: S.CategoryRefParams,
+        response: { 200: S.Category, 304: NotModified },
+      },
+    },
+    async (request, reply) => {
+      const c = await catalog.getCategory(request.params.id);
+      return sendTagged(request, reply, c.id, c.version, toCategoryWire(c), publicCache);
+    },
+  );
+
+  app.post(
+    '/categories',
+    {
+      config: admin,
+      schema: {
+        tags: categoryTags,
+        summary: 'Create a category',
+        body: S.CategoryInput,
+        response: { 201: S.Category, 409: Problem('Slug used') },
+      },
+    },
+    async (request, reply) => {
+      const c = await catalog.createCategory(request.body);
+      reply.header('location', `/api/v1/categories/${c.id}`).header('etag', entityTag(c.id, c.version));
+      return reply.code(201).send(toCategoryWire(c));
+    },
+  );
+
+  app.patch(
+    '/categories/:id',
+    {
+      config: admin,
+      schema: {
+        tags: categoryTags,
+        summary: 'Rename, re-slug or move a category (parentId null makes it a root)',
+        params: S.IdParams,
+        headers: ifMatchHeader,
+        body: S.CategoryPatch,
+        response: { 200: S.Category, 412: Problem('If-Match is stale'), 422: Problem('Would create a cycle') },
+      },
+    },
+    async (request, reply) => {
+      const c = await catalog.updateCategory(request.params.id, request.body, request.headers['if-match']);
+      reply.header('etag', entityTag(c.id, c.version));
+      return toCategoryWire(c);
+    },
+  );
+
+  app.delete(
+    '/categories/:id',
+    {
+      config: admin,
+      schema: {
+        tags: categoryTags,
+        summary: 'Delete a category without subcategories or products',
+        params: S.IdParams,
+        headers: ifMatchHeader,
+        response: { 204: NoContent, 409: Problem('Still has subcategories or products') },
+      },
+    },
+    async (request, reply) => {
+      await catalog.deleteCategory(request.params.id, request.headers['if-match']);
+      return reply.code(204).send(null);
+    },
+  );
+};

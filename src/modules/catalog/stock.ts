@@ -1,0 +1,121 @@
+/**
+ * The stock contract the shop calls: reserve an order's lines, release them on cancellation.
+ * Both are idempotent by order id, so a retried call (or a redelivered event) changes nothing.
+ * Stock never goes below zero: each line is a conditional `UPDATE ... WHERE stock >= qty`
+ * inside one transaction, so an order gets all its lines or none.
+ */
+import type { Clock } from '../../platform/clock.js';
+import type { FieldError } from '../../platform/http/errors.js';
+import { ValidationFailed } from '../../platform/http/errors.js';
+import { OutOfStock, ProductUnavailable } from './errors.js';
+import { type CatalogRepo, isUuid } from './repo.js';
+import type { ProductRecord } from './wire.js';
+
+/** One line of an order: how many of a product. */
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}
+
+/** The reservation of an order as stored (lines merged per product, sorted by product id). */
+export interface StockReservation {
+  orderId: string;
+  status: 'reserved' | 'released';
+  lines: StockLine[];
+  /** False when this call found the reservation already made (a replay). */
+  created: boolean;
+}
+
+/** What the shop needs of a product to price an order line. */
+export interface ProductForOrder {
+  id: string;
+  sku: string;
+  name: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+  status: 'active' | 'archived';
+  version: number;
+}
+
+/** The contract other modules use; today in-process, later possibly a network call with the same shape. */
+export interface StockContract {
+  /**
+   * Takes stock for every line of `orderId`, all or nothing. Replaying an order id returns the
+   * stored reservation without touching stock. Throws OUT_OF_STOCK (422, with `productId` and
+   * `available`) or PRODUCT_UNAVAILABLE (422: unknown or archived product).
+   */
+  reserveStock(orderId: string, lines: StockLine[]): Promise<StockReservation>;
+  /** Gives the stock of `orderId` back once; false when it was unknown or already released. */
+  releaseStock(orderId: string): Promise<boolean>;
+  /** Current price, stock and status of products (unknown ids are left out). */
+  getProductsForOrder(productIds: string[]): Promise<ProductForOrder[]>;
+}
+
+const toProductForOrder = (p: ProductRecord): ProductForOrder => ({
+  id: p.id,
+  sku: p.sku,
+  name: p.name,
+  priceCents: p.priceCents,
+  currency: p.currency,
+  stock: p.stock,
+  status: p.status,
+  version: p.version,
+});
+
+export function createStockContract(deps: { repo: CatalogRepo; clock: Clock }): StockContract {
+  const { repo, clock } = deps;
+
+  function mergeLines(lines: StockLine[]): StockLine[] {
+    const errors: FieldError[] = [];
+    const merged = new Map<string, number>();
+    lines.forEach((line, i) => {
+      if (!isUuid(line.productId)) errors.push({ path: `/lines/${i}/productId`, message: 'must be a product id' });
+      if (!Number.isInteger(line.quantity) || line.quantity < 1)
+        errors.push({ path: `/lines/${i}/quantity`, message: 'must be a whole number >= 1' });
+      merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
+    });
+    if (lines.length === 0) errors.push({ path: '/lines', message: 'must not be empty' });
+    if (errors.length) throw ValidationFailed(`${errors[0]?.path} ${errors[0]?.message}`, { errors });
+    // Sorted by product id: concurrent orders lock rows in the same order, so they cannot deadlock.
+    return [...merged].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  }
+
+  return {
+    async reserveStock(orderId, lines) {
+      const wanted = mergeLines(lines);
+      return repo.transaction(async (tx) => {
+        const now = clock.now();
+        // A concurrent call with the same order id waits here on the primary key until we commit.
+        if (!(await tx.insertReservation(orderId, now))) {
+          const existing = await tx.findReservation(orderId);
+          return { orderId, status: existing?.releasedAt ? 'released' : 'reserved', lines: existing?.lines ?? [], created: false };
+        }
+        for (const line of wanted) {
+          if (await tx.takeStock(line.productId, line.quantity, now)) continue;
+          const product = await tx.findProduct(line.productId);
+          if (product?.status !== 'active') {
+            throw ProductUnavailable(`Product ${line.productId} cannot be ordered`, { productId: line.productId });
+          }
+          throw OutOfStock(`Only ${product.stock} of '${product.name}' left`, { productId: line.productId, available: product.stock });
+        }
+        await tx.insertReservationLines(orderId, wanted);
+        return { orderId, status: 'reserved' as const, lines: wanted, created: true };
+      });
+    },
+
+    async releaseStock(orderId) {
+      return repo.transaction(async (tx) => {
+        const now = clock.now();
+        if (!(await tx.markReleased(orderId, now))) return false;
+        const reservation = await tx.findReservation(orderId);
+        for (const line of reservation?.lines ?? []) await tx.returnStock(line.productId, line.quantity, now);
+        return true;
+      });
+    },
+
+    async getProductsForOrder(productIds) {
+      return (await repo.findProductsByIds([...new Set(productIds)])).map(toProductForOrder);
+    },
+  };
+}
