@@ -4,10 +4,11 @@
  */
 import { catalogModule } from './modules/catalog/index.js';
 import { identityModule } from './modules/identity/index.js';
+import { weatherModule } from './modules/weather/index.js';
 import type { ModuleFactory } from './platform/platform.js';
 
 export const DEPLOYMENTS = {
-  'all-in-one': [identityModule, catalogModule],
+  'all-in-one': [identityModule, catalogModule, weatherModule],
 } satisfies Record<string, ModuleFactory[]>;
 
 export type DeploymentName = keyof typeof DEPLOYMENTS;
