@@ -22,17 +22,33 @@ export interface Bench {
   run(options: BenchOptions): Promise<Report>;
 }
 
-/** Runs `body` with a list to put started servers in; stops them all afterwards, even on error. */
+/**
+ * Runs `body` with a list to put started servers in; stops them all afterwards, even on error
+ * or Ctrl-C (so no server keeps its core busy and no temporary DATA_DIR is left behind).
+ */
 export async function withServers<T>(body: (track: <S extends ServerProcess>(server: S) => S) => Promise<T>): Promise<T> {
   const servers: ServerProcess[] = [];
   const track = <S extends ServerProcess>(server: S): S => {
     servers.push(server);
     return server;
   };
+  const stopAll = () => Promise.allSettled(servers.reverse().map((s) => s.stop()));
+  let stopping = false;
+  // Ctrl-C often arrives twice (from the terminal and relayed by tsx): the second must not kill us mid-cleanup.
+  const interrupted = () => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write('interrupted: stopping servers\n');
+    void stopAll().then(() => process.exit(130));
+  };
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
   try {
     return await body(track);
   } finally {
-    await Promise.allSettled(servers.reverse().map((s) => s.stop()));
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await stopAll();
   }
 }
 
