@@ -83,6 +83,16 @@ describe('OpenAPI document', () => {
     expect(accessOf('GET /api/v1/admin/users')).toBe('admin');
   });
 
+  it('when an operation documents an error response, then its media type is application/problem+json', () => {
+    const errors = apiOperations.flatMap(({ name, op }) =>
+      Object.entries((op.responses ?? {}) as Record<string, { content?: Record<string, unknown> }>)
+        .filter(([status, response]) => /^[45]/.test(status) && response.content)
+        .map(([status, response]) => ({ name: `${name} ${status}`, types: Object.keys(response.content ?? {}) })),
+    );
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.filter((e) => e.types.join() !== 'application/problem+json')).toEqual([]);
+  });
+
   it('when the document is served, then the problem schema is a shared component', () => {
     expect(doc.components.schemas).toHaveProperty('Problem');
   });

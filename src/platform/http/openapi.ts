@@ -18,6 +18,7 @@ export async function installOpenApi(app: FastifyInstance, options: { version: s
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (document) => withProblemMediaType(('openapiObject' in document ? document.openapiObject : {}) as OpenApiDocument),
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
@@ -27,4 +28,23 @@ export async function installOpenApi(app: FastifyInstance, options: { version: s
     staticCSP: false,
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+}
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> } | unknown>>;
+}
+
+/** Error responses are sent as application/problem+json; route schemas can only say JSON. */
+function withProblemMediaType<T extends OpenApiDocument>(document: T): T {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      const responses = (operation as { responses?: Record<string, { content?: Record<string, unknown> }> })?.responses ?? {};
+      for (const [status, response] of Object.entries(responses)) {
+        const json = response.content?.['application/json'];
+        if (!/^[45]\d\d$/.test(status) || !response.content || json === undefined) continue;
+        response.content = { 'application/problem+json': json };
+      }
+    }
+  }
+  return document;
 }
