@@ -4,11 +4,12 @@
  */
 import { catalogModule } from './modules/catalog/index.js';
 import { identityModule } from './modules/identity/index.js';
+import { todosModule } from './modules/todos/index.js';
 import { weatherModule } from './modules/weather/index.js';
 import type { ModuleFactory } from './platform/platform.js';
 
 export const DEPLOYMENTS = {
-  'all-in-one': [identityModule, catalogModule, weatherModule],
+  'all-in-one': [identityModule, catalogModule, todosModule, weatherModule],
 } satisfies Record<string, ModuleFactory[]>;
 
 export type DeploymentName = keyof typeof DEPLOYMENTS;

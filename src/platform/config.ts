@@ -269,6 +269,36 @@ export const SETTINGS = {
     default: '30',
     parse: int(0, 86_400),
   },
+  TODO_MAX_LISTS_PER_USER: {
+    doc: 'Todo lists one user may have; creating one more answers 422 TODO_LIST_LIMIT_REACHED.',
+    example: '100',
+    default: '100',
+    parse: int(1, 100_000),
+  },
+  TODO_MAX_TODOS_PER_USER: {
+    doc: 'Todos one user may have across their lists; creating one more answers 422 TODO_LIMIT_REACHED.',
+    example: '5000',
+    default: '5000',
+    parse: int(1, 1_000_000),
+  },
+  TODO_SYNC_RETENTION: {
+    doc: 'How long tombstones of deleted todos are kept for delta sync; an older updatedSince gets a full resync.',
+    example: '30d',
+    default: '30d',
+    parse: duration,
+  },
+  TODO_BACKEND_COMPAT: {
+    doc: 'Serve the anonymous Todo-Backend (todobackend.com) contract at /api/v1/todo-backend, open to every origin.',
+    example: 'false',
+    default: 'false',
+    parse: bool,
+  },
+  TODO_BACKEND_MAX_ITEMS: {
+    doc: 'Most todos the shared Todo-Backend store holds; more answer 422 TODO_BACKEND_FULL until some are deleted.',
+    example: '500',
+    default: '500',
+    parse: int(1, 100_000),
+  },
   WEATHER_FORECAST_URL: {
     doc: 'Open-Meteo forecast endpoint (or a self-hosted/compatible one). With WEATHER_GEOCODING_URL, the only hosts the weather module calls.',
     example: 'https://api.open-meteo.com/v1/forecast',

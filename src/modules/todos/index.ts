@@ -1,0 +1,66 @@
+/**
+ * The todos module: each user's private lists and todos (filters, ordering, bulk actions,
+ * delta sync for offline clients), plus the optional anonymous Todo-Backend contract. It
+ * publishes no events; it forgets a user's todos when identity reports the user deleted.
+ */
+
+import type { ModuleFactory } from '../../platform/platform.js';
+import { IdentityEvents, type UserDeleted } from '../identity/index.js';
+import { createTodosRepo } from './repo.js';
+import { todosRoutes } from './routes.js';
+import { createTodosService } from './service.js';
+import { createTodoBackendRepo } from './todo-backend-repo.js';
+import { todoBackendRoutes } from './todo-backend-routes.js';
+import { createTodoBackendService } from './todo-backend-service.js';
+
+const PURGE_EVERY_MS = 60 * 60_000;
+
+/** Plugs todos into the app: routes under /api/v1, hourly tombstone purge, cleanup of deleted users. */
+export const todosModule: ModuleFactory = (platform) => {
+  const { config } = platform;
+  const log = platform.log.child({ module: 'todos' });
+  const repo = createTodosRepo(platform.db);
+  const todos = createTodosService({
+    repo,
+    clock: platform.clock,
+    log,
+    limits: { maxListsPerUser: config.TODO_MAX_LISTS_PER_USER, maxTodosPerUser: config.TODO_MAX_TODOS_PER_USER },
+    syncRetentionMs: config.TODO_SYNC_RETENTION,
+  });
+  let purgeTimer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
+
+  const purge = () =>
+    todos
+      .purgeTombstones()
+      .then((n) => n && log.info({ tombstones: n }, 'purged tombstones past TODO_SYNC_RETENTION'))
+      .catch((err) => log.error({ err }, 'tombstone purge failed'));
+
+  return {
+    name: 'todos',
+    routes: async (app) => {
+      await app.register(todosRoutes, { todos });
+      if (config.TODO_BACKEND_COMPAT) {
+        const service = createTodoBackendService({
+          repo: createTodoBackendRepo(platform.db),
+          clock: platform.clock,
+          maxItems: config.TODO_BACKEND_MAX_ITEMS,
+        });
+        await app.register(todoBackendRoutes, { prefix: '/todo-backend', service, publicUrl: config.PUBLIC_URL?.replace(/\/$/, '') });
+      }
+    },
+    async start() {
+      unsubscribe = platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
+        const { userId } = event.payload as UserDeleted;
+        await todos.forgetOwner(userId);
+        log.info({ userId }, 'deleted the todos of a deleted user');
+      });
+      purgeTimer = setInterval(purge, PURGE_EVERY_MS);
+      purgeTimer.unref();
+    },
+    async stop() {
+      clearInterval(purgeTimer);
+      unsubscribe?.();
+    },
+  };
+};
