@@ -2,6 +2,8 @@ CREATE SCHEMA "platform";
 --> statement-breakpoint
 CREATE SCHEMA "catalog";
 --> statement-breakpoint
+CREATE SCHEMA "files";
+--> statement-breakpoint
 CREATE SCHEMA "identity";
 --> statement-breakpoint
 CREATE SCHEMA "todos";
@@ -74,6 +76,42 @@ CREATE TABLE "catalog"."stock_reservations" (
 	"order_id" uuid PRIMARY KEY NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
 	"released_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "files"."files" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"owner_id" uuid NOT NULL,
+	"name" text NOT NULL,
+	"size" bigint NOT NULL,
+	"content_type" text NOT NULL,
+	"sha256" text NOT NULL,
+	"visibility" text DEFAULT 'private' NOT NULL,
+	"storage_key" text NOT NULL,
+	"status" text DEFAULT 'active' NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"deleted_at" timestamp with time zone,
+	CONSTRAINT "files_visibility_check" CHECK ("files"."files"."visibility" in ('private', 'public')),
+	CONSTRAINT "files_status_check" CHECK ("files"."files"."status" in ('active', 'deleting')),
+	CONSTRAINT "files_size_check" CHECK ("files"."files"."size" >= 0)
+);
+--> statement-breakpoint
+CREATE TABLE "files"."uploads" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"owner_id" uuid NOT NULL,
+	"name" text NOT NULL,
+	"length" bigint NOT NULL,
+	"offset" bigint DEFAULT 0 NOT NULL,
+	"metadata" text DEFAULT '' NOT NULL,
+	"busy_until" timestamp with time zone,
+	"created_at" timestamp with time zone NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "uploads_offset_check" CHECK ("files"."uploads"."offset" >= 0 and "files"."uploads"."offset" <= "files"."uploads"."length")
+);
+--> statement-breakpoint
+CREATE TABLE "files"."usage" (
+	"owner_id" uuid PRIMARY KEY NOT NULL,
+	"used_bytes" bigint DEFAULT 0 NOT NULL,
+	CONSTRAINT "usage_used_check" CHECK ("files"."usage"."used_bytes" >= 0)
 );
 --> statement-breakpoint
 CREATE TABLE "identity"."mail_tokens" (
@@ -185,6 +223,11 @@ CREATE INDEX "products_kind_created_idx" ON "catalog"."products" USING btree ("k
 CREATE INDEX "products_kind_price_idx" ON "catalog"."products" USING btree ("kind","price_cents","id");--> statement-breakpoint
 CREATE INDEX "products_in_stock_idx" ON "catalog"."products" USING btree ("created_at","id") WHERE stock > 0;--> statement-breakpoint
 CREATE INDEX "stock_reservation_lines_product_idx" ON "catalog"."stock_reservation_lines" USING btree ("product_id");--> statement-breakpoint
+CREATE INDEX "files_owner_idx" ON "files"."files" USING btree ("owner_id","id");--> statement-breakpoint
+CREATE INDEX "files_storage_key_idx" ON "files"."files" USING btree ("storage_key");--> statement-breakpoint
+CREATE INDEX "files_deleting_idx" ON "files"."files" USING btree ("deleted_at") WHERE "files"."files"."status" = 'deleting';--> statement-breakpoint
+CREATE INDEX "uploads_owner_idx" ON "files"."uploads" USING btree ("owner_id");--> statement-breakpoint
+CREATE INDEX "uploads_expires_idx" ON "files"."uploads" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "mail_tokens_user_idx" ON "identity"."mail_tokens" USING btree ("user_id","purpose");--> statement-breakpoint
 CREATE INDEX "refresh_tokens_session_idx" ON "identity"."refresh_tokens" USING btree ("session_id");--> statement-breakpoint
 CREATE INDEX "sessions_user_idx" ON "identity"."sessions" USING btree ("user_id","last_used_at");--> statement-breakpoint
