@@ -3,13 +3,14 @@
  * split the same modules into services that share the database and talk over the bus.
  */
 import { catalogModule } from './modules/catalog/index.js';
+import { filesModule } from './modules/files/index.js';
 import { identityModule } from './modules/identity/index.js';
 import { todosModule } from './modules/todos/index.js';
 import { weatherModule } from './modules/weather/index.js';
 import type { ModuleFactory } from './platform/platform.js';
 
 export const DEPLOYMENTS = {
-  'all-in-one': [identityModule, catalogModule, todosModule, weatherModule],
+  'all-in-one': [identityModule, catalogModule, todosModule, filesModule, weatherModule],
 } satisfies Record<string, ModuleFactory[]>;
 
 export type DeploymentName = keyof typeof DEPLOYMENTS;

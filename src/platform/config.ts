@@ -257,6 +257,66 @@ export const SETTINGS = {
     default: '10s',
     parse: duration,
   },
+  MAX_UPLOAD_BYTES: {
+    doc: 'Largest single uploaded file (multipart or resumable); larger ones get 413 and leave nothing stored.',
+    example: '100mb',
+    default: '100mb',
+    parse: bytes,
+  },
+  FILES_ALLOWED_TYPES: {
+    doc: 'Comma-separated media types accepted for upload, as detected from the content (magic bytes), e.g. image/*,application/pdf; */* accepts all.',
+    example: 'image/png,image/jpeg,image/gif,image/webp,application/pdf',
+    default: 'image/png,image/jpeg,image/gif,image/webp,image/avif,application/pdf,text/plain',
+    parse: (raw) => {
+      const types = raw
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean);
+      const bad = types.find((t) => !/^([a-z0-9][\w.+-]*|\*)\/([a-z0-9][\w.+-]*|\*)$/.test(t));
+      if (bad !== undefined) fail(`'${bad}' is not a media type or pattern like image/*`);
+      return types.length ? types : fail('must list at least one media type');
+    },
+  },
+  FILES_QUOTA_BYTES: {
+    doc: 'Bytes of files (plus unfinished resumable uploads) each user may store; 0 means no quota.',
+    example: '1gb',
+    default: '1gb',
+    parse: bytes,
+  },
+  FILES_UPLOAD_TTL: {
+    doc: 'How long an unfinished resumable (tus) upload may sit idle before it expires and is removed.',
+    example: '24h',
+    default: '24h',
+    parse: duration,
+  },
+  FILE_LINK_SECRET: {
+    doc: 'HMAC key of signed file links, at least 32 characters. Unset: derived from the JWT secret with HKDF (rotating that secret voids the links).',
+    example: 'another-48-random-bytes-from-openssl-rand-base64',
+    parse: secret,
+  },
+  S3_BUCKET: {
+    doc: 'Store files in this S3 bucket (it must exist). Unset: files on local disk under DATA_DIR/files.',
+    example: 'zaplecze',
+    parse: (raw) => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw) ? raw : fail('must be a valid S3 bucket name')),
+  },
+  S3_ENDPOINT: {
+    doc: 'Endpoint of an S3-compatible service (MinIO, R2, ...). Unset: AWS S3 of S3_REGION.',
+    example: 'http://127.0.0.1:9000',
+    parse: url('http:', 'https:'),
+  },
+  S3_REGION: { doc: 'S3 region.', example: 'us-east-1', default: 'us-east-1', parse: str },
+  S3_ACCESS_KEY_ID: {
+    doc: 'S3 access key. Unset: the AWS SDK default credential chain (environment, instance role).',
+    example: 'zaplecze',
+    parse: str,
+  },
+  S3_SECRET_ACCESS_KEY: { doc: 'S3 secret key, with S3_ACCESS_KEY_ID.', example: 'zaplecze-secret', parse: str },
+  S3_FORCE_PATH_STYLE: {
+    doc: 'Address the bucket as endpoint/bucket/key instead of bucket.endpoint/key; most S3-compatible services need true.',
+    example: 'true',
+    default: 'true',
+    parse: bool,
+  },
   CATALOG_SEED_ON_EMPTY: {
     doc: 'Load the demo catalog (200+ books, movies and goods) at start when the catalog is empty. Otherwise an empty embedded catalog logs how to seed it.',
     example: 'true',
@@ -387,6 +447,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const given = (key: Key) => Boolean(env[key]?.trim());
   if (given('ADMIN_EMAIL') && !given('ADMIN_PASSWORD')) {
     problems.push('ADMIN_PASSWORD must be set together with ADMIN_EMAIL');
+  }
+  if (given('S3_ACCESS_KEY_ID') !== given('S3_SECRET_ACCESS_KEY')) {
+    problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   }
   if (given('DATABASE_URL') && !given('JWT_SECRET')) {
     problems.push('JWT_SECRET must be set when DATABASE_URL is (every instance must share it)');

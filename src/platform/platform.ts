@@ -20,6 +20,8 @@ import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
 import type { SessionGate } from './http/access.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
+import type { BlobStorage } from './storage/blob-storage.js';
+import { openBlobStorage } from './storage/open-storage.js';
 
 /** What a module factory is given. A module takes only what it uses. */
 export interface Platform {
@@ -35,6 +37,8 @@ export interface Platform {
   readonly log: Logger;
   /** Present when REDIS_URL is set; shared by the rate limiter and the cache. */
   readonly redis: Redis | undefined;
+  /** Blob storage: an S3 bucket when S3_BUCKET is set, else DATA_DIR/files on local disk. */
+  readonly storage: BlobStorage;
 }
 
 /** A module as the app sees it: routes under /api/v1, plus optional lifecycle and auth hooks. */
@@ -78,6 +82,7 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
     const cache = redis ? createRedisStore(redis, config.REDIS_KEY_PREFIX) : createMemoryStore({ clock });
     const secret = await resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR);
+    const storage = await openBlobStorage(config);
     return {
       config,
       database,
@@ -103,6 +108,7 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
       passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY }),
       log,
       redis,
+      storage,
     };
   } catch (err) {
     await database.close();
@@ -115,5 +121,6 @@ export async function closePlatform(platform: Platform) {
   await platform.bus.close();
   await platform.cache.close();
   await platform.redis?.quit().catch(() => {});
+  await platform.storage.close();
   await platform.database.close();
 }

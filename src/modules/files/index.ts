@@ -1,0 +1,142 @@
+/**
+ * The files module: streamed uploads to local disk or S3, downloads with Range and ETag,
+ * private by default, public or shared through signed links, resumable uploads over tus.
+ * Other modules use only what is exported here: the module factory, the contract for public
+ * images (the catalog's product pictures) and the events.
+ */
+import { resolveJwtSecret } from '../../platform/auth/jwt-secret.js';
+import { publicUrl } from '../../platform/config.js';
+import type { ModuleFactory, Platform } from '../../platform/platform.js';
+import { IdentityEvents, type UserDeleted } from '../identity/index.js';
+import { isInlineSafe } from './content-type.js';
+import { createFilesRepo } from './repo.js';
+import { filesRoutes } from './routes.js';
+import { createFilesService, type FilesLimits } from './service.js';
+import { createLinkSigner } from './signed-links.js';
+import { createTusService } from './tus-service.js';
+
+export { type FileDeleted, FilesEvents } from './events.js';
+
+/** How often the cleanup sweep runs (orphaned blobs, interrupted deletions, expired uploads). */
+export const FILES_CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
+
+/** A public image as other modules may show it. */
+export interface PublicImage {
+  fileId: string;
+  /** Absolute URL that serves the image inline to anyone. */
+  url: string;
+  contentType: string;
+}
+
+/**
+ * What other modules may ask of files, without reading its tables. Written so it can become a
+ * network call: ids in, plain data out.
+ */
+export interface FilesContract {
+  /** True when the file exists, is public and is a raster image (shown inline). */
+  isPublicImage(fileId: string): Promise<boolean>;
+  /** The public URL of a file's content, shown inline (valid only while the file is public). */
+  publicUrlOf(fileId: string): string;
+  /** The public images among `fileIds`, in the order given; others are left out. */
+  publicImages(fileIds: readonly string[]): Promise<PublicImage[]>;
+}
+
+/** Builds the files contract over the platform (e.g. for the catalog to check product images). */
+export function createFilesContract(platform: Platform): FilesContract {
+  const repo = createFilesRepo(platform.db);
+  const base = publicUrl(platform.config);
+  const publicUrlOf = (fileId: string) => `${base}/api/v1/files/${fileId}/content?disposition=inline`;
+  const isShowable = (f: { visibility: string; contentType: string }) => f.visibility === 'public' && isInlineSafe(f.contentType);
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  return {
+    async isPublicImage(fileId) {
+      if (!uuid.test(fileId)) return false;
+      const file = await repo.findActiveFile(fileId);
+      return file !== undefined && isShowable(file);
+    },
+    publicUrlOf,
+    async publicImages(fileIds) {
+      const ids = [...new Set(fileIds)].filter((id) => uuid.test(id));
+      const rows = new Map((await repo.findActiveFiles(ids)).filter(isShowable).map((f) => [f.id, f]));
+      return fileIds.flatMap((id) => {
+        const f = rows.get(id);
+        return f ? [{ fileId: f.id, url: publicUrlOf(f.id), contentType: f.contentType }] : [];
+      });
+    },
+  };
+}
+
+/** The limits of this module, from config. */
+export function filesLimits(platform: Platform): FilesLimits {
+  const { config } = platform;
+  return {
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    quotaBytes: config.FILES_QUOTA_BYTES,
+    allowedTypes: config.FILES_ALLOWED_TYPES,
+    maxFilesPerRequest: 20,
+    uploadTtlMs: config.FILES_UPLOAD_TTL,
+  };
+}
+
+/** Builds the services of the module (also used by tests to run the cleanup sweep by hand). */
+export function createFilesServices(platform: Platform) {
+  const { config } = platform;
+  const log = platform.log.child({ module: 'files' });
+  const repo = createFilesRepo(platform.db);
+  const limits = filesLimits(platform);
+  const links = createLinkSigner({
+    secret: config.FILE_LINK_SECRET,
+    deriveFrom: () => resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
+  });
+  const deps = { repo, storage: platform.storage, clock: platform.clock, log, limits };
+  const files = createFilesService({ ...deps, bus: platform.bus, links });
+  const tus = createTusService(deps);
+  return {
+    files,
+    tus,
+    limits,
+    log,
+    /** One full cleanup pass; returns what it removed. */
+    async sweep() {
+      const swept = await files.sweepFiles();
+      const uploads = await tus.sweepUploads();
+      return { ...swept, uploads };
+    },
+  };
+}
+
+/** Plugs files into the app: routes, the cleanup timer, and removal of a deleted account's files. */
+export const filesModule: ModuleFactory = (platform) => {
+  const { files, tus, limits, log, sweep } = createFilesServices(platform);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let unsubscribe: (() => void) | undefined;
+  const runSweep = () => {
+    running ??= sweep()
+      .then((result) => log.debug(result, 'files cleanup'))
+      .catch((err) => log.error({ err }, 'files cleanup failed'))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  return {
+    name: 'files',
+    routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
+    async start() {
+      unsubscribe = platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
+        const { userId } = event.payload as UserDeleted;
+        await tus.dropOwnerUploads(userId);
+        await files.deleteOwnerFiles(userId);
+      });
+      timer = setInterval(runSweep, FILES_CLEANUP_INTERVAL_MS);
+      // The sweep must never keep the process alive on shutdown.
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      unsubscribe?.();
+      await running;
+    },
+  };
+};
