@@ -1,7 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
-import { API, createList, createTodo, type TodoWire } from './test-fixtures.js';
+import { API, createList, createTodo, type TodoWire } from '../../../test/todos-fixtures.js';
 
 /** Ids in play: A's (the victim's) and B's (the caller's own). */
 interface Ids {

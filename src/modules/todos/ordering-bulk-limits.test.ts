@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
+import { API, createList, createTodo, listAll, type TodoWire } from '../../../test/todos-fixtures.js';
 import { GAP } from './positions.js';
-import { API, createList, createTodo, listAll, type TodoWire } from './test-fixtures.js';
 
 const fail = (why: string): never => {
   throw new Error(why);

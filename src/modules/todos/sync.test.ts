@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
+import { API, createList, createTodo, type TodoWire } from '../../../test/todos-fixtures.js';
 import { createTodosRepo } from './repo.js';
-import { API, createList, createTodo, type TodoWire } from './test-fixtures.js';
 
 interface SyncPage {
   items: TodoWire[];

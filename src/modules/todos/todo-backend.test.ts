@@ -5,7 +5,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
-import { API, createList, createTodo } from './test-fixtures.js';
+import { API, createList, createTodo } from '../../../test/todos-fixtures.js';
 
 const ROOT = `${API}/todo-backend`;
 const HOST = 'todos.test:8080';

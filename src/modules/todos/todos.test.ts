@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
+import { API, createList, createTodo, listAll, type TodoWire } from '../../../test/todos-fixtures.js';
 import { createTodosRepo } from './repo.js';
 import { deletedTodos } from './tables.js';
-import { API, createList, createTodo, listAll, type TodoWire } from './test-fixtures.js';
 
 describe('todo lists and todos', () => {
   let t: TestApp;

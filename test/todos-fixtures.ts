@@ -1,5 +1,5 @@
 /** Helpers the todos tests share: create lists and todos through the HTTP API, as a client would. */
-import type { TestApp, TestUser } from '../../../test/test-app.js';
+import type { TestApp, TestUser } from './test-app.js';
 
 export const API = '/api/v1';
 
