@@ -67,18 +67,88 @@ export type CatalogRepo = ReturnType<typeof queries> & {
 };
 
 export function createCatalogRepo(db: Executor): CatalogRepo {
-  return { ...queries(db), transaction: (work) => db.transaction((tx) => work(createCatalogRepo(tx))) };
+  return createRepo(db, true);
+}
+
+function createRepo(db: Executor, root: boolean): CatalogRepo {
+  const base = queries(db);
+  if (!root) return { ...base, transaction: () => Promise.reject(new Error('catalog: nested transactions are not used')) };
+  // The hot public reads are prepared once: building drizzle SQL per request cost a third of
+  // the CPU of GET /products/:id, and PostgreSQL skips parsing and planning on each connection.
+  const byId = db
+    .select(productColumns)
+    .from(products)
+    .where(eq(products.id, sql.placeholder('id')))
+    .prepare('catalog_product_by_id');
+  const bySku = db
+    .select(productColumns)
+    .from(products)
+    .where(eq(products.sku, sql.placeholder('sku')))
+    .prepare('catalog_product_by_sku');
+  return {
+    ...base,
+    async findProduct(id, options = {}) {
+      if (options.lock) return base.findProduct(id, options);
+      const [row] = await byId.execute({ id });
+      return row;
+    },
+    async findProductBySku(sku) {
+      const [row] = await bySku.execute({ sku });
+      return row;
+    },
+    transaction: (work) => db.transaction((tx) => work(createRepo(tx, false))),
+  };
 }
 
 /** The subtree of a category (itself and every descendant), as a subquery of ids. */
-const subtreeIds = (ref: string) => sql`(
+const subtreeIds = (ref: string, value: unknown = ref) => sql`(
   with recursive sub(id) as (
-    select id from catalog.categories where ${isUuid(ref) ? sql`id = ${ref}::uuid` : sql`slug = ${ref}`}
+    select id from catalog.categories where ${isUuid(ref) ? sql`id = ${value}::uuid` : sql`slug = ${value}::text`}
     union all
     select c.id from catalog.categories c join sub on c.parent_id = sub.id
   ) select id from sub)`;
 
 function queries(db: Executor) {
+  const listStatements = new Map<string, ReturnType<ReturnType<typeof buildList>['prepare']>>();
+
+  /** The list statement for the shape of `f`, with placeholders for every value. */
+  function buildList(f: ListFilter) {
+    const p = sql.placeholder;
+    const tsquery = f.q ? sql`websearch_to_tsquery(${searchConfig}, ${p('q')})` : undefined;
+    const rank = tsquery ? sql<number>`ts_rank(${products.search}, ${tsquery})` : sql<null>`null::real`;
+    const where: (SQL | undefined)[] = [eq(products.status, p('status'))];
+    if (tsquery) where.push(sql`${products.search} @@ ${tsquery}`);
+    if (f.kind) where.push(eq(products.kind, p('kind')));
+    if (f.minPrice !== undefined) where.push(gte(products.priceCents, p('minPrice')));
+    if (f.maxPrice !== undefined) where.push(lte(products.priceCents, p('maxPrice')));
+    // Literals, not parameters, so the planner can use the partial index products_in_stock_idx.
+    if (f.inStock === true) where.push(sql`${products.stock} > 0`);
+    if (f.inStock === false) where.push(sql`${products.stock} = 0`);
+    if (f.category) {
+      where.push(
+        sql`exists (select 1 from catalog.product_categories pc where pc.product_id = products.id and pc.category_id in ${subtreeIds(f.category, p('category'))})`,
+      );
+    }
+    const [key, cast] = {
+      relevance: [rank, 'real'],
+      price: [products.priceCents, 'integer'],
+      name: [products.name, 'text'],
+      createdAt: [products.createdAt, 'timestamptz'],
+    }[f.sort] as [SQL | typeof products.name, string];
+    if (f.after) {
+      // Row comparison: (key, id) strictly after the last row seen, the same order the index has.
+      const op = sql.raw(f.order === 'asc' ? '>' : '<');
+      where.push(sql`(${key}, ${products.id}) ${op} (${p('afterKey')}::${sql.raw(cast)}, ${p('afterId')}::uuid)`);
+    }
+    const dir = f.order === 'asc' ? asc : desc;
+    return db
+      .select({ ...productColumns, rank })
+      .from(products)
+      .where(and(...where))
+      .orderBy(dir(key), dir(products.id))
+      .limit(p('limit'));
+  }
+
   async function selectProducts(where: SQL | undefined, lock = false): Promise<ProductRecord[]> {
     const query = db.select(productColumns).from(products).where(where);
     return lock ? query.for('update') : query;
@@ -165,40 +235,38 @@ function queries(db: Executor) {
       return Number(row?.n ?? 0);
     },
 
+    /**
+     * One page of products. The statement depends only on which filters are present (its
+     * shape), never on their values, so each shape is built and prepared once and reused.
+     */
     async listProducts(f: ListFilter): Promise<ListedProduct[]> {
-      const tsquery = f.q ? sql`websearch_to_tsquery(${searchConfig}, ${f.q})` : undefined;
-      const rank = tsquery ? sql<number>`ts_rank(${products.search}, ${tsquery})` : sql<null>`null::real`;
-      const where: (SQL | undefined)[] = [eq(products.status, f.status)];
-      if (tsquery) where.push(sql`${products.search} @@ ${tsquery}`);
-      if (f.kind) where.push(eq(products.kind, f.kind));
-      if (f.minPrice !== undefined) where.push(gte(products.priceCents, f.minPrice));
-      if (f.maxPrice !== undefined) where.push(lte(products.priceCents, f.maxPrice));
-      // A literal, not a parameter, so the planner can use the partial index products_in_stock_idx.
-      if (f.inStock === true) where.push(sql`${products.stock} > 0`);
-      if (f.inStock === false) where.push(eq(products.stock, 0));
-      if (f.category) {
-        where.push(
-          sql`exists (select 1 from catalog.product_categories pc where pc.product_id = products.id and pc.category_id in ${subtreeIds(f.category)})`,
-        );
+      const shape = [
+        f.q ? 'q' : '',
+        f.kind ? 'k' : '',
+        f.category ? (isUuid(f.category) ? 'C' : 'c') : '',
+        f.minPrice !== undefined ? 'm' : '',
+        f.maxPrice !== undefined ? 'M' : '',
+        f.inStock === undefined ? '' : f.inStock ? 's' : 'S',
+        f.after ? 'a' : '',
+        `_${f.sort}_${f.order}`,
+      ].join('');
+      let statement = listStatements.get(shape);
+      if (!statement) {
+        statement = buildList(f).prepare(`catalog_list_${shape}`);
+        if (listStatements.size >= 500) listStatements.clear();
+        listStatements.set(shape, statement);
       }
-      const [key, cast] = {
-        relevance: [rank, 'real'],
-        price: [products.priceCents, 'integer'],
-        name: [products.name, 'text'],
-        createdAt: [products.createdAt, 'timestamptz'],
-      }[f.sort] as [SQL | typeof products.name, string];
-      if (f.after) {
-        // Row comparison: (key, id) strictly after the last row seen, the same order the index has.
-        const op = sql.raw(f.order === 'asc' ? '>' : '<');
-        where.push(sql`(${key}, ${products.id}) ${op} (${f.after.key}::${sql.raw(cast)}, ${f.after.id}::uuid)`);
-      }
-      const dir = f.order === 'asc' ? asc : desc;
-      return db
-        .select({ ...productColumns, rank })
-        .from(products)
-        .where(and(...where))
-        .orderBy(dir(key), dir(products.id))
-        .limit(f.limit);
+      return statement.execute({
+        status: f.status,
+        q: f.q,
+        kind: f.kind,
+        category: f.category,
+        minPrice: f.minPrice,
+        maxPrice: f.maxPrice,
+        afterKey: f.after?.key,
+        afterId: f.after?.id,
+        limit: f.limit,
+      }) as Promise<ListedProduct[]>;
     },
 
     // --- categories ---
