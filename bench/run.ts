@@ -10,12 +10,13 @@
  * Exit code 0 even when a goal is missed (this machine is shared and noisy) unless --check.
  */
 import { parseArgs } from 'node:util';
+import { catalogBenches } from './catalog.js';
 import { health } from './health.js';
 import type { Bench, BenchOptions } from './lib/bench.js';
 import type { Report } from './lib/report.js';
 import { login } from './login.js';
 
-const BENCHES: Bench[] = [health, login];
+const BENCHES: Bench[] = [health, login, ...catalogBenches];
 
 const USAGE = `usage: npm run bench -- [name ...] [--rounds N] [--duration S] [--warmup S] [--connections N] [--no-build] [--profile] [--check] [--list]`;
 
