@@ -70,6 +70,7 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
 
   for (const module of instances) {
     await http.register(module.routes, { prefix: API_PREFIX });
+    if (module.rootRoutes) await http.register(module.rootRoutes);
   }
   for (const module of instances) await module.start?.();
   await platform.bus.ready();

@@ -45,6 +45,8 @@ export interface Platform {
 export interface AppModule {
   readonly name: string;
   readonly routes: FastifyPluginAsync;
+  /** Routes at the server root instead of /api/v1, for external contracts that fix their own paths. */
+  readonly rootRoutes?: FastifyPluginAsync;
   /** Lets the access guard refuse tokens of revoked sessions or disabled users. */
   readonly sessionGate?: SessionGate;
   /** Runs once after migrations, before the server listens (e.g. seeding the first admin). */

@@ -15,7 +15,7 @@ import { createTodoBackendService } from './todo-backend-service.js';
 
 const PURGE_EVERY_MS = 60 * 60_000;
 
-/** Plugs todos into the app: routes under /api/v1, hourly tombstone purge, cleanup of deleted users. */
+/** Plugs todos into the app: routes under /api/v1 (and /todo-backend when enabled), hourly tombstone purge, cleanup of deleted users. */
 export const todosModule: ModuleFactory = (platform) => {
   const { config } = platform;
   const log = platform.log.child({ module: 'todos' });
@@ -40,6 +40,9 @@ export const todosModule: ModuleFactory = (platform) => {
     name: 'todos',
     routes: async (app) => {
       await app.register(todosRoutes, { todos });
+    },
+    // The Todo-Backend contract lives at /todo-backend, outside the versioned API.
+    rootRoutes: async (app) => {
       if (config.TODO_BACKEND_COMPAT) {
         const service = createTodoBackendService({
           repo: createTodoBackendRepo(platform.db),

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
 import { API, createList, createTodo } from '../../../test/todos-fixtures.js';
 
-const ROOT = `${API}/todo-backend`;
+const ROOT = '/todo-backend';
 const HOST = 'todos.test:8080';
 
 interface BackendTodo {
