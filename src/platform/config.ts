@@ -348,7 +348,7 @@ export const SETTINGS = {
     parse: duration,
   },
   TODO_BACKEND_COMPAT: {
-    doc: 'Serve the anonymous Todo-Backend (todobackend.com) contract at /api/v1/todo-backend, open to every origin.',
+    doc: 'Serve the anonymous Todo-Backend (todobackend.com) contract at /todo-backend, open to every origin.',
     example: 'false',
     default: 'false',
     parse: bool,
