@@ -339,6 +339,16 @@ describe('catalog products', () => {
     });
   });
 
+  it('when the OpenAPI document is read, then every catalog route is in it with its access', async () => {
+    const spec = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
+    expect(spec.paths['/api/v1/products'].get['x-access']).toBe('public');
+    expect(spec.paths['/api/v1/products'].post['x-access']).toBe('admin');
+    expect(spec.paths['/api/v1/products/{id}'].patch.security).toEqual([{ bearerAuth: [] }]);
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/products/import', '/api/v1/products/by-sku/{sku}', '/api/v1/categories/{id}']),
+    );
+  });
+
   describe('categories', () => {
     it('when categories form a tree, then admins manage it, anyone reads it, and cycles and in-use deletes are refused', async () => {
       const post = (payload: object) => t.request({ method: 'POST', url: '/api/v1/categories', payload, token: admin.token });
