@@ -3,8 +3,9 @@
  * of the chosen deployment under /api/v1. No autoloading: what runs is what is listed here.
  */
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installAccessControl } from './platform/http/access.js';
+import { installAccessLog } from './platform/http/access-log.js';
 import { installHealth } from './platform/http/health.js';
 import { installOpenApi } from './platform/http/openapi.js';
 import { installProblemDetails } from './platform/http/problem-details.js';
@@ -31,6 +32,8 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
   const http: FastifyInstance = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
     genReqId: requestIdFrom,
+    // One access-log line per request, written by installAccessLog.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT,
     // proxy-addr takes a hop count too; Fastify's types omit it.
     trustProxy: config.TRUST_PROXY as boolean | string,
@@ -50,6 +53,7 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
 
   installProblemDetails(http);
   installRequestIdEcho(http);
+  installAccessLog(http);
   await installSecurity(http, { corsOrigins: config.CORS_ORIGINS });
   await installRateLimit(http, {
     max: config.RATE_LIMIT_MAX,

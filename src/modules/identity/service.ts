@@ -77,9 +77,9 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     background.add(run);
   }
 
-  async function issueTokens(user: UserRow, sessionId: string) {
+  async function issueTokens(user: UserRow, sessionId: string, on: IdentityRepo = repo) {
     const refreshToken = newSecretToken();
-    await repo.insertRefreshToken(sha256(refreshToken), sessionId, clock.now());
+    await on.insertRefreshToken(sha256(refreshToken), sessionId, clock.now());
     const accessToken = await deps.tokens.sign({ id: user.id, role: user.role, sid: sessionId });
     return { accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn: deps.tokens.ttlSeconds, user };
   }
@@ -155,16 +155,19 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       await deps.throttle.recordSuccess(email);
       const now = clock.now();
       const sessionId = newId();
-      await repo.insertSession({
-        id: sessionId,
-        userId: user.id,
-        ip: client.ip,
-        userAgent: client.userAgent,
-        createdAt: now,
-        lastUsedAt: now,
-        expiresAt: new Date(now.getTime() + deps.refreshTtlMs),
+      // Session and first refresh token commit together: one commit per login.
+      return repo.transaction(async (tx) => {
+        await tx.insertSession({
+          id: sessionId,
+          userId: user.id,
+          ip: client.ip,
+          userAgent: client.userAgent,
+          createdAt: now,
+          lastUsedAt: now,
+          expiresAt: new Date(now.getTime() + deps.refreshTtlMs),
+        });
+        return issueTokens(user, sessionId, tx);
       });
-      return issueTokens(user, sessionId);
     },
 
     /** Rotates a refresh token. A token used twice revokes its whole session (family). */

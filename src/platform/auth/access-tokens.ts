@@ -2,6 +2,7 @@
  * Short-lived access tokens: HS256 JWTs with `sub`, `role` and `sid` claims. Only HS256 is
  * accepted on verify, so `alg: none` and tokens signed with another algorithm are refused.
  */
+import { createSecretKey } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../clock.js';
 
@@ -33,7 +34,8 @@ const AUDIENCE = 'zaplecze-api';
 
 /** Creates the signer/verifier over one secret. */
 export function createAccessTokens(options: { secret: string; ttlMs: number; clock: Clock }): AccessTokens {
-  const key = new TextEncoder().encode(options.secret);
+  // Imported once: handing jose raw bytes makes it import the key on every sign and verify.
+  const key = createSecretKey(Buffer.from(options.secret, 'utf8'));
   const ttlSeconds = Math.floor(options.ttlMs / 1000);
   return {
     ttlSeconds,

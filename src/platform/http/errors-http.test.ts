@@ -122,8 +122,17 @@ describe('HTTP errors as problem details', () => {
   it('when a request is logged, then every line of it carries the request id', async () => {
     lines.length = 0;
     await t.request({ method: 'GET', url: '/api/v1/boom', headers: { 'x-request-id': 'every-line' } });
-    const ofRequest = lines.filter((l) => l.req !== undefined || l.res !== undefined || l.err !== undefined);
+    const ofRequest = lines.filter((l) => l.err !== undefined || l.msg === 'request completed');
     expect(ofRequest.length).toBeGreaterThanOrEqual(2);
     for (const line of ofRequest) expect(line.reqId).toBe('every-line');
+  });
+
+  it('when a request completes, then one access line is logged without the query string', async () => {
+    lines.length = 0;
+    await t.request({ method: 'GET', url: '/api/v1/boom?signature=do-not-log-me', headers: { 'x-request-id': 'access-line' } });
+    const access = lines.filter((l) => l.msg === 'request completed');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ reqId: 'access-line', method: 'GET', path: '/api/v1/boom', statusCode: 500 });
+    expect(JSON.stringify(lines)).not.toContain('do-not-log-me');
   });
 });

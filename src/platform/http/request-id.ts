@@ -17,7 +17,8 @@ export function requestIdFrom(req: IncomingMessage): string {
 
 /** Echoes the id on every response, errors included. */
 export function installRequestIdEcho(app: FastifyInstance) {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 }
