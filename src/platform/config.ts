@@ -312,9 +312,8 @@ export const SETTINGS = {
   },
   S3_SECRET_ACCESS_KEY: { doc: 'S3 secret key, with S3_ACCESS_KEY_ID.', example: 'zaplecze-secret', parse: str },
   S3_FORCE_PATH_STYLE: {
-    doc: 'Address the bucket as endpoint/bucket/key instead of bucket.endpoint/key; most S3-compatible services need true.',
+    doc: 'Address the bucket as endpoint/bucket/key instead of bucket.endpoint/key. Unset: true when S3_ENDPOINT is set (most S3-compatible services need it), false for AWS.',
     example: 'true',
-    default: 'true',
     parse: bool,
   },
   CATALOG_SEED_ON_EMPTY: {

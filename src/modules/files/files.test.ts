@@ -288,6 +288,7 @@ describe.each(backends)('files on $name', (backend) => {
     const address = await t.http.listen({ port: 0, host: '127.0.0.1' });
     const { port } = new URL(address);
     const body = multipart([{ filename: 'cut.png', content: png(200 * KB) }]);
+    const handled = new Promise((resolve) => t.http.server.once('request', (_req, res) => res.once('close', resolve)));
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(
@@ -296,7 +297,8 @@ describe.each(backends)('files on $name', (backend) => {
     );
     await new Promise((resolve) => socket.write(body.payload.subarray(0, 100 * KB), resolve));
     socket.destroy();
-    // The server notices the cut asynchronously: wait until it cleaned up (or fail after 10 s).
+    await handled;
+    // The server cleans up after noticing the cut: wait until it did (or fail after 10 s).
     for (let i = 0; i < 200 && JSON.stringify(await storedObjects()) !== JSON.stringify(before); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -16,6 +16,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type AppendResult, assertSafeKey, type BlobEntry, BlobNotFoundError, type BlobStorage, type ByteRange } from './blob-storage.js';
 
+const READ_CHUNK_BYTES = 256 * 1024;
+
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 /** Opens (creating folders as needed) local blob storage rooted at `root`. */
@@ -64,7 +66,9 @@ export async function createLocalStorage(root: string): Promise<BlobStorage> {
         await moveInto(temp, key);
         return { size: out.bytesWritten };
       } catch (err) {
-        out.destroy();
+        // Wait for the file to be closed: removing it while its open() is still pending would
+        // let the open recreate it after the removal.
+        if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()).destroy());
         await rm(temp, { force: true });
         throw err;
       }
@@ -78,7 +82,8 @@ export async function createLocalStorage(root: string): Promise<BlobStorage> {
         if (isMissing(err)) throw new BlobNotFoundError(key);
         throw err;
       }
-      return fh.createReadStream(range ? { start: range.start, end: range.end } : {});
+      // 256 KiB reads: a quarter of the syscalls and chunks of the 64 KiB default, same memory order.
+      return fh.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
     },
 
     async head(key) {
