@@ -70,6 +70,8 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
     version: pkg.version,
     description: 'Accounts and roles, catalog, todos, files, shop, chat and weather. Errors are RFC 9457 problem details.',
   });
+  // A person opening the server in a browser lands on the API documentation.
+  http.get('/', { schema: { hide: true }, config: { access: 'public' } }, (_request, reply) => reply.redirect('/docs', 302));
   installHealth(http, { checks: { database: () => platform.database.ping() }, isDraining: () => draining });
 
   for (const module of instances) {

@@ -35,6 +35,12 @@ describe('OpenAPI document', () => {
   });
   afterAll(() => t.close());
 
+  it('when a browser opens the server root, then it is sent to the docs', async () => {
+    const res = await t.request({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/docs');
+  });
+
   it('when fetched, then it is OpenAPI 3.1 with a bearer security scheme', () => {
     expect(doc.openapi).toMatch(/^3\.1\./);
     expect(doc.info.title).toBeTruthy();
