@@ -12,6 +12,7 @@ import { installProblemDetails } from './platform/http/problem-details.js';
 import { installRateLimit } from './platform/http/rate-limit.js';
 import { installRequestIdEcho, requestIdFrom } from './platform/http/request-id.js';
 import { installSecurity } from './platform/http/security.js';
+import { installStrictNumbers } from './platform/http/strict-numbers.js';
 import type { ModuleFactory, Platform } from './platform/platform.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -66,6 +67,7 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
     sessionGates: instances.flatMap((m) => (m.sessionGate ? [m.sessionGate] : [])),
     protectedPrefix: '/api/',
   });
+  installStrictNumbers(http);
   await installOpenApi(http, {
     version: pkg.version,
     description: 'Accounts and roles, catalog, todos, files, shop, chat and weather. Errors are RFC 9457 problem details.',
