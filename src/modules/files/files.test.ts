@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeS3, startFakeS3 } from '../../../test/fake-s3.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
-import { createFilesServices } from './index.js';
+import { createFilesContract, createFilesServices } from './index.js';
 import { createFilesRepo } from './repo.js';
 import { storageKeyOf } from './service.js';
 
@@ -91,6 +92,12 @@ describe.each(backends)('files on $name', (backend) => {
     const root = join(t.platform.config.DATA_DIR, 'files');
     return (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
   }
+  let listening: Promise<string> | undefined;
+  /** The app on a real port (for tests that need a raw connection), started once. */
+  const address = () => {
+    listening ??= t.http.listen({ port: 0, host: '127.0.0.1' });
+    return listening;
+  };
   const rowsOf = (user: TestUser) => createFilesRepo(t.platform.db).countRows(user.id);
   const usedBy = (user: TestUser) => createFilesRepo(t.platform.db).usedBytes(user.id);
 
@@ -236,6 +243,31 @@ describe.each(backends)('files on $name', (backend) => {
     expect(await usedBy(user)).toBe(0);
   });
 
+  it('when a much larger file arrives over a real connection, then the client still reads the 413 and nothing is kept', async () => {
+    const user = await t.createUser();
+    const before = await storedObjects();
+    const base = await address();
+    const body = multipart([{ filename: 'huge.png', content: png(24 * 1024 * KB) }]);
+    const answer = await new Promise<{ status: number; code: string }>((resolve, reject) => {
+      const req = httpRequest(
+        `${base}/api/v1/files`,
+        { method: 'POST', headers: { authorization: `Bearer ${user.token}`, ...body.headers, 'content-length': body.payload.length } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, code: JSON.parse(text).code }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body.payload);
+    });
+    expect(answer).toEqual({ status: 413, code: 'FILE_TOO_LARGE' });
+    expect(await storedObjects()).toEqual(before);
+    expect(await rowsOf(user)).toEqual({ files: 0, uploads: 0 });
+  });
+
   it('when the second file of a request is too large, then the first one is not kept either', async () => {
     const user = await t.createUser();
     const before = await storedObjects();
@@ -285,8 +317,7 @@ describe.each(backends)('files on $name', (backend) => {
   it('when the client disconnects mid-upload, then no blob, temporary file or row remains', async () => {
     const user = await t.createUser();
     const before = await storedObjects();
-    const address = await t.http.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = new URL(address);
+    const { port } = new URL(await address());
     const body = multipart([{ filename: 'cut.png', content: png(200 * KB) }]);
     const handled = new Promise((resolve) => t.http.server.once('request', (_req, res) => res.once('close', resolve)));
     const socket = connect(Number(port), '127.0.0.1');
@@ -457,6 +488,39 @@ describe.each(backends)('files on $name', (backend) => {
     expect((await t.request({ method: 'DELETE', url: `/api/v1/admin/users/${user.id}`, token: admin.token })).statusCode).toBe(204);
     for (let i = 0; i < 100 && (await repoHasActive(file.id)); i++) await new Promise((r) => setTimeout(r, 20));
     expect((await content(file.id, { token: admin.token })).statusCode).toBe(404);
+  });
+
+  it('when the catalog asks about images, then only public raster images get URLs, in the order asked', async () => {
+    // A fresh user: earlier tests moved the clock past the first users' token lifetime.
+    const owner = await t.createUser();
+    const image = await uploadOne(owner, png(600));
+    const privateImage = await uploadOne(owner, png(600));
+    const text = (await upload(owner, [{ filename: 'a.txt', content: Buffer.from('words\n') }])).json().items[0];
+    for (const id of [image.id, text.id]) {
+      await t.request({ method: 'PATCH', url: `/api/v1/files/${id}`, token: owner.token, payload: { visibility: 'public' } });
+    }
+    const files = createFilesContract(t.platform);
+    expect(await files.isPublicImage(image.id)).toBe(true);
+    expect(await files.isPublicImage(privateImage.id)).toBe(false);
+    expect(await files.isPublicImage(text.id)).toBe(false);
+    expect(await files.isPublicImage('not-a-uuid')).toBe(false);
+    const url = files.publicUrlOf(image.id);
+    expect(url).toMatch(new RegExp(`/api/v1/files/${image.id}/content\\?disposition=inline$`));
+    expect(await files.publicImages([privateImage.id, image.id, text.id, image.id])).toEqual([
+      { fileId: image.id, url, contentType: 'image/png' },
+      { fileId: image.id, url, contentType: 'image/png' },
+    ]);
+    const served = await t.request({ method: 'GET', url: new URL(url).pathname + new URL(url).search });
+    expect(served.statusCode).toBe(200);
+    expect(served.headers['content-disposition']).toMatch(/^inline;/);
+  });
+
+  it('when the OpenAPI document is read, then every files route is in it with its access', async () => {
+    const spec = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
+    expect(spec.paths['/api/v1/files'].post['x-access']).toBe('user');
+    expect(spec.paths['/api/v1/files/{id}/content'].get['x-access']).toBe('public');
+    expect(spec.paths['/api/v1/files/tus/{id}'].patch['x-access']).toBe('user');
+    expect(Object.keys(spec.paths['/api/v1/files'].post.requestBody.content)).toEqual(['multipart/form-data']);
   });
 
   async function repoHasActive(id: string) {

@@ -72,6 +72,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
           `types detected from the content must be allowed (415 FILE_TYPE_NOT_ALLOWED), and the per-user quota holds ` +
           `(413 QUOTA_EXCEEDED). All or nothing: a refused part leaves no file of the request behind.`,
         consumes: ['multipart/form-data'],
+        body: S.UploadBody,
         response: { 201: S.UploadResult },
       },
     },

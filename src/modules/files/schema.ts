@@ -52,5 +52,14 @@ export const Link = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
 });
 
+/**
+ * The multipart body, for the OpenAPI document only: it has no `type`, so validation (which
+ * sees no parsed body: the parts are streamed) accepts the request as it is.
+ */
+export const UploadBody = Type.Unsafe<unknown>({
+  properties: { file: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'One or more file parts' } },
+  required: ['file'],
+});
+
 export const Binary = Type.Unsafe<unknown>({ type: 'string', format: 'binary', description: 'The file content' });
 export const NoContent = Type.Null({ description: 'No content' });
