@@ -28,7 +28,13 @@ export interface Platform {
   readonly config: Config;
   readonly database: Database;
   readonly db: Db;
-  readonly cache: KeyValueStore;
+  /**
+   * The key-value store of one consumer (`identity`, `weather`, ...): a bounded in-memory store
+   * of its own, so one module's flood of keys cannot evict another's (login-throttle counters
+   * must survive a burst of weather lookups), or Redis under `<REDIS_KEY_PREFIX><namespace>:`.
+   * The same namespace always gets the same store.
+   */
+  cacheFor(namespace: string, maxEntries?: number): KeyValueStore;
   readonly bus: EventBus;
   readonly mailer: Mailer;
   readonly clock: Clock;
@@ -82,14 +88,22 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
   try {
     if (!overrides.database) await database.migrate();
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
-    const cache = redis ? createRedisStore(redis, config.REDIS_KEY_PREFIX) : createMemoryStore({ clock });
+    const caches = new Map<string, KeyValueStore>();
+    const cacheFor = (namespace: string, maxEntries = 100_000) => {
+      let store = caches.get(namespace);
+      if (!store) {
+        store = redis ? createRedisStore(redis, `${config.REDIS_KEY_PREFIX}${namespace}:`) : createMemoryStore({ clock, maxEntries });
+        caches.set(namespace, store);
+      }
+      return store;
+    };
     const secret = await resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR);
     const storage = await openBlobStorage(config);
     return {
       config,
       database,
       db: database.db,
-      cache,
+      cacheFor,
       bus:
         overrides.bus ??
         (config.NATS_URL
@@ -121,7 +135,6 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
 /** Closes what `openPlatform` opened, in reverse order. */
 export async function closePlatform(platform: Platform) {
   await platform.bus.close();
-  await platform.cache.close();
   await platform.redis?.quit().catch(() => {});
   await platform.storage.close();
   await platform.database.close();

@@ -21,7 +21,7 @@ export const identityModule: ModuleFactory = (platform) => {
     repo,
     tokens: platform.tokens,
     passwords: platform.passwords,
-    throttle: createLoginThrottle(platform.cache, config.LOGIN_MAX_FAILURES),
+    throttle: createLoginThrottle(platform.cacheFor('identity'), config.LOGIN_MAX_FAILURES),
     mailer: platform.mailer,
     bus: platform.bus,
     clock: platform.clock,

@@ -41,6 +41,8 @@ export const weatherModule: ModuleFactory = (platform) => {
       headers: { 'user-agent': 'zaplecze-weather/1' },
       log,
     });
+  // Its own bounded store: a flood of place lookups cannot evict other modules' keys.
+  const weatherCache = platform.cacheFor('weather', 20_000);
   const provider = createOpenMeteo({
     forecast: client('open-meteo-forecast', config.WEATHER_FORECAST_URL),
     geocoding: client('open-meteo-geocoding', config.WEATHER_GEOCODING_URL),
@@ -48,7 +50,7 @@ export const weatherModule: ModuleFactory = (platform) => {
   const weather = createWeatherService({
     provider,
     places: createSwrCache<Place | null>({
-      store: platform.cache,
+      store: weatherCache,
       clock,
       namespace: 'weather:v1:place:',
       freshMs: PLACE_FRESH_MS,
@@ -57,7 +59,7 @@ export const weatherModule: ModuleFactory = (platform) => {
       log,
     }),
     snapshots: createSwrCache<WeatherSnapshot>({
-      store: platform.cache,
+      store: weatherCache,
       clock,
       namespace: 'weather:v1:point:',
       freshMs: config.WEATHER_CACHE_TTL,

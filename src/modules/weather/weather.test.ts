@@ -364,9 +364,11 @@ describe('weather: cache', () => {
     expect(fake.calls.geocoding).toHaveLength(1);
     expect(fake.calls.forecast).toHaveLength(1);
     // Kept in the platform cache (memory, or Redis with TEST_REDIS_URL) as JSON under a normalised key.
-    const stored = JSON.parse((await t.platform.cache.get('weather:v1:point:52.23,21.01')) ?? 'null');
+    const stored = JSON.parse((await t.platform.cacheFor('weather').get('weather:v1:point:52.23,21.01')) ?? 'null');
     expect(stored).toMatchObject({ v: { timezone: 'UTC', current: { temperature: 1 } } });
-    expect(JSON.parse((await t.platform.cache.get('weather:v1:place:warsaw')) ?? 'null')).toMatchObject({ v: { name: 'Warsaw' } });
+    expect(JSON.parse((await t.platform.cacheFor('weather').get('weather:v1:place:warsaw')) ?? 'null')).toMatchObject({
+      v: { name: 'Warsaw' },
+    });
   });
 
   it('when the entry is past TTL and the revalidate window, then the provider is asked again and the answer is fresh', async () => {
