@@ -198,7 +198,11 @@ export function createTusService(deps: TusServiceDeps) {
       let offset = upload.offset;
       try {
         const digest = input.checksum ? createHash(input.checksum.algorithm) : undefined;
-        const result = await storage.appendPart(partKeyOf(id), upload.offset, bounded(input.source, room, digest));
+        // Nothing left to receive: this PATCH only retries a completion that did not finish.
+        const result =
+          room === 0 && input.contentLength === 0
+            ? { written: 0 }
+            : await storage.appendPart(partKeyOf(id), upload.offset, bounded(input.source, room, digest));
         let failure: Error | undefined = UploadLengthExceeded.is(result.error) ? result.error : undefined;
         if (!failure && input.checksum && digest && !result.error && !digest.digest().equals(input.checksum.digest)) {
           failure = ChecksumMismatch(`The ${input.checksum.algorithm} of the received bytes does not match Upload-Checksum`);

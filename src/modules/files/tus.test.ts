@@ -2,11 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeS3, startFakeS3 } from '../../../test/fake-s3.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 import { createFilesServices } from './index.js';
 import { createFilesRepo } from './repo.js';
+import { storageKeyOf } from './service.js';
 
 const PNG_HEAD = Buffer.concat([
   Buffer.from('89504e470d0a1a0a0000000d', 'hex'),
@@ -135,6 +137,24 @@ describe.each(backends)('tus uploads on $name', (backend) => {
     const id = url.split('/').pop() as string;
     const down = await t.request({ method: 'GET', url: `/api/v1/files/${id}/content`, token: user.token });
     expect(down.rawPayload.equals(data)).toBe(true);
+  });
+
+  it('when a completion crashed after the bytes were moved, then repeating the last PATCH finishes the file', async () => {
+    const user = await t.createUser();
+    const data = png(50_000);
+    const url = await create(user, data.length);
+    const id = url.split('/').pop() as string;
+    // Every byte arrived, then the process died inside the completion: bytes moved, row not written.
+    await t.platform.storage.appendPart(`uploads/${id}`, 0, Readable.from([data]));
+    await t.platform.storage.commitPart(`uploads/${id}`, storageKeyOf(id), data.length, () => {});
+    await createFilesRepo(t.platform.db).releaseUpload(id, data.length, new Date(t.clock.now().getTime() + 60_000));
+    expect((await head(user, url)).headers['upload-offset']).toBe(String(data.length));
+
+    const retry = await patch(user, url, data.length, Buffer.alloc(0));
+    expect(retry.statusCode, retry.body).toBe(204);
+    const meta = await t.request({ method: 'GET', url: `/api/v1/files/${id}`, token: user.token });
+    expect(meta.json()).toMatchObject({ size: data.length, sha256: sha('sha256', data).digest('hex'), contentType: 'image/png' });
+    expect((await t.request({ method: 'GET', url: `/api/v1/files/${id}/content`, token: user.token })).rawPayload.equals(data)).toBe(true);
   });
 
   it('when the offset is wrong, the body type is wrong or Tus-Resumable is missing, then 409, 415 and 412', async () => {
