@@ -177,6 +177,33 @@ describe.each(backends)('tus uploads on $name', (backend) => {
     expect((await head(user, url)).headers['upload-offset']).toBe('0');
   });
 
+  it('when another PATCH holds the upload, then a second one gets 423 and may retry once it is released', async () => {
+    const user = await t.createUser();
+    const url = await create(user, 1000);
+    const id = url.split('/').pop() as string;
+    const repo = createFilesRepo(t.platform.db);
+    // As if a PATCH were streaming on another instance right now.
+    await repo.claimUpload(id, user.id, 0, t.clock.now(), new Date(t.clock.now().getTime() + 60_000));
+    expect((await patch(user, url, 0, png(100))).statusCode).toBe(423);
+    await repo.releaseUpload(id, 0, new Date(t.clock.now().getTime() + 60_000));
+    expect((await patch(user, url, 0, png(100))).statusCode).toBe(204);
+  });
+
+  it('when the account is deleted, then its open uploads and their bytes go too', async () => {
+    const user = await t.createUser();
+    const url = await create(user, 10_000);
+    await patch(user, url, 0, png(5000));
+    const admin = await t.admin();
+    expect((await t.request({ method: 'DELETE', url: `/api/v1/admin/users/${user.id}`, token: admin.token })).statusCode).toBe(204);
+    const id = url.split('/').pop() as string;
+    // The removal runs in the event handler, after the response: wait for it to finish.
+    const gone = async () =>
+      (await createFilesRepo(t.platform.db).countRows(user.id)).uploads === 0 && !(await storedObjects()).some((k) => k.includes(id));
+    for (let i = 0; i < 200 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await createFilesRepo(t.platform.db).countRows(user.id)).toEqual({ files: 0, uploads: 0 });
+    expect((await storedObjects()).some((k) => k.includes(id))).toBe(false);
+  });
+
   it('when Upload-Checksum matches, then the bytes are kept; when it does not, then 460 and the offset stays', async () => {
     const user = await t.createUser();
     const data = png(5000);
