@@ -39,6 +39,24 @@ describe('security headers and CORS', () => {
     expect(String(res.headers['access-control-allow-headers']).toLowerCase()).toMatch(/content-type/);
   });
 
+  it('when a browser tus client preflights a PATCH from an allowed origin, then the tus headers are allowed and exposed', async () => {
+    const res = await t.request({
+      method: 'OPTIONS',
+      url: '/api/v1/files/tus/some-upload',
+      headers: {
+        origin: ALLOWED,
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'tus-resumable,upload-offset,content-type',
+      },
+    });
+    expect(res.statusCode).toBe(204);
+    const allowed = String(res.headers['access-control-allow-headers']).toLowerCase();
+    for (const h of ['tus-resumable', 'upload-offset', 'upload-length', 'upload-metadata']) expect(allowed).toContain(h);
+    const get = await t.request({ method: 'GET', url: '/health/live', headers: { origin: ALLOWED } });
+    const exposed = String(get.headers['access-control-expose-headers']).toLowerCase();
+    for (const h of ['upload-offset', 'location', 'content-range', 'content-disposition']) expect(exposed).toContain(h);
+  });
+
   it('when another origin sends a preflight, then it gets no CORS grant', async () => {
     const res = await t.request({
       method: 'OPTIONS',

@@ -58,10 +58,42 @@ export async function installSecurity(app: FastifyInstance, options: { corsOrigi
   const allowed = new Set(options.corsOrigins);
   await app.register(cors, {
     origin: (origin, done) => done(null, origin !== undefined && allowed.has(origin)),
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'If-Match',
+      'If-None-Match',
+      'If-Range',
+      'Range',
+      'Idempotency-Key',
+      'X-Request-Id',
+      // tus resumable uploads (files module)
+      'Tus-Resumable',
+      'Upload-Length',
+      'Upload-Offset',
+      'Upload-Metadata',
+      'Upload-Checksum',
+    ],
     // The names @fastify/rate-limit actually sends (the x- form, not the IETF draft's).
-    exposedHeaders: ['ETag', 'Location', 'Retry-After', 'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+    exposedHeaders: [
+      'ETag',
+      'Location',
+      'Retry-After',
+      'X-Request-Id',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+      'Content-Disposition',
+      'Content-Range',
+      'Tus-Resumable',
+      'Tus-Version',
+      'Tus-Extension',
+      'Tus-Max-Size',
+      'Upload-Offset',
+      'Upload-Length',
+      'Upload-Expires',
+    ],
     maxAge: 600,
   });
 }
