@@ -4,6 +4,7 @@ import type { Executor } from '../../platform/db/database.js';
 import { mailTokens, refreshTokens, type SessionRow, sessions, type UserRow, users } from './tables.js';
 
 export type NewUser = typeof users.$inferInsert;
+export type NewSession = Required<Omit<typeof sessions.$inferInsert, 'revokedAt' | 'revokedReason'>>;
 export type UserPatch = Partial<Pick<UserRow, 'name' | 'email' | 'emailVerifiedAt' | 'passwordHash' | 'role' | 'disabledAt'>>;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -82,8 +83,17 @@ function queries(db: Executor) {
         .limit(filter.limit);
     },
 
-    async insertSession(session: typeof sessions.$inferInsert): Promise<void> {
-      await db.insert(sessions).values(session);
+    /** A new session and its first refresh token in one statement: atomic, one round trip. */
+    async insertSessionWithToken(session: NewSession, tokenHash: string): Promise<void> {
+      await db.execute(sql`
+        with new_session as (
+          insert into ${sessions} (id, user_id, ip, user_agent, created_at, last_used_at, expires_at)
+          values (${session.id}, ${session.userId}, ${session.ip}, ${session.userAgent},
+                  ${session.createdAt.toISOString()}, ${session.lastUsedAt.toISOString()}, ${session.expiresAt.toISOString()})
+          returning id
+        )
+        insert into ${refreshTokens} (token_hash, session_id, created_at)
+        select ${tokenHash}, id, ${session.createdAt.toISOString()} from new_session`);
     },
 
     async findSession(id: string): Promise<SessionRow | undefined> {

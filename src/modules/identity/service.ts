@@ -77,11 +77,16 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     background.add(run);
   }
 
-  async function issueTokens(user: UserRow, sessionId: string, on: IdentityRepo = repo) {
-    const refreshToken = newSecretToken();
-    await on.insertRefreshToken(sha256(refreshToken), sessionId, clock.now());
+  async function tokenPair(user: UserRow, sessionId: string, refreshToken: string) {
     const accessToken = await deps.tokens.sign({ id: user.id, role: user.role, sid: sessionId });
     return { accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn: deps.tokens.ttlSeconds, user };
+  }
+
+  /** The next refresh token of a session (rotation), with a fresh access token. */
+  async function rotateTokens(user: UserRow, sessionId: string) {
+    const refreshToken = newSecretToken();
+    await repo.insertRefreshToken(sha256(refreshToken), sessionId, clock.now());
+    return tokenPair(user, sessionId, refreshToken);
   }
 
   async function sendMailToken(user: Pick<UserRow, 'id' | 'email' | 'name'>, purpose: 'password-reset' | 'email-verification') {
@@ -155,9 +160,9 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       await deps.throttle.recordSuccess(email);
       const now = clock.now();
       const sessionId = newId();
-      // Session and first refresh token commit together: one commit per login.
-      return repo.transaction(async (tx) => {
-        await tx.insertSession({
+      const refreshToken = newSecretToken();
+      await repo.insertSessionWithToken(
+        {
           id: sessionId,
           userId: user.id,
           ip: client.ip,
@@ -165,9 +170,10 @@ export function createIdentityService(deps: IdentityServiceDeps) {
           createdAt: now,
           lastUsedAt: now,
           expiresAt: new Date(now.getTime() + deps.refreshTtlMs),
-        });
-        return issueTokens(user, sessionId, tx);
-      });
+        },
+        sha256(refreshToken),
+      );
+      return tokenPair(user, sessionId, refreshToken);
     },
 
     /** Rotates a refresh token. A token used twice revokes its whole session (family). */
@@ -189,7 +195,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         throw InvalidRefreshToken('The session has ended; log in again');
       }
       await repo.touchSession(session.id, now, new Date(now.getTime() + deps.refreshTtlMs), { ip: client.ip, userAgent: client.userAgent });
-      return issueTokens(user, session.id);
+      return rotateTokens(user, session.id);
     },
 
     async logout(principal: Principal) {

@@ -7,7 +7,7 @@
  * - `user`:   a valid, live access token of any role.
  * - `admin`:  a valid, live access token with role admin.
  */
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { AccessTokens, Principal } from '../auth/access-tokens.js';
 import { Forbidden, Unauthorized } from './errors.js';
 
@@ -65,7 +65,7 @@ export function installAccessControl(
       return;
     }
     documentAccess(route, access);
-    const guard = async (request: FastifyRequest) => {
+    const check = async (request: FastifyRequest) => {
       const who = await authenticate(request);
       if (access === 'public') {
         if (typeof who === 'object') request.user = who;
@@ -83,6 +83,11 @@ export function installAccessControl(
       }
       if (access === 'admin' && who.role !== 'admin') throw Forbidden('This route is for administrators');
       request.user = who;
+    };
+    // A public route called without a token (health checks, catalog reads) skips the promise.
+    const guard = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+      if (access === 'public' && request.headers.authorization === undefined) return done();
+      check(request).then(() => done(), done);
     };
     // onRequest: refuse before the body is read, so anonymous uploads cost nothing.
     route.onRequest = [guard, ...toArray(route.onRequest)];
