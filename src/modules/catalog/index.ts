@@ -4,6 +4,7 @@
  */
 import { createOutboxRelay } from '../../platform/bus/outbox.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
+import { createFilesContract } from '../files/index.js';
 import { createCatalogRepo } from './repo.js';
 import { catalogRoutes } from './routes.js';
 import { createCatalogSeeder } from './seed.js';
@@ -23,13 +24,17 @@ export function createCatalogStock(platform: Pick<Platform, 'db' | 'clock'>): St
   return createStockContract({ repo: createCatalogRepo(platform.db), clock: platform.clock });
 }
 
-/** Plugs the catalog into the app: routes, the outbox relay for its events, and the demo seed. */
+/**
+ * Plugs the catalog into the app: routes, the outbox relay for its events, and the demo seed.
+ * Product images are files of the files module, checked and linked through its contract.
+ */
 export const catalogModule: ModuleFactory = (platform) => {
   const { config } = platform;
   const log = platform.log.child({ module: 'catalog' });
   const repo = createCatalogRepo(platform.db);
   const relay = createOutboxRelay({ db: platform.db, bus: platform.bus, log: log.child({ part: 'outbox' }) });
-  const catalog = createCatalogService({ repo, relay, clock: platform.clock });
+  const files = createFilesContract(platform);
+  const catalog = createCatalogService({ repo, relay, clock: platform.clock, images: files });
   const seeder = createCatalogSeeder({ repo, relay, clock: platform.clock });
 
   async function seed() {
@@ -40,7 +45,8 @@ export const catalogModule: ModuleFactory = (platform) => {
 
   return {
     name: 'catalog',
-    routes: async (app) => app.register(catalogRoutes, { catalog, maxAgeSeconds: config.CATALOG_CACHE_MAX_AGE }),
+    routes: async (app) =>
+      app.register(catalogRoutes, { catalog, maxAgeSeconds: config.CATALOG_CACHE_MAX_AGE, imageUrl: files.publicUrlOf }),
     async start() {
       relay.start();
       if (!(await seeder.isEmpty())) return;

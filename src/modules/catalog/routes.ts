@@ -4,10 +4,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { entityTag, matchesIfNoneMatch } from '../../platform/http/etag.js';
 import * as S from './schema.js';
 import type { CatalogService } from './service.js';
-import { toCategoryWire, toProductWire } from './wire.js';
+import { type ProductRecord, toCategoryWire, toProductWire } from './wire.js';
 
 export interface CatalogRoutesOptions {
   catalog: CatalogService;
+  /** The public URL of an image file, for `imageUrls` in product responses. */
+  imageUrl: (fileId: string) => string;
   /** Cache-Control max-age of public catalog reads, in seconds. */
   maxAgeSeconds: number;
 }
@@ -22,7 +24,8 @@ const ifMatchHeader = Type.Object(
   { additionalProperties: true },
 );
 
-export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (app, { catalog, maxAgeSeconds }) => {
+export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (app, { catalog, maxAgeSeconds, imageUrl }) => {
+  const productWire = (p: ProductRecord) => ({ ...toProductWire(p), imageUrls: p.imageIds.map(imageUrl) });
   app.addSchema(S.Product);
   app.addSchema(S.ProductInput);
   app.addSchema(S.Category);
@@ -54,7 +57,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     async (request, reply) => {
       const page = await catalog.listProducts(request.query, request.user);
       reply.header('cache-control', request.query.status === 'archived' ? 'private, no-store' : publicCache);
-      return { items: page.items.map(toProductWire), nextCursor: page.nextCursor };
+      return { items: page.items.map(productWire), nextCursor: page.nextCursor };
     },
   );
 
@@ -71,7 +74,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     },
     async (request, reply) => {
       const p = await catalog.getProduct(request.params.id);
-      return sendTagged(request, reply, p.id, p.version, toProductWire(p), publicCache);
+      return sendTagged(request, reply, p.id, p.version, productWire(p), publicCache);
     },
   );
 
@@ -83,7 +86,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     },
     async (request, reply) => {
       const p = await catalog.getProductBySku(request.params.sku);
-      return sendTagged(request, reply, p.id, p.version, toProductWire(p), publicCache);
+      return sendTagged(request, reply, p.id, p.version, productWire(p), publicCache);
     },
   );
 
@@ -104,7 +107,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     async (request, reply) => {
       const p = await catalog.createProduct(request.body);
       reply.header('location', `/api/v1/products/${p.id}`).header('etag', entityTag(p.id, p.version));
-      return reply.code(201).send(toProductWire(p));
+      return reply.code(201).send(productWire(p));
     },
   );
 
@@ -124,7 +127,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     async (request, reply) => {
       const p = await catalog.replaceProduct(request.params.id, request.body, request.headers['if-match']);
       reply.header('etag', entityTag(p.id, p.version));
-      return toProductWire(p);
+      return productWire(p);
     },
   );
 
@@ -144,7 +147,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     async (request, reply) => {
       const p = await catalog.patchProduct(request.params.id, request.body, request.headers['if-match']);
       reply.header('etag', entityTag(p.id, p.version));
-      return toProductWire(p);
+      return productWire(p);
     },
   );
 
@@ -164,7 +167,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       const result = await catalog.deleteProduct(request.params.id, request.headers['if-match']);
       if (result.outcome === 'deleted') return reply.code(204).send(null);
       reply.header('etag', entityTag(result.product.id, result.product.version));
-      return toProductWire(result.product);
+      return productWire(result.product);
     },
   );
 

@@ -99,6 +99,7 @@ export const Product = Type.Object(
     status: Status,
     categoryIds: Type.Array(Type.String()),
     imageIds: Type.Array(Type.String()),
+    imageUrls: Type.Array(Type.String({ format: 'uri' }), { description: 'Public URLs of the images, in imageIds order' }),
     attributes: Attributes,
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),

@@ -19,10 +19,18 @@ import type { Kind, SortKey } from './schema.js';
 import type { CategoryRow } from './tables.js';
 import { type ProductRecord, type ProductWire, toProductWire } from './wire.js';
 
+/** What the catalog needs from the files module to accept product images. */
+export interface ProductImages {
+  /** The ids among `fileIds` that are public images. */
+  publicImages(fileIds: readonly string[]): Promise<{ fileId: string }[]>;
+}
+
 export interface CatalogServiceDeps {
   repo: CatalogRepo;
   relay: OutboxRelay;
   clock: Clock;
+  /** Absent when the files module is not deployed with the catalog: image ids are then not checked. */
+  images?: ProductImages;
 }
 
 export interface ProductListQuery {
@@ -85,6 +93,17 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     const found = new Set(await tx.existingCategoryIds(wanted));
     const errors = rows.flatMap((r) =>
       r.categoryIds.flatMap((id, i) => (found.has(id) ? [] : [{ path: `${r.prefix}/categoryIds/${i}`, message: 'no such category' }])),
+    );
+    if (errors.length) throw invalid(errors);
+  }
+
+  /** Every image id must name a public image file (checked before the transaction: it is another module's query). */
+  async function assertPublicImages(rows: { imageIds: readonly string[]; prefix: string }[]) {
+    const wanted = [...new Set(rows.flatMap((r) => r.imageIds))];
+    if (!deps.images || !wanted.length) return;
+    const found = new Set((await deps.images.publicImages(wanted)).map((i) => i.fileId));
+    const errors = rows.flatMap((r) =>
+      r.imageIds.flatMap((id, i) => (found.has(id) ? [] : [{ path: `${r.prefix}/imageIds/${i}`, message: 'is not a public image file' }])),
     );
     if (errors.length) throw invalid(errors);
   }
@@ -175,6 +194,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
 
     async createProduct(input: unknown): Promise<ProductRecord> {
       const fields = validated(input);
+      await assertPublicImages([{ imageIds: fields.imageIds, prefix: '' }]);
       return commit(async (tx) => {
         await assertCategoriesExist(tx, [{ categoryIds: fields.categoryIds, prefix: '' }]);
         let product: ProductRecord;
@@ -193,11 +213,16 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     /** PUT: the whole document replaces the product (missing optional members take their defaults). */
     async replaceProduct(id: string, input: unknown, ifMatch: string | undefined): Promise<ProductRecord> {
       const fields = validated(input);
+      await assertPublicImages([{ imageIds: fields.imageIds, prefix: '' }]);
       return commit(async (tx) => rewrite(tx, await lockForWrite(tx, id, ifMatch), fields));
     },
 
     /** PATCH: RFC 7396 merge patch over the writable document, then the same validation as PUT. */
     async patchProduct(id: string, patch: Record<string, unknown>, ifMatch: string | undefined): Promise<ProductRecord> {
+      // Only a patch that sets imageIds can add an image; a well-formed list is checked now, the rest by validated() below.
+      if (Array.isArray(patch.imageIds) && patch.imageIds.every((x) => typeof x === 'string')) {
+        await assertPublicImages([{ imageIds: patch.imageIds as string[], prefix: '' }]);
+      }
       return commit(async (tx) => {
         const current = await lockForWrite(tx, id, ifMatch);
         const merged = applyMergePatch(toFields(current), patch);
@@ -244,6 +269,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         fields.push(f);
       });
       if (errors.length) throw invalid(errors);
+      await assertPublicImages(fields.map((f, i) => ({ imageIds: f.imageIds, prefix: `/${i}` })));
       const created = await commit(async (tx) => {
         const taken = new Set(await tx.existingSkus(fields.map((f) => f.sku)));
         const skuErrors = fields.flatMap((f, i) => (taken.has(f.sku) ? [{ path: `/${i}/sku`, message: 'is already used' }] : []));
