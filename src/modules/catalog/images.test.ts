@@ -1,22 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipart, png } from '../../../test/files-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
-
-// What file-type reads to say PNG: signature, IHDR, the header of an IDAT chunk.
-const PNG = Buffer.concat([
-  Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
-  Buffer.from('000000010000000108060000001f15c4897fffffff49444154', 'hex'),
-  Buffer.alloc(64, 1),
-]);
-
-function multipartPng(filename: string) {
-  const boundary = '----zaplecze-catalog-images';
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`),
-    PNG,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 let seq = 0;
 const product = (imageIds: string[]) => ({
@@ -36,7 +20,12 @@ describe('product images (catalog + files)', () => {
   let admin: TestUser;
 
   async function uploadImage(owner: TestUser, visibility: 'public' | 'private') {
-    const res = await t.request({ method: 'POST', url: '/api/v1/files', token: owner.token, ...multipartPng('mug.png') });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/files',
+      token: owner.token,
+      ...multipart([{ filename: 'mug.png', content: png(200), type: 'image/png' }]),
+    });
     expect(res.statusCode, res.body).toBe(201);
     const id = res.json().items[0].id as string;
     if (visibility === 'public') {

@@ -1,22 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeS3, startFakeS3 } from '../../../test/fake-s3.js';
+import { png } from '../../../test/files-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 import { createFilesServices } from './index.js';
 import { createFilesRepo } from './repo.js';
 import { storageKeyOf } from './service.js';
 
-const PNG_HEAD = Buffer.concat([
-  Buffer.from('89504e470d0a1a0a0000000d', 'hex'),
-  Buffer.from('IHDR'),
-  Buffer.from('000000010000000108060000001f15c4897fffffff', 'hex'),
-  Buffer.from('IDAT'),
-]);
-const png = (size: number) => Buffer.concat([PNG_HEAD, randomBytes(size - PNG_HEAD.length)]);
 const sha = (algorithm: string, b: Buffer) => createHash(algorithm).update(b);
 const TUS = { 'tus-resumable': '1.0.0' };
 const OFFSET_STREAM = 'application/offset+octet-stream';
