@@ -84,7 +84,9 @@ describe('transactional outbox', () => {
     await database.db.transaction((tx) => enqueueEvent(tx, 'thing.happened', {}));
     await relay.flush();
     const [row] = await database.db.select().from(outboxEvents);
-    expect(row).toMatchObject({ sentAt: null, attempts: 1 });
+    // start() drains at once and flush() drains again: one or two failed attempts, by timing.
+    expect(row?.sentAt).toBeNull();
+    expect(row?.attempts).toBeGreaterThanOrEqual(1);
     fail = false;
     await relay.flush();
     await delivered();
