@@ -5,12 +5,13 @@
 import { catalogModule } from './modules/catalog/index.js';
 import { filesModule } from './modules/files/index.js';
 import { identityModule } from './modules/identity/index.js';
+import { shopModule } from './modules/shop/index.js';
 import { todosModule } from './modules/todos/index.js';
 import { weatherModule } from './modules/weather/index.js';
 import type { ModuleFactory } from './platform/platform.js';
 
 export const DEPLOYMENTS = {
-  'all-in-one': [identityModule, catalogModule, todosModule, filesModule, weatherModule],
+  'all-in-one': [identityModule, catalogModule, todosModule, filesModule, shopModule, weatherModule],
 } satisfies Record<string, ModuleFactory[]>;
 
 export type DeploymentName = keyof typeof DEPLOYMENTS;

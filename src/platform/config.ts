@@ -406,6 +406,68 @@ export const SETTINGS = {
     default: '6h',
     parse: duration,
   },
+  ORDER_PAYMENT_TIMEOUT: {
+    doc: 'How long an order waits for payment; then it expires and its stock is released (by a job that survives restarts).',
+    example: '30m',
+    default: '30m',
+    parse: (raw) => {
+      const ms = duration(raw);
+      return ms >= 1000 && ms <= 7 * 86_400_000 ? ms : fail('must be between 1s and 7d');
+    },
+  },
+  SHOP_SWEEP_INTERVAL: {
+    doc: 'How often the shop job runs: expires unpaid orders, finishes interrupted stock releases and checkouts, retries webhook events.',
+    example: '10s',
+    default: '10s',
+    parse: (raw) => {
+      const ms = duration(raw);
+      return ms >= 10 && ms <= 3_600_000 ? ms : fail('must be between 10ms and 1h');
+    },
+  },
+  IDEMPOTENCY_KEY_TTL: {
+    doc: 'How long an Idempotency-Key of POST /orders is remembered (at least 24h).',
+    example: '24h',
+    default: '24h',
+    parse: (raw) => {
+      const ms = duration(raw);
+      return ms >= 86_400_000 ? ms : fail('must be at least 24h');
+    },
+  },
+  SHOP_LOW_STOCK_THRESHOLD: {
+    doc: 'GET /admin/stats lists active products with at most this many units left.',
+    example: '5',
+    default: '5',
+    parse: int(0, 1_000_000),
+  },
+  STRIPE_SECRET_KEY: {
+    doc: 'Stripe secret key (sk_test_... or sk_live_...). Set: payments go through Stripe. Unset: the embedded sandbox gateway.',
+    example: 'sk_test_your_key',
+    parse: (raw) => (/^(sk|rk)_(test|live)_\S+$/.test(raw) ? raw : fail('must look like sk_test_... or sk_live_...')),
+  },
+  STRIPE_WEBHOOK_SECRET: {
+    doc: 'Signing secret of the Stripe webhook endpoint (whsec_...); required with STRIPE_SECRET_KEY.',
+    example: 'whsec_your_endpoint_secret',
+    parse: (raw) => (raw.startsWith('whsec_') ? raw : fail('must start with whsec_')),
+  },
+  STRIPE_API_URL: {
+    doc: 'Another Stripe API base URL (a proxy, or a local fake in tests). Unset: https://api.stripe.com.',
+    example: 'http://127.0.0.1:12111',
+    parse: url('http:', 'https:'),
+  },
+  STRIPE_TIMEOUT: {
+    doc: 'Timeout of each call to Stripe; the SDK retries network errors, 409, 429 and 5xx twice with the same idempotency key.',
+    example: '10s',
+    default: '10s',
+    parse: (raw) => {
+      const ms = duration(raw);
+      return ms >= 100 && ms <= 80_000 ? ms : fail('must be between 100ms and 80s');
+    },
+  },
+  PAYMENT_SANDBOX_WEBHOOK_SECRET: {
+    doc: 'Secret that signs the sandbox gateway callbacks (Sandbox-Signature). Unset: a random one per process.',
+    example: 'change-me-to-32-or-more-random-characters',
+    parse: secret,
+  },
   WEATHER_RATE_LIMIT: {
     doc: 'Weather requests per minute per signed-in user, or per client IP for anonymous callers.',
     example: '60',
@@ -452,6 +514,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (given('DATABASE_URL') && !given('JWT_SECRET')) {
     problems.push('JWT_SECRET must be set when DATABASE_URL is (every instance must share it)');
+  }
+  if (given('STRIPE_SECRET_KEY') && !given('STRIPE_WEBHOOK_SECRET')) {
+    problems.push('STRIPE_WEBHOOK_SECRET must be set together with STRIPE_SECRET_KEY (webhooks cannot be verified without it)');
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(out) as Config;

@@ -178,6 +178,16 @@ function queries(db: Executor) {
       return selectProducts(inArray(products.id, ids));
     },
 
+    /** Active products with at most `threshold` in stock, fewest first. */
+    async findLowStock(threshold: number, limit: number): Promise<ProductRecord[]> {
+      return db
+        .select(productColumns)
+        .from(products)
+        .where(and(eq(products.status, 'active'), lte(products.stock, threshold)))
+        .orderBy(asc(products.stock), asc(products.id))
+        .limit(limit);
+    },
+
     /** Inserts products and their category links with one statement each (chunked for bind limits). */
     async insertProducts(rows: (ProductFields & { id: string; now: Date })[]): Promise<ProductRecord[]> {
       const out: ProductRecord[] = [];

@@ -50,6 +50,8 @@ export interface StockContract {
   releaseStock(orderId: string): Promise<boolean>;
   /** Current price, stock and status of products (unknown ids are left out). */
   getProductsForOrder(productIds: string[]): Promise<ProductForOrder[]>;
+  /** Active products with at most `threshold` units left, fewest first (for the shop's admin stats). */
+  lowStockProducts(threshold: number, limit: number): Promise<ProductForOrder[]>;
 }
 
 const toProductForOrder = (p: ProductRecord): ProductForOrder => ({
@@ -116,6 +118,10 @@ export function createStockContract(deps: { repo: CatalogRepo; clock: Clock }): 
 
     async getProductsForOrder(productIds) {
       return (await repo.findProductsByIds([...new Set(productIds)])).map(toProductForOrder);
+    },
+
+    async lowStockProducts(threshold, limit) {
+      return (await repo.findLowStock(threshold, limit)).map(toProductForOrder);
     },
   };
 }

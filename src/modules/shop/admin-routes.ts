@@ -1,0 +1,93 @@
+/** Admin routes of the shop: every order, fulfilment, refunds and statistics. */
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { OrderLifecycle } from './lifecycle.js';
+import type { OrdersQuery } from './orders-query.js';
+import * as S from './schema.js';
+
+export interface ShopAdminRoutesOptions {
+  lifecycle: OrderLifecycle;
+  orders: OrdersQuery;
+}
+
+const problem = (description: string) => ({ $ref: 'Problem#', description });
+const admin = { access: 'admin' as const };
+
+export const shopAdminRoutes: FastifyPluginAsyncTypebox<ShopAdminRoutesOptions> = async (app, { lifecycle, orders }) => {
+  const tags = ['admin: orders'];
+
+  app.get(
+    '/admin/orders',
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'All orders, newest first, filtered by status, user and creation time',
+        querystring: S.AdminOrdersQuery,
+        response: { 200: S.OrderPage },
+      },
+    },
+    (request) => {
+      const { status, userId, from, to, ...page } = request.query;
+      return orders.list({ status, userId, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, page);
+    },
+  );
+
+  app.get(
+    '/admin/orders/:id',
+    {
+      config: admin,
+      schema: { tags, summary: 'Any order', params: S.OrderParams, response: { 200: Type.Ref('Order'), 404: problem('ORDER_NOT_FOUND') } },
+    },
+    (request) => orders.get(request.params.id),
+  );
+
+  app.patch(
+    '/admin/orders/:id',
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Move a paid order along fulfilment',
+        params: S.OrderParams,
+        body: S.FulfilmentBody,
+        response: { 200: Type.Ref('Order'), 404: problem('ORDER_NOT_FOUND'), 422: problem('INVALID_STATUS_TRANSITION') },
+      },
+    },
+    (request) => lifecycle.setFulfilment(request.params.id, request.body.status),
+  );
+
+  app.post(
+    '/admin/orders/:id/refund',
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Refund a paid order, fully or partly, through the payment provider',
+        description: 'A full refund moves the order to `refunded`; a partial one keeps its status and raises `refundedCents`.',
+        params: S.OrderParams,
+        body: S.RefundBody,
+        response: {
+          200: Type.Ref('Order'),
+          404: problem('ORDER_NOT_FOUND'),
+          422: problem('INVALID_STATUS_TRANSITION (not paid) or REFUND_EXCEEDS_PAID'),
+          502: problem('PAYMENT_PROVIDER_UNAVAILABLE: nothing was refunded'),
+        },
+      },
+    },
+    (request) => lifecycle.refund(request.params.id, request.body?.amountCents, request.body?.reason ?? null),
+  );
+
+  app.get(
+    '/admin/stats',
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Orders and revenue per day, and products low on stock',
+        querystring: S.StatsQuery,
+        response: { 200: S.Stats },
+      },
+    },
+    (request) => orders.stats(request.query, request.query.lowStockThreshold),
+  );
+};

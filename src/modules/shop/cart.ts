@@ -1,0 +1,116 @@
+/**
+ * The cart: one per user, priced from the catalog's current prices on every read (integer
+ * minor units), one currency per cart. Putting a line checks that the product is active and
+ * that the quantity is available right now; checkout checks again, atomically.
+ */
+
+import type { Clock } from '../../platform/clock.js';
+import type { StockContract } from '../catalog/index.js';
+import { CartItemNotFound, CartLimit, CurrencyMismatch, NotEnoughStock, ProductNotOrderable } from './errors.js';
+import type { ShopRepo } from './repo.js';
+
+export const MAX_CART_LINES = 100;
+
+export interface CartLineWire {
+  productId: string;
+  sku: string | null;
+  name: string | null;
+  unitPriceCents: number | null;
+  currency: string | null;
+  quantity: number;
+  lineTotalCents: number;
+  /** Stock available now; the cart does not hold stock. */
+  available: number;
+  /** Why this line cannot be ordered as it is, or null. */
+  problem: 'unavailable' | 'insufficient_stock' | null;
+}
+
+export interface CartWire {
+  items: CartLineWire[];
+  currency: string | null;
+  totalCents: number;
+  itemCount: number;
+  /** True when every line can be ordered as it is. */
+  orderable: boolean;
+}
+
+export type CartService = ReturnType<typeof createCartService>;
+
+export function createCartService(deps: { repo: ShopRepo; stock: StockContract; clock: Clock }) {
+  const { repo, stock, clock } = deps;
+
+  async function view(userId: string): Promise<CartWire> {
+    const rows = await repo.listCart(userId);
+    const products = new Map((await stock.getProductsForOrder(rows.map((r) => r.productId))).map((p) => [p.id, p]));
+    const items = rows.map((row): CartLineWire => {
+      const p = products.get(row.productId);
+      if (p?.status !== 'active') {
+        return {
+          productId: row.productId,
+          sku: p?.sku ?? null,
+          name: p?.name ?? null,
+          unitPriceCents: null,
+          currency: null,
+          quantity: row.quantity,
+          lineTotalCents: 0,
+          available: 0,
+          problem: 'unavailable',
+        };
+      }
+      return {
+        productId: p.id,
+        sku: p.sku,
+        name: p.name,
+        unitPriceCents: p.priceCents,
+        currency: p.currency,
+        quantity: row.quantity,
+        lineTotalCents: p.priceCents * row.quantity,
+        available: p.stock,
+        problem: p.stock < row.quantity ? 'insufficient_stock' : null,
+      };
+    });
+    const priced = items.filter((i) => i.currency !== null);
+    return {
+      items,
+      currency: priced[0]?.currency ?? null,
+      totalCents: priced.reduce((sum, i) => sum + i.lineTotalCents, 0),
+      itemCount: items.reduce((sum, i) => sum + i.quantity, 0),
+      orderable: items.length > 0 && items.every((i) => i.problem === null),
+    };
+  }
+
+  return {
+    view,
+
+    async putItem(userId: string, productId: string, quantity: number): Promise<CartWire> {
+      const [product] = await stock.getProductsForOrder([productId]);
+      if (product?.status !== 'active') throw ProductNotOrderable(`Product ${productId} cannot be ordered`, { productId });
+      if (product.stock < quantity) {
+        throw NotEnoughStock(`Only ${product.stock} of '${product.name}' left`, { productId, available: product.stock });
+      }
+      const lines = await repo.listCart(userId);
+      const others = lines.filter((l) => l.productId !== productId);
+      if (others.length >= MAX_CART_LINES)
+        throw CartLimit(`A cart holds at most ${MAX_CART_LINES} different products`, { limit: MAX_CART_LINES });
+      const currencies = new Set(
+        (await stock.getProductsForOrder(others.map((l) => l.productId))).filter((p) => p.status === 'active').map((p) => p.currency),
+      );
+      if (currencies.size > 0 && !currencies.has(product.currency)) {
+        throw CurrencyMismatch(`The cart is in ${[...currencies].join(', ')}; '${product.name}' is priced in ${product.currency}`, {
+          cartCurrency: [...currencies][0],
+        });
+      }
+      await repo.upsertCartItem(userId, productId, quantity, clock.now());
+      return view(userId);
+    },
+
+    async removeItem(userId: string, productId: string): Promise<CartWire> {
+      if (!(await repo.deleteCartItem(userId, productId))) throw CartItemNotFound(`Product ${productId} is not in the cart`);
+      return view(userId);
+    },
+
+    async clear(userId: string) {
+      await repo.clearCart(userId);
+    },
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * POST /orders: turns the caller's cart into an order, exactly once per Idempotency-Key.
+ *
+ * The key is recorded first, with the order id it will produce. Stock is reserved through the
+ * catalog's contract, idempotent by that order id, so the call could cross a network. Then one
+ * shop transaction writes the order and its lines, empties the ordered cart lines, stores the
+ * response for replays and writes `order.created` to the outbox. If that transaction fails, the
+ * reservation is released; if the process dies in between, the sweeper releases it (a key still
+ * `in_progress` after a while has no order) and forgets the key, so the client's retry works.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { OutboxRelay } from '../../platform/bus/outbox.js';
+import type { Clock } from '../../platform/clock.js';
+import { AppError } from '../../platform/http/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { StockContract } from '../catalog/index.js';
+import { CartEmpty, CurrencyMismatch, IdempotencyKeyInFlight, IdempotencyKeyReused, ProductNotOrderable } from './errors.js';
+import { ShopEvents } from './events.js';
+import { toOrderWireOne } from './order-views.js';
+import type { ShopRepo } from './repo.js';
+import type { OrderLineRow } from './tables.js';
+import type { OrderWire } from './wire.js';
+
+export interface CheckoutInput {
+  shippingAddress?: Record<string, string>;
+  note?: string;
+}
+
+export interface CheckoutResult {
+  status: number;
+  body: unknown;
+  /** True when this answer is the stored answer of an earlier request with the same key. */
+  replayed: boolean;
+  order?: OrderWire;
+}
+
+/** JSON with sorted keys, so the same body always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export const requestHash = (body: unknown) =>
+  createHash('sha256')
+    .update(canonical(body ?? {}))
+    .digest('hex');
+
+export type Checkout = ReturnType<typeof createCheckout>;
+
+export function createCheckout(deps: {
+  repo: ShopRepo;
+  stock: StockContract;
+  relay: OutboxRelay;
+  clock: Clock;
+  log: Logger;
+  paymentTimeoutMs: number;
+}) {
+  const { repo, stock, relay, clock, log } = deps;
+
+  async function replay(userId: string, key: string, hash: string): Promise<CheckoutResult> {
+    const existing = await repo.findKey(userId, key);
+    if (!existing) throw IdempotencyKeyInFlight('The earlier request with this key was abandoned; send it again');
+    if (existing.requestHash !== hash) {
+      throw IdempotencyKeyReused('This Idempotency-Key was used with a different request body; use a new key for a new order');
+    }
+    if (existing.status !== 'done')
+      throw IdempotencyKeyInFlight(
+        'A request with this Idempotency-Key is still being processed; retry shortly',
+        {},
+        { 'retry-after': '1' },
+      );
+    const status = existing.responseStatus ?? 200;
+    if (status >= 400) {
+      const p = existing.response as { code: string; title: string; detail: string; extras: Record<string, unknown> };
+      throw new AppError(p.code, status, p.title, p.detail, { ...p.extras, replayed: true });
+    }
+    return { status, body: existing.response, replayed: true };
+  }
+
+  /** Stores a 4xx answer for the key, like a success: retrying the same key gives the same answer. */
+  async function finishWithError(userId: string, key: string, err: AppError): Promise<never> {
+    await repo.completeKey(userId, key, err.status, { code: err.code, title: err.title, detail: err.detail, extras: err.extras });
+    throw err;
+  }
+
+  async function buildLines(userId: string, orderId: string) {
+    const cart = await repo.listCart(userId);
+    if (cart.length === 0) throw CartEmpty('Add products to the cart before ordering');
+    const products = new Map((await stock.getProductsForOrder(cart.map((c) => c.productId))).map((p) => [p.id, p]));
+    const lines: OrderLineRow[] = cart.map((item) => {
+      const p = products.get(item.productId);
+      if (p?.status !== 'active') throw ProductNotOrderable(`Product ${item.productId} cannot be ordered`, { productId: item.productId });
+      return {
+        orderId,
+        productId: p.id,
+        sku: p.sku,
+        name: p.name,
+        unitPriceCents: p.priceCents,
+        quantity: item.quantity,
+        lineTotalCents: p.priceCents * item.quantity,
+      };
+    });
+    const currencies = new Set(lines.map((l) => products.get(l.productId)?.currency));
+    if (currencies.size !== 1) throw CurrencyMismatch('The products in the cart are now priced in different currencies');
+    return { lines, currency: [...currencies][0] as string };
+  }
+
+  return {
+    async placeOrder(userId: string, key: string, input: CheckoutInput): Promise<CheckoutResult> {
+      const hash = requestHash(input);
+      const orderId = newId();
+      if (!(await repo.claimKey({ userId, key, requestHash: hash, orderId, createdAt: clock.now() }))) {
+        return replay(userId, key, hash);
+      }
+
+      let lines: OrderLineRow[];
+      let currency: string;
+      try {
+        ({ lines, currency } = await buildLines(userId, orderId));
+        await stock.reserveStock(orderId, lines);
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) return finishWithError(userId, key, err);
+        await repo.deleteKey(userId, key).catch(() => {});
+        throw err;
+      }
+
+      const now = clock.now();
+      try {
+        const order = await repo.transaction(async (tx) => {
+          // The sweeper forgets keys of requests it believes dead; if it did, this one must not commit.
+          if ((await tx.findKey(userId, key, true))?.status !== 'in_progress') throw new Error('idempotency key was reclaimed');
+          const totalCents = lines.reduce((sum, l) => sum + l.lineTotalCents, 0);
+          await tx.insertOrder(
+            {
+              id: orderId,
+              userId,
+              status: 'pending_payment',
+              currency,
+              totalCents,
+              itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
+              shippingAddress: input.shippingAddress ?? null,
+              note: input.note ?? null,
+              createdAt: now,
+              updatedAt: now,
+              expiresAt: new Date(now.getTime() + deps.paymentTimeoutMs),
+            },
+            lines,
+          );
+          await tx.removeOrderedLines(userId, lines);
+          const row = await tx.findOrder(orderId);
+          const wire = await toOrderWireOne(tx, row as NonNullable<typeof row>);
+          await tx.completeKey(userId, key, 201, wire);
+          await tx.enqueue(ShopEvents.orderCreated, { order: wire });
+          return wire;
+        });
+        relay.kick();
+        return { status: 201, body: order, replayed: false, order };
+      } catch (err) {
+        log.error({ err, orderId }, 'checkout failed after reserving stock; releasing it');
+        await stock.releaseStock(orderId).catch((e) => log.error({ err: e, orderId }, 'release failed; the sweeper retries'));
+        await repo.deleteKey(userId, key).catch(() => {});
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The shop module: cart, idempotent checkout, orders, payments (Stripe or the sandbox
+ * gateway) with a webhook inbox, and the job that expires unpaid orders. Stock belongs to the
+ * catalog: the shop reserves and releases it only through the catalog's exported contract.
+ */
+import { createOutboxRelay } from '../../platform/bus/outbox.js';
+import type { ModuleFactory, Platform } from '../../platform/platform.js';
+import { createCatalogStock } from '../catalog/index.js';
+import { IdentityEvents, type UserDeleted } from '../identity/index.js';
+import { shopAdminRoutes } from './admin-routes.js';
+import { createCartService } from './cart.js';
+import { createCheckout } from './checkout.js';
+import { createOrderLifecycle } from './lifecycle.js';
+import { createOrdersQuery } from './orders-query.js';
+import { paymentRoutes } from './payment-routes.js';
+import { createPaymentService } from './payment-service.js';
+import type { PaymentGateway } from './payments/gateway.js';
+import { createSandboxGateway } from './payments/sandbox.js';
+import { createStripeGateway } from './payments/stripe.js';
+import { createShopRepo } from './repo.js';
+import { shopRoutes } from './routes.js';
+import * as S from './schema.js';
+import { createSweeper } from './sweeper.js';
+
+export { type OrderEvent, ShopEvents } from './events.js';
+export type { OrderWire } from './wire.js';
+
+/** Stripe when STRIPE_SECRET_KEY is set, else the embedded sandbox gateway. */
+function openGateway(platform: Platform): PaymentGateway {
+  const { config } = platform;
+  if (config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET) {
+    return createStripeGateway({
+      secretKey: config.STRIPE_SECRET_KEY,
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      apiUrl: config.STRIPE_API_URL,
+      timeoutMs: config.STRIPE_TIMEOUT,
+      maxNetworkRetries: 2,
+      clock: platform.clock,
+    });
+  }
+  return createSandboxGateway({ db: platform.db, clock: platform.clock, secret: config.PAYMENT_SANDBOX_WEBHOOK_SECRET });
+}
+
+export const shopModule: ModuleFactory = (platform) => {
+  const { config, clock } = platform;
+  const log = platform.log.child({ module: 'shop' });
+  const repo = createShopRepo(platform.db);
+  const stock = createCatalogStock(platform);
+  const relay = createOutboxRelay({ db: platform.db, bus: platform.bus, log: log.child({ part: 'outbox' }) });
+  const gateway = openGateway(platform);
+  const cart = createCartService({ repo, stock, clock });
+  const checkout = createCheckout({ repo, stock, relay, clock, log, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
+  const lifecycle = createOrderLifecycle({ repo, stock, gateway, relay, clock, log });
+  const payments = createPaymentService({ repo, gateway, lifecycle, clock, log: log.child({ part: 'payments' }) });
+  const orders = createOrdersQuery({ repo, stock, lowStockThreshold: config.SHOP_LOW_STOCK_THRESHOLD });
+  const sweeper = createSweeper({
+    repo,
+    stock,
+    lifecycle,
+    payments,
+    clock,
+    log: log.child({ part: 'sweeper' }),
+    intervalMs: config.SHOP_SWEEP_INTERVAL,
+    idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
+  });
+  if ('onCallback' in gateway) {
+    (gateway as ReturnType<typeof createSandboxGateway>).onCallback(async (cb) => {
+      await payments.ingest(cb.rawBody, cb.signature);
+    });
+  }
+  let unsubscribe: (() => void) | undefined;
+
+  return {
+    name: 'shop',
+    routes: async (app) => {
+      // Shared by the customer, admin and payment routes below.
+      for (const schema of [S.Cart, S.Payment, S.Order]) app.addSchema(schema);
+      await app.register(shopRoutes, { cart, checkout, lifecycle, orders, payments, log });
+      await app.register(shopAdminRoutes, { lifecycle, orders });
+      await app.register(paymentRoutes, { gateway, payments, repo });
+    },
+    async start() {
+      // A deleted account's cart goes with it; its orders stay (they are the shop's records).
+      unsubscribe = platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
+        await cart.clear((event.payload as UserDeleted).userId);
+      });
+      relay.start();
+      sweeper.start();
+      void sweeper.sweep();
+      log.info({ payments: gateway.provider }, 'shop ready');
+    },
+    async stop() {
+      unsubscribe?.();
+      await sweeper.stop();
+      await payments.flush();
+      await relay.stop();
+      await gateway.close?.();
+    },
+  };
+};

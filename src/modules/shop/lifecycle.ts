@@ -1,0 +1,182 @@
+/**
+ * Every change of an order's status after checkout: payment outcomes, cancellation, expiry,
+ * fulfilment and refunds. Each runs in one transaction that locks the order row and writes the
+ * order event to the outbox; calls to the catalog (stock) and to the payment provider happen
+ * after that commit, and are safe to repeat, so a crash in between is finished by the sweeper.
+ */
+import type { Logger } from 'pino';
+import type { OutboxRelay } from '../../platform/bus/outbox.js';
+import type { Clock } from '../../platform/clock.js';
+import { newId } from '../../platform/ids.js';
+import type { StockContract } from '../catalog/index.js';
+import { InvalidTransition, OrderNotFound, PaymentProviderFailed, RefundTooLarge } from './errors.js';
+import { type OrderEvent, ShopEvents } from './events.js';
+import { toOrderWireOne } from './order-views.js';
+import type { PaymentGateway, ProviderPayment } from './payments/gateway.js';
+import type { ShopRepo } from './repo.js';
+import { canMove, REFUNDABLE } from './status.js';
+import type { OrderRow, OrderStatus } from './tables.js';
+import type { OrderWire } from './wire.js';
+
+export type CloseReason = 'customer' | 'payment_failed' | 'payment_canceled' | 'expired';
+
+export type OrderLifecycle = ReturnType<typeof createOrderLifecycle>;
+
+export function createOrderLifecycle(deps: {
+  repo: ShopRepo;
+  stock: StockContract;
+  gateway: PaymentGateway;
+  relay: OutboxRelay;
+  clock: Clock;
+  log: Logger;
+}) {
+  const { repo, stock, gateway, relay, clock, log } = deps;
+
+  async function emit(tx: ShopRepo, type: string, order: OrderRow, extra: Omit<OrderEvent, 'order'> = {}) {
+    const event: OrderEvent = { order: await toOrderWireOne(tx, order), ...extra };
+    await tx.enqueue(type, event);
+  }
+
+  /** Gives the stock of a closed order back; idempotent, so the sweeper may call it again. */
+  async function releaseStock(orderId: string) {
+    await stock.releaseStock(orderId);
+    await repo.markStockReleased(orderId, clock.now());
+  }
+
+  /** Closes an unpaid order. Returns the order, or undefined when it was not pending (system callers). */
+  async function closeUnpaid(orderId: string, reason: CloseReason, options: { userId?: string } = {}) {
+    const result = await repo.transaction(async (tx) => {
+      const order = await tx.findOrder(orderId, { userId: options.userId, forUpdate: true });
+      if (!order) throw OrderNotFound(`No order ${orderId}`);
+      const to: OrderStatus = reason === 'expired' ? 'expired' : 'cancelled';
+      if (!canMove(order.status, to)) {
+        if (options.userId) throw InvalidTransition(`An order in status ${order.status} cannot be cancelled`, { status: order.status });
+        return undefined;
+      }
+      const now = clock.now();
+      const closed = await tx.updateOrder(orderId, { status: to, closedAt: now, closeReason: reason }, now);
+      await emit(tx, to === 'expired' ? ShopEvents.orderExpired : ShopEvents.orderCancelled, closed, { reason });
+      return closed;
+    });
+    if (!result) return undefined;
+    relay.kick();
+    await releaseStock(orderId).catch((err) => log.warn({ err, orderId }, 'stock release failed; the sweeper retries'));
+    if (reason !== 'payment_canceled') {
+      const [payment] = await repo.paymentsOf([orderId]);
+      // So the payment cannot succeed after the order closed. If it already did, the webhook
+      // of that success refunds it (see applyProviderPayment).
+      if (payment) await gateway.cancelPayment(payment.reference).catch((err) => log.warn({ err, orderId }, 'payment cancel failed'));
+    }
+    return result;
+  }
+
+  /** Refunds through the provider; pending refunds count at once, so concurrent refunds never exceed the total. */
+  async function refund(orderId: string, amountCents: number | undefined, reason: string | null, options: { late?: boolean } = {}) {
+    const refundId = newId();
+    const { order, amount, reference } = await repo.transaction(async (tx) => {
+      const order = await tx.findOrder(orderId, { forUpdate: true });
+      if (!order) throw OrderNotFound(`No order ${orderId}`);
+      if (!options.late && !REFUNDABLE.includes(order.status)) {
+        throw InvalidTransition(`An order in status ${order.status} cannot be refunded`, { status: order.status });
+      }
+      const [payment] = await tx.paymentsOf([orderId]);
+      if (!payment) throw InvalidTransition('The order has no payment to refund', { status: order.status });
+      const remaining = order.totalCents - (await tx.refundedTotal(orderId, ['pending', 'succeeded']));
+      const amount = amountCents ?? remaining;
+      if (amount < 1 || amount > remaining) {
+        throw RefundTooLarge(`At most ${remaining} can still be refunded`, { refundableCents: remaining });
+      }
+      await tx.insertRefund({ id: refundId, orderId, amountCents: amount, status: 'pending', reason, createdAt: clock.now() });
+      return { order, amount, reference: payment.reference };
+    });
+    let result: { refundId: string; succeeded: boolean };
+    try {
+      result = await gateway.refund({ reference, amountCents: amount, idempotencyKey: `refund-${refundId}` });
+    } catch (err) {
+      await repo.finishRefund(refundId, 'failed', null);
+      if (err instanceof Error && 'status' in err) throw err;
+      throw PaymentProviderFailed('The refund could not be made; nothing was refunded');
+    }
+    await repo.finishRefund(refundId, 'succeeded', result.refundId);
+    await applyRefundedTotal(order.id, await repo.refundedTotal(orderId, ['succeeded']));
+    return toOrderWireOne(repo, (await repo.findOrder(orderId)) as OrderRow);
+  }
+
+  /** Raises the refunded amount to what the provider reports (never lowers it: events may come out of order). */
+  async function applyRefundedTotal(orderId: string, refundedCents: number) {
+    const changed = await repo.transaction(async (tx) => {
+      const order = await tx.findOrder(orderId, { forUpdate: true });
+      if (!order || refundedCents <= order.refundedCents) return undefined;
+      const total = Math.min(refundedCents, order.totalCents);
+      const status = total === order.totalCents && REFUNDABLE.includes(order.status) ? 'refunded' : order.status;
+      const now = clock.now();
+      const updated = await tx.updateOrder(orderId, { refundedCents: total, status }, now);
+      await emit(tx, ShopEvents.orderRefunded, updated, { refundedCents: total });
+      return updated;
+    });
+    if (changed) relay.kick();
+    return changed;
+  }
+
+  /** Makes the order agree with the provider's current view of its payment. */
+  async function applyProviderPayment(orderId: string, payment: ProviderPayment) {
+    await repo.setPaymentStatus(orderId, payment.status, clock.now());
+    if (payment.status === 'succeeded') {
+      const outcome = await repo.transaction(async (tx) => {
+        const order = await tx.findOrder(orderId, { forUpdate: true });
+        if (!order) return 'unknown';
+        if (payment.amountCents !== order.totalCents || payment.currency !== order.currency) {
+          log.error({ orderId, payment: { amount: payment.amountCents, currency: payment.currency } }, 'payment does not match the order');
+          return 'mismatch';
+        }
+        if (order.status === 'cancelled' || order.status === 'expired') return 'late';
+        if (order.status !== 'pending_payment') return 'already';
+        const now = clock.now();
+        const paid = await tx.updateOrder(orderId, { status: 'paid', paidAt: now }, now);
+        await emit(tx, ShopEvents.orderPaid, paid);
+        return 'paid';
+      });
+      if (outcome === 'paid') relay.kick();
+      if (outcome === 'late' && payment.refundedCents === 0) {
+        // Paid after the order closed and its stock went back: give the money back.
+        log.warn({ orderId }, 'payment succeeded after the order closed; refunding it');
+        await refund(orderId, undefined, 'paid after the order closed', { late: true });
+      }
+      if (payment.refundedCents > 0) await applyRefundedTotal(orderId, payment.refundedCents);
+      return;
+    }
+    if (payment.status === 'failed') await closeUnpaid(orderId, 'payment_failed');
+    if (payment.status === 'canceled') await closeUnpaid(orderId, 'payment_canceled');
+  }
+
+  return {
+    closeUnpaid,
+    releaseStock,
+    refund,
+    applyProviderPayment,
+
+    async cancelByCustomer(userId: string, orderId: string): Promise<OrderWire> {
+      await closeUnpaid(orderId, 'customer', { userId });
+      const order = await repo.findOrder(orderId);
+      return toOrderWireOne(repo, order as OrderRow);
+    },
+
+    /** Fulfilment steps by an admin: paid → fulfilled → shipped → delivered. */
+    async setFulfilment(orderId: string, to: OrderStatus): Promise<OrderWire> {
+      const updated = await repo.transaction(async (tx) => {
+        const order = await tx.findOrder(orderId, { forUpdate: true });
+        if (!order) throw OrderNotFound(`No order ${orderId}`);
+        if (order.status === to) return order;
+        if (!canMove(order.status, to)) {
+          throw InvalidTransition(`An order in status ${order.status} cannot become ${to}`, { status: order.status });
+        }
+        const now = clock.now();
+        const changed = await tx.updateOrder(orderId, { status: to }, now);
+        await emit(tx, ShopEvents.orderStatusChanged, changed);
+        return changed;
+      });
+      relay.kick();
+      return toOrderWireOne(repo, updated);
+    },
+  };
+}

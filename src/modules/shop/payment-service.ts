@@ -1,0 +1,146 @@
+/**
+ * Payments of orders: creating the provider's payment for an order, and the webhook inbox.
+ *
+ * A webhook is verified on its raw body, recorded once by event id, and answered at once; the
+ * worker then applies it. It never trusts the event's own status: it asks the provider for the
+ * payment's current state and makes the order agree with that, so repeated, late and
+ * out-of-order events all end in the same place. A failed application stays in the inbox and
+ * is retried (also after a restart).
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../platform/clock.js';
+import { AppError } from '../../platform/http/errors.js';
+import { OrderNotFound, PaymentNotPending, PaymentProviderFailed } from './errors.js';
+import type { OrderLifecycle } from './lifecycle.js';
+import type { PaymentGateway } from './payments/gateway.js';
+import type { ShopRepo } from './repo.js';
+import type { PaymentWire } from './wire.js';
+
+export type PaymentService = ReturnType<typeof createPaymentService>;
+
+export function createPaymentService(deps: {
+  repo: ShopRepo;
+  gateway: PaymentGateway;
+  lifecycle: OrderLifecycle;
+  clock: Clock;
+  log: Logger;
+  /** Attempts after which a failing inbox event is left for an operator (it stays recorded). */
+  maxAttempts?: number;
+}) {
+  const { repo, gateway, lifecycle, clock, log } = deps;
+  const maxAttempts = deps.maxAttempts ?? 20;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  /** Applies one recorded event and marks it processed, or counts a failed attempt. */
+  async function processEvent(provider: string, eventId: string, reference: string) {
+    try {
+      const payment = await gateway.retrievePayment(reference);
+      let orderId = (await repo.paymentByReference(reference))?.orderId;
+      if (!orderId && payment.orderId && (await repo.findOrder(payment.orderId))) {
+        // The webhook beat our own write of the payment row: adopt it from the provider's metadata.
+        orderId = payment.orderId;
+        const now = clock.now();
+        await repo.insertPayment({
+          orderId,
+          provider,
+          reference,
+          status: payment.status,
+          amountCents: payment.amountCents,
+          currency: payment.currency,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+      if (orderId) await lifecycle.applyProviderPayment(orderId, payment);
+      else log.warn({ provider, eventId, reference }, 'webhook for a payment of no known order; ignored');
+      await repo.markEventProcessed(provider, eventId, clock.now());
+    } catch (err) {
+      log.error({ err, provider, eventId }, 'applying a payment event failed; will retry');
+      await repo.markEventFailed(provider, eventId, (err as Error).message).catch(() => {});
+    }
+  }
+
+  async function drain() {
+    do {
+      again = false;
+      // Applying is idempotent (it converges on the provider's state under the order row lock),
+      // so two instances working the same event at once is harmless.
+      for (const event of await repo.pendingEvents(50, maxAttempts)) {
+        await processEvent(event.provider, event.eventId, event.reference);
+      }
+    } while (again);
+  }
+
+  /** Runs the worker now (or once more after the current run). Never throws. */
+  function kick(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drain()
+      .catch((err) => log.error({ err }, 'payment worker failed; will retry'))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  }
+
+  return {
+    kick,
+    async flush() {
+      await kick();
+      while (running) await running;
+    },
+
+    /** The order's payment, created at the provider on first call; with the client secret for the owner. */
+    async ensurePayment(orderId: string, userId: string | undefined): Promise<PaymentWire> {
+      const order = await repo.findOrder(orderId, { userId });
+      if (!order) throw OrderNotFound(`No order ${orderId}`);
+      const [existing] = await repo.paymentsOf([orderId]);
+      if (order.status !== 'pending_payment') {
+        if (existing) return { provider: existing.provider, reference: existing.reference, status: existing.status };
+        throw PaymentNotPending(`An order in status ${order.status} takes no payment`, { status: order.status });
+      }
+      try {
+        const payment = existing
+          ? await gateway.retrievePayment(existing.reference)
+          : await gateway.createPayment({ orderId, amountCents: order.totalCents, currency: order.currency });
+        if (!existing) {
+          const now = clock.now();
+          await repo.insertPayment({
+            orderId,
+            provider: gateway.provider,
+            reference: payment.reference,
+            status: payment.status,
+            amountCents: payment.amountCents,
+            currency: payment.currency,
+            createdAt: now,
+            updatedAt: now,
+          });
+        }
+        return { provider: gateway.provider, reference: payment.reference, status: payment.status, clientSecret: payment.clientSecret };
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        log.error({ err, orderId }, 'payment provider failed');
+        throw PaymentProviderFailed('The payment could not be started; try again');
+      }
+    },
+
+    /** Verifies and records a webhook; returns false for an event id seen before. */
+    async ingest(rawBody: Buffer, signature: string | undefined): Promise<{ duplicate: boolean }> {
+      const notice = gateway.verifyWebhook(rawBody, signature);
+      if (notice.kind === 'ignored') return { duplicate: false };
+      const recorded = await repo.recordEvent({
+        provider: gateway.provider,
+        eventId: notice.eventId,
+        type: notice.type,
+        reference: notice.reference,
+        payload: notice.payload,
+        receivedAt: clock.now(),
+      });
+      if (recorded) void kick();
+      return { duplicate: !recorded };
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The sandbox gateway, the embedded default: it behaves like a hosted gateway with
+ * asynchronous confirmation. Creating a payment only opens it; it succeeds or fails later,
+ * when someone settles it (POST /payments/sandbox/:ref/succeed|fail). The gateway then sends a
+ * signed callback that goes through the same verification, inbox and worker as a Stripe
+ * webhook. Its ledger (sandbox_payments) stands in for the provider's side.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Clock } from '../../../platform/clock.js';
+import type { Db } from '../../../platform/db/database.js';
+import { newId } from '../../../platform/ids.js';
+import { PaymentNotFound, PaymentNotPending, RefundTooLarge, WebhookSignatureInvalid } from '../errors.js';
+import { sandboxPayments } from '../tables.js';
+import type { PaymentGateway, PaymentNotice, ProviderPayment } from './gateway.js';
+import { signPayload, verifySignature } from './signature.js';
+
+export const SANDBOX_SIGNATURE_HEADER = 'sandbox-signature';
+const TOLERANCE_SECONDS = 300;
+
+/** A signed callback, as the sandbox would POST it to the webhook endpoint. */
+export interface SandboxCallback {
+  rawBody: Buffer;
+  signature: string;
+}
+
+export interface SandboxGateway extends PaymentGateway {
+  /** Settles an open payment and returns the signed callback that reports it. */
+  settle(reference: string, outcome: 'succeeded' | 'failed'): Promise<SandboxCallback>;
+  /** Where callbacks go (the webhook ingest); set by the module. */
+  onCallback(deliver: (callback: SandboxCallback) => Promise<void>): void;
+  /** The order a payment belongs to, for the owner check of the settle routes. */
+  orderOf(reference: string): Promise<string | undefined>;
+}
+
+export function createSandboxGateway(deps: { db: Db; clock: Clock; secret?: string }): SandboxGateway {
+  const { db, clock } = deps;
+  // Without a configured secret the callbacks are signed with a per-process key: nobody outside
+  // can forge one, and the settle routes sign their own.
+  const secret = deps.secret ?? randomBytes(32).toString('hex');
+  let deliver: ((callback: SandboxCallback) => Promise<void>) | undefined;
+
+  const clientSecretOf = (reference: string) =>
+    `${reference}_secret_${createHmac('sha256', secret).update(reference).digest('base64url').slice(0, 24)}`;
+
+  async function find(reference: string) {
+    const [row] = await db.select().from(sandboxPayments).where(eq(sandboxPayments.reference, reference));
+    if (!row) throw PaymentNotFound(`No sandbox payment ${reference}`);
+    return row;
+  }
+
+  const toPayment = (row: typeof sandboxPayments.$inferSelect): ProviderPayment => ({
+    reference: row.reference,
+    status: row.status,
+    amountCents: row.amountCents,
+    currency: row.currency,
+    clientSecret: clientSecretOf(row.reference),
+    refundedCents: row.refundedCents,
+    orderId: row.orderId,
+  });
+
+  function callback(type: string, reference: string, extra: Record<string, unknown> = {}): SandboxCallback {
+    const now = clock.now();
+    const body = JSON.stringify({ id: `sbevt_${newId()}`, type, reference, created: Math.floor(now.getTime() / 1000), ...extra });
+    return { rawBody: Buffer.from(body), signature: signPayload(body, secret, Math.floor(now.getTime() / 1000)) };
+  }
+
+  /** Sends a callback in the background, like a gateway would; failures are the gateway's to retry. */
+  function send(cb: SandboxCallback) {
+    setImmediate(() => void deliver?.(cb).catch(() => {}));
+  }
+
+  return {
+    provider: 'sandbox',
+
+    async createPayment({ orderId, amountCents, currency }) {
+      const now = clock.now();
+      await db
+        .insert(sandboxPayments)
+        .values({
+          reference: `sbpay_${orderId.replaceAll('-', '')}`,
+          orderId,
+          amountCents,
+          currency,
+          status: 'requires_payment',
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing({ target: sandboxPayments.orderId });
+      const [row] = await db.select().from(sandboxPayments).where(eq(sandboxPayments.orderId, orderId));
+      if (!row) throw new Error('sandbox payment vanished');
+      return toPayment(row);
+    },
+
+    async retrievePayment(reference) {
+      return toPayment(await find(reference));
+    },
+
+    async cancelPayment(reference) {
+      const [row] = await db
+        .update(sandboxPayments)
+        .set({ status: 'canceled', updatedAt: clock.now() })
+        .where(sql`${sandboxPayments.reference} = ${reference} and ${sandboxPayments.status} in ('requires_payment', 'failed')`)
+        .returning();
+      if (row) send(callback('payment.canceled', reference));
+    },
+
+    async refund({ reference, amountCents }) {
+      const [row] = await db
+        .update(sandboxPayments)
+        .set({ refundedCents: sql`${sandboxPayments.refundedCents} + ${amountCents}`, updatedAt: clock.now() })
+        .where(
+          sql`${sandboxPayments.reference} = ${reference} and ${sandboxPayments.status} = 'succeeded'
+              and ${sandboxPayments.refundedCents} + ${amountCents} <= ${sandboxPayments.amountCents}`,
+        )
+        .returning();
+      if (!row) throw RefundTooLarge(`The sandbox payment ${reference} cannot refund ${amountCents} more`);
+      send(callback('charge.refunded', reference, { amountRefunded: row.refundedCents }));
+      return { refundId: `sbref_${newId()}`, succeeded: true };
+    },
+
+    async settle(reference, outcome) {
+      const [row] = await db
+        .update(sandboxPayments)
+        .set({ status: outcome, updatedAt: clock.now() })
+        .where(sql`${sandboxPayments.reference} = ${reference} and ${sandboxPayments.status} in ('requires_payment', 'failed')`)
+        .returning();
+      if (!row) {
+        await find(reference);
+        throw PaymentNotPending(`The sandbox payment ${reference} is no longer open`);
+      }
+      return callback(outcome === 'succeeded' ? 'payment.succeeded' : 'payment.failed', reference);
+    },
+
+    onCallback(fn) {
+      deliver = fn;
+    },
+
+    async orderOf(reference) {
+      const [row] = await db
+        .select({ orderId: sandboxPayments.orderId })
+        .from(sandboxPayments)
+        .where(eq(sandboxPayments.reference, reference));
+      return row?.orderId;
+    },
+
+    verifyWebhook(rawBody, signatureHeader): PaymentNotice {
+      const now = Math.floor(clock.now().getTime() / 1000);
+      if (!verifySignature(rawBody, signatureHeader, secret, now, TOLERANCE_SECONDS)) {
+        throw WebhookSignatureInvalid('The Sandbox-Signature header does not sign this body, or is too old');
+      }
+      const event = JSON.parse(rawBody.toString('utf8')) as { id: string; type: string; reference: string };
+      const kind = event.type === 'charge.refunded' ? 'refund' : event.type.startsWith('payment.') ? 'payment' : 'ignored';
+      return { eventId: event.id, type: event.type, kind, reference: event.reference, payload: event };
+    },
+  };
+}

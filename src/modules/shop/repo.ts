@@ -1,0 +1,283 @@
+/**
+ * SQL of the shop module. Queries of a customer's data carry the owner id in their WHERE
+ * clause, so someone else's order looks exactly like a missing one. Every function runs on
+ * the database or on the transaction it was given.
+ */
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { enqueueEvent } from '../../platform/bus/outbox.js';
+import type { Executor } from '../../platform/db/database.js';
+import {
+  cartItems,
+  idempotencyKeys,
+  type OrderLineRow,
+  type OrderRow,
+  type OrderStatus,
+  orderLines,
+  orders,
+  type PaymentRow,
+  type PaymentStatus,
+  paymentEvents,
+  payments,
+  refunds,
+} from './tables.js';
+
+export type NewOrder = typeof orders.$inferInsert;
+export type OrderPatch = Partial<Pick<OrderRow, 'status' | 'refundedCents' | 'paidAt' | 'closedAt' | 'closeReason' | 'stockReleasedAt'>>;
+
+export interface OrderFilter {
+  userId?: string;
+  status?: OrderStatus;
+  from?: Date;
+  to?: Date;
+}
+
+export type ShopRepo = ReturnType<typeof queries> & {
+  /** Runs `work` in one transaction; every query inside must use the repo it is given. */
+  transaction<T>(work: (repo: ShopRepo) => Promise<T>): Promise<T>;
+};
+
+export function createShopRepo(db: Executor): ShopRepo {
+  return { ...queries(db), transaction: (work) => db.transaction((tx) => work(createShopRepo(tx))) };
+}
+
+function queries(db: Executor) {
+  return {
+    /** Writes an event to the outbox in this transaction (see platform/bus/outbox.ts). */
+    enqueue: (type: string, payload: unknown) => enqueueEvent(db, type, payload),
+
+    // --- cart ---
+    listCart: (userId: string) =>
+      db.select().from(cartItems).where(eq(cartItems.userId, userId)).orderBy(asc(cartItems.addedAt), asc(cartItems.productId)),
+
+    async upsertCartItem(userId: string, productId: string, quantity: number, now: Date) {
+      await db
+        .insert(cartItems)
+        .values({ userId, productId, quantity, addedAt: now, updatedAt: now })
+        .onConflictDoUpdate({ target: [cartItems.userId, cartItems.productId], set: { quantity, updatedAt: now } });
+    },
+
+    async deleteCartItem(userId: string, productId: string) {
+      const rows = await db
+        .delete(cartItems)
+        .where(and(eq(cartItems.userId, userId), eq(cartItems.productId, productId)))
+        .returning({ productId: cartItems.productId });
+      return rows.length > 0;
+    },
+
+    async clearCart(userId: string) {
+      await db.delete(cartItems).where(eq(cartItems.userId, userId));
+    },
+
+    /** Removes exactly the ordered lines; a line changed meanwhile (another quantity) stays. */
+    async removeOrderedLines(userId: string, lines: { productId: string; quantity: number }[]) {
+      for (const line of lines) {
+        await db
+          .delete(cartItems)
+          .where(and(eq(cartItems.userId, userId), eq(cartItems.productId, line.productId), eq(cartItems.quantity, line.quantity)));
+      }
+    },
+
+    // --- idempotency keys ---
+    /** Records a new key; false when the user already used it. */
+    async claimKey(row: { userId: string; key: string; requestHash: string; orderId: string; createdAt: Date }) {
+      const inserted = await db
+        .insert(idempotencyKeys)
+        .values({ ...row, status: 'in_progress' })
+        .onConflictDoNothing()
+        .returning({ key: idempotencyKeys.key });
+      return inserted.length > 0;
+    },
+
+    async findKey(userId: string, key: string, forUpdate = false) {
+      const query = db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+      const [row] = forUpdate ? await query.for('update') : await query;
+      return row;
+    },
+
+    async completeKey(userId: string, key: string, responseStatus: number, response: unknown) {
+      await db
+        .update(idempotencyKeys)
+        .set({ status: 'done', responseStatus, response })
+        .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+    },
+
+    async deleteKey(userId: string, key: string) {
+      await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+    },
+
+    /** Keys whose request died mid-way (crash, lost connection) and never completed. */
+    staleKeys: (before: Date, limit: number) =>
+      db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.status, 'in_progress'), lt(idempotencyKeys.createdAt, before)))
+        .limit(limit),
+
+    async pruneKeys(before: Date) {
+      await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.status, 'done'), lt(idempotencyKeys.createdAt, before)));
+    },
+
+    // --- orders ---
+    async insertOrder(order: NewOrder, lines: OrderLineRow[]) {
+      await db.insert(orders).values(order);
+      await db.insert(orderLines).values(lines);
+    },
+
+    async findOrder(id: string, options: { userId?: string; forUpdate?: boolean } = {}) {
+      const where = options.userId ? and(eq(orders.id, id), eq(orders.userId, options.userId)) : eq(orders.id, id);
+      const query = db.select().from(orders).where(where);
+      const [row] = options.forUpdate ? await query.for('update') : await query;
+      return row;
+    },
+
+    linesOf: (orderIds: string[]) =>
+      orderIds.length === 0
+        ? Promise.resolve([] as OrderLineRow[])
+        : db
+            .select()
+            .from(orderLines)
+            .where(inArray(orderLines.orderId, orderIds))
+            .orderBy(asc(orderLines.name), asc(orderLines.productId)),
+
+    /** Newest first, keyset on (created_at, id). */
+    listOrders(filter: OrderFilter, after: { createdAt: Date; id: string } | undefined, limit: number) {
+      const where: SQL[] = [];
+      if (filter.userId) where.push(eq(orders.userId, filter.userId));
+      if (filter.status) where.push(eq(orders.status, filter.status));
+      if (filter.from) where.push(gte(orders.createdAt, filter.from));
+      if (filter.to) where.push(lt(orders.createdAt, filter.to));
+      if (after) {
+        where.push(or(lt(orders.createdAt, after.createdAt), and(eq(orders.createdAt, after.createdAt), lt(orders.id, after.id))) as SQL);
+      }
+      return db
+        .select()
+        .from(orders)
+        .where(and(...where))
+        .orderBy(desc(orders.createdAt), desc(orders.id))
+        .limit(limit + 1);
+    },
+
+    async updateOrder(id: string, patch: OrderPatch, now: Date) {
+      const [row] = await db
+        .update(orders)
+        .set({ ...patch, updatedAt: now, version: sql`${orders.version} + 1` })
+        .where(eq(orders.id, id))
+        .returning();
+      return row as OrderRow;
+    },
+
+    /** Unpaid orders past their deadline (each is re-checked under its row lock when closed). */
+    dueForExpiry: (now: Date, limit: number) =>
+      db
+        .select({ id: orders.id })
+        .from(orders)
+        .where(and(eq(orders.status, 'pending_payment'), lte(orders.expiresAt, now)))
+        .orderBy(asc(orders.expiresAt))
+        .limit(limit),
+
+    /** Closed orders whose stock release was not confirmed (the process died in between). */
+    unreleased: (limit: number) =>
+      db
+        .select({ id: orders.id })
+        .from(orders)
+        .where(and(inArray(orders.status, ['cancelled', 'expired']), isNull(orders.stockReleasedAt)))
+        .limit(limit),
+
+    async markStockReleased(id: string, now: Date) {
+      await db
+        .update(orders)
+        .set({ stockReleasedAt: now })
+        .where(and(eq(orders.id, id), isNull(orders.stockReleasedAt)));
+    },
+
+    // --- payments ---
+    async insertPayment(row: typeof payments.$inferInsert) {
+      await db.insert(payments).values(row).onConflictDoNothing();
+    },
+
+    async paymentsOf(orderIds: string[]): Promise<PaymentRow[]> {
+      if (orderIds.length === 0) return [];
+      return db.select().from(payments).where(inArray(payments.orderId, orderIds));
+    },
+
+    async paymentByReference(reference: string) {
+      const [row] = await db.select().from(payments).where(eq(payments.reference, reference));
+      return row;
+    },
+
+    async setPaymentStatus(orderId: string, status: PaymentStatus, now: Date) {
+      await db.update(payments).set({ status, updatedAt: now }).where(eq(payments.orderId, orderId));
+    },
+
+    // --- refunds ---
+    async insertRefund(row: typeof refunds.$inferInsert) {
+      await db.insert(refunds).values(row);
+    },
+
+    async finishRefund(id: string, status: 'succeeded' | 'failed', providerRefundId: string | null) {
+      await db.update(refunds).set({ status, providerRefundId }).where(eq(refunds.id, id));
+    },
+
+    /** Sum of the order's refunds in `statuses` (pending ones already bound what is left to refund). */
+    async refundedTotal(orderId: string, statuses: ('pending' | 'succeeded')[]) {
+      const [row] = await db
+        .select({ total: sql<string>`coalesce(sum(${refunds.amountCents}), 0)` })
+        .from(refunds)
+        .where(and(eq(refunds.orderId, orderId), inArray(refunds.status, statuses)));
+      return Number(row?.total ?? 0);
+    },
+
+    // --- webhook inbox ---
+    /** Records a provider event; false when this event id was seen before. */
+    async recordEvent(row: { provider: string; eventId: string; type: string; reference: string; payload: unknown; receivedAt: Date }) {
+      const inserted = await db.insert(paymentEvents).values(row).onConflictDoNothing().returning({ id: paymentEvents.eventId });
+      return inserted.length > 0;
+    },
+
+    /** Unprocessed events, oldest first; those that failed `maxAttempts` times wait for an operator. */
+    pendingEvents: (limit: number, maxAttempts: number) =>
+      db
+        .select({ provider: paymentEvents.provider, eventId: paymentEvents.eventId, reference: paymentEvents.reference })
+        .from(paymentEvents)
+        .where(and(isNull(paymentEvents.processedAt), lt(paymentEvents.attempts, maxAttempts)))
+        .orderBy(asc(paymentEvents.receivedAt))
+        .limit(limit),
+
+    async markEventProcessed(provider: string, eventId: string, now: Date) {
+      await db
+        .update(paymentEvents)
+        .set({ processedAt: now })
+        .where(and(eq(paymentEvents.provider, provider), eq(paymentEvents.eventId, eventId)));
+    },
+
+    async markEventFailed(provider: string, eventId: string, error: string) {
+      await db
+        .update(paymentEvents)
+        .set({ attempts: sql`${paymentEvents.attempts} + 1`, lastError: error.slice(0, 500) })
+        .where(and(eq(paymentEvents.provider, provider), eq(paymentEvents.eventId, eventId)));
+    },
+
+    // --- stats ---
+    /** Per UTC day: orders placed, orders paid, and revenue (paid minus refunded) per currency. */
+    async dailyStats(from: Date, to: Date) {
+      const result = await db.execute(sql`
+        select to_char(date_trunc('day', ${orders.createdAt} at time zone 'UTC'), 'YYYY-MM-DD') as day,
+               ${orders.currency} as currency,
+               count(*) as orders,
+               count(${orders.paidAt}) as paid,
+               coalesce(sum(${orders.totalCents}) filter (where ${orders.paidAt} is not null), 0) as revenue,
+               coalesce(sum(${orders.refundedCents}) filter (where ${orders.paidAt} is not null), 0) as refunded
+        from ${orders}
+        where ${orders.createdAt} >= ${from} and ${orders.createdAt} < ${to}
+        group by 1, 2
+        order by 1, 2`);
+      // Both drivers answer { rows }; counts and sums arrive as strings (bigint/numeric).
+      return (
+        result as unknown as { rows: { day: string; currency: string; orders: string; paid: string; revenue: string; refunded: string }[] }
+      ).rows;
+    },
+  };
+}

@@ -1,0 +1,179 @@
+/** Wire shapes of the shop API. They drive validation, serialization and the OpenAPI document. */
+import { Type } from '@fastify/type-provider-typebox';
+import { PageQuery } from '../../platform/http/pagination.js';
+import { FULFILMENT_STATUSES } from './status.js';
+import { ORDER_STATUSES } from './tables.js';
+
+const closed = { additionalProperties: false } as const;
+const Id = Type.String({ format: 'uuid' });
+const Instant = Type.String({ format: 'date-time' });
+const Cents = Type.Integer({ minimum: 0, description: 'Minor units of the currency (cents)' });
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const NullableInstant = Type.Union([Instant, Type.Null()]);
+
+export const ProductParams = Type.Object({ productId: Id }, closed);
+export const OrderParams = Type.Object({ id: Id }, closed);
+export const PaymentRefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_]+$' }) }, closed);
+
+export const PutCartItemBody = Type.Object({ quantity: Type.Integer({ minimum: 1, maximum: 1000 }) }, closed);
+
+export const CartLine = Type.Object({
+  productId: Id,
+  sku: NullableString,
+  name: NullableString,
+  unitPriceCents: Type.Union([Cents, Type.Null()]),
+  currency: NullableString,
+  quantity: Type.Integer(),
+  lineTotalCents: Cents,
+  available: Type.Integer({ description: 'Units in stock now; the cart does not hold stock' }),
+  problem: Type.Union([Type.Literal('unavailable'), Type.Literal('insufficient_stock'), Type.Null()]),
+});
+
+export const Cart = Type.Object(
+  {
+    items: Type.Array(CartLine),
+    currency: NullableString,
+    totalCents: Cents,
+    itemCount: Type.Integer(),
+    orderable: Type.Boolean({ description: 'Every line can be ordered as it is' }),
+  },
+  { $id: 'Cart' },
+);
+
+const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' });
+
+export const ShippingAddress = Type.Object(
+  {
+    name: Text(200),
+    line1: Text(200),
+    line2: Type.Optional(Type.String({ maxLength: 200 })),
+    city: Text(100),
+    postalCode: Text(20),
+    country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, e.g. PL' }),
+  },
+  closed,
+);
+
+export const CheckoutBody = Type.Object(
+  {
+    shippingAddress: Type.Optional(ShippingAddress),
+    note: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  closed,
+);
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7E]+$',
+      description: 'Required. A unique value per order attempt (e.g. a UUID); retries send the same one. Kept IDEMPOTENCY_KEY_TTL.',
+    }),
+  ),
+});
+
+export const Payment = Type.Object(
+  {
+    provider: Type.String({ description: 'stripe or sandbox' }),
+    reference: Type.String({ description: 'The provider’s payment id (a Stripe PaymentIntent id)' }),
+    status: Type.String({ description: 'requires_payment, processing, succeeded, failed or canceled' }),
+    clientSecret: Type.Optional(
+      Type.String({ description: 'For the customer’s browser to confirm the payment (Stripe.js); never log it' }),
+    ),
+  },
+  { $id: 'Payment' },
+);
+
+export const Order = Type.Object(
+  {
+    id: Id,
+    userId: Id,
+    status: Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s))),
+    currency: Type.String(),
+    totalCents: Cents,
+    refundedCents: Cents,
+    itemCount: Type.Integer(),
+    lines: Type.Array(
+      Type.Object({
+        productId: Id,
+        sku: Type.String(),
+        name: Type.String(),
+        unitPriceCents: Cents,
+        quantity: Type.Integer(),
+        lineTotalCents: Cents,
+      }),
+    ),
+    shippingAddress: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+    note: NullableString,
+    createdAt: Instant,
+    updatedAt: Instant,
+    expiresAt: Type.String({ format: 'date-time', description: 'An unpaid order expires then and its stock is released' }),
+    paidAt: NullableInstant,
+    closedAt: NullableInstant,
+    closeReason: NullableString,
+    payment: Type.Union([Type.Ref('Payment'), Type.Null()]),
+  },
+  { $id: 'Order' },
+);
+
+export const OrderPage = Type.Object({ items: Type.Array(Type.Ref('Order')), nextCursor: NullableString });
+
+export const OwnOrdersQuery = Type.Object({ ...PageQuery }, closed);
+
+export const AdminOrdersQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s)))),
+    userId: Type.Optional(Id),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Created before' })),
+  },
+  closed,
+);
+
+export const FulfilmentBody = Type.Object(
+  {
+    status: Type.Union(
+      FULFILMENT_STATUSES.map((s) => Type.Literal(s)),
+      { description: 'paid → fulfilled → shipped → delivered' },
+    ),
+  },
+  closed,
+);
+
+export const RefundBody = Type.Object(
+  {
+    amountCents: Type.Optional(Type.Integer({ minimum: 1, description: 'Default: everything not yet refunded' })),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  closed,
+);
+
+export const StatsQuery = Type.Object(
+  {
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Default: 30 days before `to`' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Default: the end of today (UTC)' })),
+    lowStockThreshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  },
+  closed,
+);
+
+export const Stats = Type.Object({
+  from: Instant,
+  to: Instant,
+  days: Type.Array(
+    Type.Object({
+      day: Type.String({ description: 'YYYY-MM-DD (UTC)' }),
+      currency: Type.String(),
+      orders: Type.Integer({ description: 'Orders placed that day' }),
+      paidOrders: Type.Integer({ description: 'Of those, paid' }),
+      revenueCents: Type.Integer({ description: 'Paid totals minus refunds' }),
+      refundedCents: Cents,
+    }),
+  ),
+  lowStockThreshold: Type.Integer(),
+  lowStock: Type.Array(Type.Object({ productId: Id, sku: Type.String(), name: Type.String(), stock: Type.Integer() })),
+});
+
+export const WebhookAck = Type.Object({ received: Type.Boolean(), duplicate: Type.Boolean() });

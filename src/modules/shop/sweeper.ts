@@ -1,0 +1,97 @@
+/**
+ * The shop's scheduled job. Its state is all in the database, so it survives restarts and
+ * any number of instances may run it: each step re-checks under the order's row lock.
+ * - unpaid orders past ORDER_PAYMENT_TIMEOUT expire and give their stock back;
+ * - closed orders whose stock release did not complete are released again;
+ * - checkouts that died between reserving stock and writing the order are undone;
+ * - Idempotency-Keys older than IDEMPOTENCY_KEY_TTL are forgotten;
+ * - webhook events that failed to apply are retried.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../platform/clock.js';
+import type { StockContract } from '../catalog/index.js';
+import type { OrderLifecycle } from './lifecycle.js';
+import type { PaymentService } from './payment-service.js';
+import type { ShopRepo } from './repo.js';
+
+/** A checkout still in progress after this long is considered dead. */
+const ABANDONED_CHECKOUT_MS = 2 * 60_000;
+
+export interface Sweeper {
+  start(): void;
+  /** One full pass now (tests, and the timer). */
+  sweep(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createSweeper(deps: {
+  repo: ShopRepo;
+  stock: StockContract;
+  lifecycle: OrderLifecycle;
+  payments: PaymentService;
+  clock: Clock;
+  log: Logger;
+  intervalMs: number;
+  idempotencyKeyTtlMs: number;
+}): Sweeper {
+  const { repo, stock, lifecycle, payments, clock, log } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  async function expireDue() {
+    for (const order of await repo.dueForExpiry(clock.now(), 100)) {
+      await lifecycle.closeUnpaid(order.id, 'expired');
+    }
+  }
+
+  async function releaseLeftovers() {
+    for (const { id } of await repo.unreleased(100)) await lifecycle.releaseStock(id);
+  }
+
+  async function undoAbandonedCheckouts() {
+    const before = new Date(clock.now().getTime() - ABANDONED_CHECKOUT_MS);
+    for (const key of await repo.staleKeys(before, 100)) {
+      const reclaimed = await repo.transaction(async (tx) => {
+        const row = await tx.findKey(key.userId, key.key, true);
+        if (row?.status !== 'in_progress') return false;
+        await tx.deleteKey(key.userId, key.key);
+        return true;
+      });
+      if (reclaimed) {
+        await stock.releaseStock(key.orderId);
+        log.warn({ orderId: key.orderId }, 'abandoned checkout undone: stock released, key forgotten');
+      }
+    }
+  }
+
+  async function sweep() {
+    for (const step of [expireDue, releaseLeftovers, undoAbandonedCheckouts]) {
+      try {
+        await step();
+      } catch (err) {
+        log.error({ err, step: step.name }, 'shop sweep step failed; will retry');
+      }
+    }
+    await repo.pruneKeys(new Date(clock.now().getTime() - deps.idempotencyKeyTtlMs)).catch((err) => log.error({ err }, 'prune failed'));
+    await payments.kick();
+  }
+
+  function tick() {
+    running ??= sweep().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  return {
+    start() {
+      timer = setInterval(tick, deps.intervalMs);
+      timer.unref();
+    },
+    sweep: tick,
+    async stop() {
+      clearInterval(timer);
+      while (running) await running;
+    },
+  };
+}
