@@ -52,7 +52,7 @@ export const shopModule: ModuleFactory = (platform) => {
   const checkout = createCheckout({ repo, stock, relay, clock, log, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
   const lifecycle = createOrderLifecycle({ repo, stock, gateway, relay, clock, log });
   const payments = createPaymentService({ repo, gateway, lifecycle, clock, log: log.child({ part: 'payments' }) });
-  const orders = createOrdersQuery({ repo, stock, lowStockThreshold: config.SHOP_LOW_STOCK_THRESHOLD });
+  const orders = createOrdersQuery({ repo, stock, clock, lowStockThreshold: config.SHOP_LOW_STOCK_THRESHOLD });
   const sweeper = createSweeper({
     repo,
     stock,

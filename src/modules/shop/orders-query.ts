@@ -1,4 +1,5 @@
 /** Reading orders: the customer's own, the admin's filtered view, and the admin statistics. */
+import type { Clock } from '../../platform/clock.js';
 
 import { ValidationFailed } from '../../platform/http/errors.js';
 import { decodeCursor, toPage } from '../../platform/http/pagination.js';
@@ -13,7 +14,7 @@ const MAX_STATS_DAYS = 366;
 
 export type OrdersQuery = ReturnType<typeof createOrdersQuery>;
 
-export function createOrdersQuery(deps: { repo: ShopRepo; stock: StockContract; lowStockThreshold: number }) {
+export function createOrdersQuery(deps: { repo: ShopRepo; stock: StockContract; clock: Clock; lowStockThreshold: number }) {
   const { repo, stock } = deps;
 
   async function list(filter: OrderFilter, page: { limit: number; cursor?: string }) {
@@ -43,7 +44,7 @@ export function createOrdersQuery(deps: { repo: ShopRepo; stock: StockContract; 
 
     /** Orders and revenue per UTC day over [from, to), and the products running low. */
     async stats(range: { from?: string; to?: string }, lowStockThreshold = deps.lowStockThreshold) {
-      const to = range.to ? new Date(range.to) : new Date(Math.ceil(Date.now() / DAY_MS) * DAY_MS);
+      const to = range.to ? new Date(range.to) : new Date(Math.ceil(deps.clock.now().getTime() / DAY_MS) * DAY_MS);
       const from = range.from ? new Date(range.from) : new Date(to.getTime() - 30 * DAY_MS);
       if (!(from < to))
         throw ValidationFailed('from must be before to', { errors: [{ path: '/querystring/from', message: 'must be before to' }] });
