@@ -11,12 +11,13 @@
  */
 import { parseArgs } from 'node:util';
 import { catalogBenches } from './catalog.js';
+import { checkoutBench } from './checkout.js';
 import { health } from './health.js';
 import type { Bench, BenchOptions } from './lib/bench.js';
 import type { Report } from './lib/report.js';
 import { login } from './login.js';
 
-const BENCHES: Bench[] = [health, login, ...catalogBenches];
+const BENCHES: Bench[] = [health, login, ...catalogBenches, checkoutBench];
 
 const USAGE = `usage: npm run bench -- [name ...] [--rounds N] [--duration S] [--warmup S] [--connections N] [--no-build] [--profile] [--check] [--list]`;
 

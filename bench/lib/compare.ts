@@ -13,6 +13,11 @@ import { printReport, type Report, type RoundRow, writeReport } from './report.j
 export interface Side {
   server: ServerProcess;
   load: LoadSpec;
+  /**
+   * A measurement of its own instead of autocannon repeating `load` (e.g. a multi-request
+   * flow, or a baseline that is a script rather than a server). `load` still describes it.
+   */
+  run?: () => Promise<LoadResult>;
 }
 
 export interface PairSpec {
@@ -49,7 +54,7 @@ function okCount(result: LoadResult): number {
 
 async function measure(round: number, role: 'candidate' | 'baseline', side: Side): Promise<RoundRow> {
   const startedUs = Number(process.hrtime.bigint() / 1000n);
-  const result = await runLoad(side.server, side.load);
+  const result = side.run ? await side.run() : await runLoad(side.server, side.load);
   const endedUs = Number(process.hrtime.bigint() / 1000n);
   const ok = okCount(result);
   return {

@@ -42,7 +42,7 @@ const WORKER = fileURLToPath(new URL('./load-worker.mjs', import.meta.url));
 
 /** Throws when the worker fails; a run with non-2xx answers or errors is returned, not thrown. */
 export async function runLoad(server: { url: string; pid: number }, spec: LoadSpec): Promise<LoadResult> {
-  const payload = JSON.stringify({
+  const payload = {
     url: `${server.url}${spec.path}`,
     serverPid: server.pid,
     method: spec.method ?? 'GET',
@@ -51,8 +51,16 @@ export async function runLoad(server: { url: string; pid: number }, spec: LoadSp
     connections: spec.connections,
     warmupS: spec.warmupS,
     durationS: spec.durationS,
-  });
-  const [command, ...args] = pinned(CORES.load, [process.execPath, WORKER, payload]);
+  };
+  return runPinnedScript(CORES.load, WORKER, payload);
+}
+
+/**
+ * Runs a plain .mjs script pinned to `core` with `payload` as its JSON argument and returns the
+ * JSON of the last line it printed: how load workers and script baselines report.
+ */
+export async function runPinnedScript<T>(core: string, script: string, payload: unknown): Promise<T> {
+  const [command, ...args] = pinned(core, [process.execPath, script, JSON.stringify(payload)]);
   const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
   let stdout = '';
   let stderr = '';
@@ -67,6 +75,6 @@ export async function runLoad(server: { url: string; pid: number }, spec: LoadSp
     child.once('exit', (c) => resolve(c ?? 1));
   });
   const line = stdout.trim().split('\n').pop();
-  if (code !== 0 || !line) throw new Error(`load generator exited with ${code}:\n${stderr.slice(-2000)}`);
-  return JSON.parse(line) as LoadResult;
+  if (code !== 0 || !line) throw new Error(`${script} exited with ${code}:\n${stderr.slice(-2000)}`);
+  return JSON.parse(line) as T;
 }

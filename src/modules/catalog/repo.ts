@@ -178,6 +178,24 @@ function queries(db: Executor) {
       return selectProducts(inArray(products.id, ids));
     },
 
+    /** Only what pricing an order needs: no categories, attributes or text (the shop's hot path). */
+    async findProductsForOrder(ids: string[]) {
+      if (ids.length === 0) return [];
+      return db
+        .select({
+          id: products.id,
+          sku: products.sku,
+          name: products.name,
+          priceCents: products.priceCents,
+          currency: products.currency,
+          stock: products.stock,
+          status: products.status,
+          version: products.version,
+        })
+        .from(products)
+        .where(inArray(products.id, ids));
+    },
+
     /** Active products with at most `threshold` in stock, fewest first. */
     async findLowStock(threshold: number, limit: number): Promise<ProductRecord[]> {
       return db

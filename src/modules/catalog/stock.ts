@@ -117,7 +117,7 @@ export function createStockContract(deps: { repo: CatalogRepo; clock: Clock }): 
     },
 
     async getProductsForOrder(productIds) {
-      return (await repo.findProductsByIds([...new Set(productIds)])).map(toProductForOrder);
+      return repo.findProductsForOrder([...new Set(productIds)]);
     },
 
     async lowStockProducts(threshold, limit) {

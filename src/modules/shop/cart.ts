@@ -5,7 +5,7 @@
  */
 
 import type { Clock } from '../../platform/clock.js';
-import type { StockContract } from '../catalog/index.js';
+import type { ProductForOrder, StockContract } from '../catalog/index.js';
 import { CartItemNotFound, CartLimit, CurrencyMismatch, NotEnoughStock, ProductNotOrderable } from './errors.js';
 import type { ShopRepo } from './repo.js';
 
@@ -39,9 +39,7 @@ export type CartService = ReturnType<typeof createCartService>;
 export function createCartService(deps: { repo: ShopRepo; stock: StockContract; clock: Clock }) {
   const { repo, stock, clock } = deps;
 
-  async function view(userId: string): Promise<CartWire> {
-    const rows = await repo.listCart(userId);
-    const products = new Map((await stock.getProductsForOrder(rows.map((r) => r.productId))).map((p) => [p.id, p]));
+  function render(rows: { productId: string; quantity: number }[], products: Map<string, ProductForOrder>): CartWire {
     const items = rows.map((row): CartLineWire => {
       const p = products.get(row.productId);
       if (p?.status !== 'active') {
@@ -79,21 +77,32 @@ export function createCartService(deps: { repo: ShopRepo; stock: StockContract; 
     };
   }
 
+  const productsOf = async (ids: string[]) => new Map((await stock.getProductsForOrder(ids)).map((p) => [p.id, p]));
+
+  async function view(userId: string): Promise<CartWire> {
+    const rows = await repo.listCart(userId);
+    return render(rows, await productsOf(rows.map((r) => r.productId)));
+  }
+
   return {
     view,
 
     async putItem(userId: string, productId: string, quantity: number): Promise<CartWire> {
-      const [product] = await stock.getProductsForOrder([productId]);
+      const lines = await repo.listCart(userId);
+      const products = await productsOf([productId, ...lines.map((l) => l.productId)]);
+      const product = products.get(productId);
       if (product?.status !== 'active') throw ProductNotOrderable(`Product ${productId} cannot be ordered`, { productId });
       if (product.stock < quantity) {
         throw NotEnoughStock(`Only ${product.stock} of '${product.name}' left`, { productId, available: product.stock });
       }
-      const lines = await repo.listCart(userId);
       const others = lines.filter((l) => l.productId !== productId);
       if (others.length >= MAX_CART_LINES)
         throw CartLimit(`A cart holds at most ${MAX_CART_LINES} different products`, { limit: MAX_CART_LINES });
       const currencies = new Set(
-        (await stock.getProductsForOrder(others.map((l) => l.productId))).filter((p) => p.status === 'active').map((p) => p.currency),
+        others.flatMap((l) => {
+          const p = products.get(l.productId);
+          return p?.status === 'active' ? [p.currency] : [];
+        }),
       );
       if (currencies.size > 0 && !currencies.has(product.currency)) {
         throw CurrencyMismatch(`The cart is in ${[...currencies].join(', ')}; '${product.name}' is priced in ${product.currency}`, {
@@ -101,7 +110,11 @@ export function createCartService(deps: { repo: ShopRepo; stock: StockContract; 
         });
       }
       await repo.upsertCartItem(userId, productId, quantity, clock.now());
-      return view(userId);
+      // The cart as it now is, from what was just read: a new line goes last (newest addedAt).
+      const updated = lines.some((l) => l.productId === productId)
+        ? lines.map((l) => (l.productId === productId ? { ...l, quantity } : l))
+        : [...lines, { productId, quantity }];
+      return render(updated, products);
     },
 
     async removeItem(userId: string, productId: string): Promise<CartWire> {

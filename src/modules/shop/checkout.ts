@@ -17,10 +17,9 @@ import { newId } from '../../platform/ids.js';
 import type { StockContract } from '../catalog/index.js';
 import { CartEmpty, CurrencyMismatch, IdempotencyKeyInFlight, IdempotencyKeyReused, ProductNotOrderable } from './errors.js';
 import { ShopEvents } from './events.js';
-import { toOrderWireOne } from './order-views.js';
 import type { ShopRepo } from './repo.js';
 import type { OrderLineRow } from './tables.js';
-import type { OrderWire } from './wire.js';
+import { type OrderWire, toOrderWire } from './wire.js';
 
 export interface CheckoutInput {
   shippingAddress?: Record<string, string>;
@@ -108,6 +107,8 @@ export function createCheckout(deps: {
         lineTotalCents: p.priceCents * item.quantity,
       };
     });
+    // Product id order: the order the API lists lines in, and the lock order of the reservation.
+    lines.sort((a, b) => (a.productId < b.productId ? -1 : 1));
     const currencies = new Set(lines.map((l) => products.get(l.productId)?.currency));
     if (currencies.size !== 1) throw CurrencyMismatch('The products in the cart are now priced in different currencies');
     return { lines, currency: [...currencies][0] as string };
@@ -135,10 +136,8 @@ export function createCheckout(deps: {
       const now = clock.now();
       try {
         const order = await repo.transaction(async (tx) => {
-          // The sweeper forgets keys of requests it believes dead; if it did, this one must not commit.
-          if ((await tx.findKey(userId, key, true))?.status !== 'in_progress') throw new Error('idempotency key was reclaimed');
           const totalCents = lines.reduce((sum, l) => sum + l.lineTotalCents, 0);
-          await tx.insertOrder(
+          const row = await tx.insertOrder(
             {
               id: orderId,
               userId,
@@ -154,10 +153,10 @@ export function createCheckout(deps: {
             },
             lines,
           );
+          const wire = toOrderWire(row, lines, undefined);
+          // The sweeper forgets keys of requests it believes dead; if it did, this one must not commit.
+          if (!(await tx.finishKey(userId, key, 201, wire))) throw new Error('idempotency key was reclaimed');
           await tx.removeOrderedLines(userId, lines);
-          const row = await tx.findOrder(orderId);
-          const wire = await toOrderWireOne(tx, row as NonNullable<typeof row>);
-          await tx.completeKey(userId, key, 201, wire);
           await tx.enqueue(ShopEvents.orderCreated, { order: wire });
           return wire;
         });

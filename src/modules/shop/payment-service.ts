@@ -12,7 +12,7 @@ import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/http/errors.js';
 import { OrderNotFound, PaymentNotPending, PaymentProviderFailed } from './errors.js';
 import type { OrderLifecycle } from './lifecycle.js';
-import type { PaymentGateway } from './payments/gateway.js';
+import type { PaymentGateway, ProviderPayment } from './payments/gateway.js';
 import type { ShopRepo } from './repo.js';
 import type { PaymentWire } from './wire.js';
 
@@ -31,6 +31,20 @@ export function createPaymentService(deps: {
   const maxAttempts = deps.maxAttempts ?? 20;
   let running: Promise<void> | undefined;
   let again = false;
+
+  async function record(orderId: string, payment: ProviderPayment) {
+    const now = clock.now();
+    await repo.insertPayment({
+      orderId,
+      provider: gateway.provider,
+      reference: payment.reference,
+      status: payment.status,
+      amountCents: payment.amountCents,
+      currency: payment.currency,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
 
   /** Applies one recorded event and marks it processed, or counts a failed attempt. */
   async function processEvent(provider: string, eventId: string, reference: string) {
@@ -93,6 +107,19 @@ export function createPaymentService(deps: {
       while (running) await running;
     },
 
+    /** Starts the payment of an order just created (nothing to look up: it has none yet). */
+    async startPayment(order: { id: string; totalCents: number; currency: string }): Promise<PaymentWire> {
+      try {
+        const payment = await gateway.createPayment({ orderId: order.id, amountCents: order.totalCents, currency: order.currency });
+        await record(order.id, payment);
+        return { provider: gateway.provider, reference: payment.reference, status: payment.status, clientSecret: payment.clientSecret };
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        log.error({ err, orderId: order.id }, 'payment provider failed');
+        throw PaymentProviderFailed('The payment could not be started; try again');
+      }
+    },
+
     /** The order's payment, created at the provider on first call; with the client secret for the owner. */
     async ensurePayment(orderId: string, userId: string | undefined): Promise<PaymentWire> {
       const order = await repo.findOrder(orderId, { userId });
@@ -106,19 +133,7 @@ export function createPaymentService(deps: {
         const payment = existing
           ? await gateway.retrievePayment(existing.reference)
           : await gateway.createPayment({ orderId, amountCents: order.totalCents, currency: order.currency });
-        if (!existing) {
-          const now = clock.now();
-          await repo.insertPayment({
-            orderId,
-            provider: gateway.provider,
-            reference: payment.reference,
-            status: payment.status,
-            amountCents: payment.amountCents,
-            currency: payment.currency,
-            createdAt: now,
-            updatedAt: now,
-          });
-        }
+        if (!existing) await record(orderId, payment);
         return { provider: gateway.provider, reference: payment.reference, status: payment.status, clientSecret: payment.clientSecret };
       } catch (err) {
         if (err instanceof AppError) throw err;

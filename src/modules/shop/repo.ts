@@ -70,11 +70,9 @@ function queries(db: Executor) {
 
     /** Removes exactly the ordered lines; a line changed meanwhile (another quantity) stays. */
     async removeOrderedLines(userId: string, lines: { productId: string; quantity: number }[]) {
-      for (const line of lines) {
-        await db
-          .delete(cartItems)
-          .where(and(eq(cartItems.userId, userId), eq(cartItems.productId, line.productId), eq(cartItems.quantity, line.quantity)));
-      }
+      if (lines.length === 0) return;
+      const ordered = lines.map((l) => and(eq(cartItems.productId, l.productId), eq(cartItems.quantity, l.quantity)) as SQL);
+      await db.delete(cartItems).where(and(eq(cartItems.userId, userId), or(...ordered)));
     },
 
     // --- idempotency keys ---
@@ -95,6 +93,19 @@ function queries(db: Executor) {
         .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
       const [row] = forUpdate ? await query.for('update') : await query;
       return row;
+    },
+
+    /**
+     * Completes a key still in progress, locking it; false when the sweeper reclaimed it
+     * meanwhile (then the caller must not commit what it did under this key).
+     */
+    async finishKey(userId: string, key: string, responseStatus: number, response: unknown) {
+      const rows = await db
+        .update(idempotencyKeys)
+        .set({ status: 'done', responseStatus, response })
+        .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.status, 'in_progress')))
+        .returning({ key: idempotencyKeys.key });
+      return rows.length === 1;
     },
 
     async completeKey(userId: string, key: string, responseStatus: number, response: unknown) {
@@ -121,9 +132,10 @@ function queries(db: Executor) {
     },
 
     // --- orders ---
-    async insertOrder(order: NewOrder, lines: OrderLineRow[]) {
-      await db.insert(orders).values(order);
+    async insertOrder(order: NewOrder, lines: OrderLineRow[]): Promise<OrderRow> {
+      const [row] = await db.insert(orders).values(order).returning();
       await db.insert(orderLines).values(lines);
+      return row as OrderRow;
     },
 
     async findOrder(id: string, options: { userId?: string; forUpdate?: boolean } = {}) {
@@ -136,11 +148,7 @@ function queries(db: Executor) {
     linesOf: (orderIds: string[]) =>
       orderIds.length === 0
         ? Promise.resolve([] as OrderLineRow[])
-        : db
-            .select()
-            .from(orderLines)
-            .where(inArray(orderLines.orderId, orderIds))
-            .orderBy(asc(orderLines.name), asc(orderLines.productId)),
+        : db.select().from(orderLines).where(inArray(orderLines.orderId, orderIds)).orderBy(asc(orderLines.productId)),
 
     /** Newest first, keyset on (created_at, id). */
     listOrders(filter: OrderFilter, after: { createdAt: Date; id: string } | undefined, limit: number) {

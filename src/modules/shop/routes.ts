@@ -79,11 +79,10 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
   );
 
   // --- orders ---
-  /** Attaches the payment (with the client secret) to a fresh order; a provider failure leaves it null and retryable. */
-  async function withPayment(order: OrderWire, userId: string): Promise<OrderWire> {
-    if (order.status !== 'pending_payment') return order;
+  /** Attaches the payment (with the client secret) to the order; a provider failure leaves it null and retryable. */
+  async function withPayment(order: OrderWire, userId: string, fresh: boolean): Promise<OrderWire> {
     try {
-      return { ...order, payment: await payments.ensurePayment(order.id, userId) };
+      return { ...order, payment: fresh ? await payments.startPayment(order) : await payments.ensurePayment(order.id, userId) };
     } catch (err) {
       log.warn({ err, orderId: order.id }, 'payment not started; the client may retry POST /orders/:id/payment');
       return order;
@@ -114,7 +113,7 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
       if (!key) throw IdempotencyKeyMissing('Send an Idempotency-Key header (e.g. a new UUID per order attempt)');
       const userId = caller(request).id;
       const result = await checkout.placeOrder(userId, key, request.body ?? {});
-      const order = await withPayment(result.body as OrderWire, userId);
+      const order = await withPayment(result.body as OrderWire, userId, !result.replayed);
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply
         .code(result.status as 201)
