@@ -75,7 +75,7 @@ export function createSandboxGateway(deps: { db: Db; clock: Clock; secret?: stri
 
     async createPayment({ orderId, amountCents, currency }) {
       const now = clock.now();
-      await db
+      const [created] = await db
         .insert(sandboxPayments)
         .values({
           reference: `sbpay_${orderId.replaceAll('-', '')}`,
@@ -86,8 +86,10 @@ export function createSandboxGateway(deps: { db: Db; clock: Clock; secret?: stri
           createdAt: now,
           updatedAt: now,
         })
-        .onConflictDoNothing({ target: sandboxPayments.orderId });
-      const [row] = await db.select().from(sandboxPayments).where(eq(sandboxPayments.orderId, orderId));
+        .onConflictDoNothing({ target: sandboxPayments.orderId })
+        .returning();
+      // A repeated call (same order) returns the payment made the first time.
+      const [row] = created ? [created] : await db.select().from(sandboxPayments).where(eq(sandboxPayments.orderId, orderId));
       if (!row) throw new Error('sandbox payment vanished');
       return toPayment(row);
     },
