@@ -120,6 +120,19 @@ describe('orders and admin', () => {
     events.stop();
   });
 
+  it('when two admins refund everything at once, then exactly one refund goes through', async () => {
+    const user = await t.createUser();
+    const p = await createProduct(t, admin, { priceCents: 2500 });
+    const order = await orderOf(t, user, p.id);
+    await pay(user, order);
+    const [a, b] = await Promise.all([refund(order.id, {}), refund(order.id, {})]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 422]);
+    // Which refusal depends on timing: the pending refund already counts, or the order is already refunded.
+    expect(['REFUND_EXCEEDS_PAID', 'INVALID_STATUS_TRANSITION']).toContain([a, b].find((r) => r.statusCode === 422)?.json().code);
+    const after = await getOrder(t, user, order.id);
+    expect(after).toMatchObject({ status: 'refunded', refundedCents: 2500 });
+  });
+
   it('when an admin lists orders, then status, user and time filters combine and pages do not overlap', async () => {
     const user = await t.createUser();
     const p = await createProduct(t, admin, { stock: 50 });
