@@ -25,6 +25,13 @@ declare module 'fastify' {
     /** The caller, when a valid access token was presented. */
     user: Principal | null;
   }
+  interface FastifyInstance {
+    /**
+     * Checks an access token presented some other way than the Authorization header (e.g. a
+     * WebSocket subprotocol), with the same rules as the guard: the principal, or null.
+     */
+    authenticateToken(token: string): Promise<Principal | null>;
+  }
 }
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="zaplecze"' };
@@ -45,15 +52,19 @@ export function installAccessControl(
   options: { tokens: AccessTokens; sessionGates: SessionGate[]; protectedPrefix: string },
 ) {
   app.decorateRequest('user', null);
+  async function verifyToken(token: string): Promise<Principal | null> {
+    const result = await options.tokens.verify(token);
+    if (typeof result === 'string') return null;
+    for (const gate of options.sessionGates) if (!(await gate(result))) return null;
+    return result;
+  }
+  app.decorate('authenticateToken', verifyToken);
 
   async function authenticate(request: FastifyRequest): Promise<Principal | 'missing' | 'rejected'> {
     const token = bearerToken(request);
     if (token === undefined) return 'missing';
     if (!token) return 'rejected';
-    const result = await options.tokens.verify(token);
-    if (typeof result === 'string') return 'rejected';
-    for (const gate of options.sessionGates) if (!(await gate(result))) return 'rejected';
-    return result;
+    return (await verifyToken(token)) ?? 'rejected';
   }
 
   app.addHook('onRoute', (route: RouteOptions) => {

@@ -1,0 +1,81 @@
+/**
+ * GET /api/v1/chat/ws: the chat WebSocket. The route is `public` for the access guard because
+ * browsers cannot send an Authorization header on a WebSocket: the handshake guard
+ * (handshake.ts) authenticates in preValidation instead, so a refusal is an HTTP 401/403
+ * before any upgrade.
+ */
+import websocket from '@fastify/websocket';
+import type { FastifyPluginAsync } from 'fastify';
+import { SUBPROTOCOL } from './frames.js';
+import { createHandshakeGuard, type Tickets } from './handshake.js';
+import type { Hub } from './hub.js';
+import { CloseCodes, type SessionDeps, startSession } from './session.js';
+
+export interface SocketRoutesOptions {
+  tickets: Tickets;
+  allowedOrigins: ReadonlySet<string>;
+  hub: Hub;
+  session: SessionDeps;
+  /** Largest frame a client may send; ws closes the socket with 1009 above it. */
+  maxPayload: number;
+  heartbeatMs: number;
+}
+
+/** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
+const CLOSE_GRACE_MS = 2000;
+
+export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app, options) => {
+  const { hub } = options;
+  await app.register(websocket, {
+    options: {
+      maxPayload: options.maxPayload,
+      // Offer the protocol name back, never the bearer token that may sit next to it.
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    },
+    preClose: (done) => {
+      closeAll().then(() => done(), done);
+    },
+  });
+
+  /** Closes every socket with 1001 (going away) and waits a little for the close handshakes. */
+  async function closeAll() {
+    const sockets = [...app.websocketServer.clients];
+    for (const session of hub.connections()) session.kick(CloseCodes.goingAway, 'server shutting down');
+    for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.close(CloseCodes.goingAway, 'server shutting down');
+    const closed = Promise.all(sockets.map((s) => (s.readyState === s.CLOSED ? null : new Promise((r) => s.once('close', r)))));
+    const timer = new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref());
+    await Promise.race([closed, timer]);
+    for (const socket of sockets) socket.terminate();
+  }
+
+  const sessions = new WeakMap<object, ReturnType<typeof startSession>>();
+  // A peer that has not answered the previous ping is gone (half-open TCP): drop it.
+  const heartbeat = setInterval(() => {
+    for (const socket of app.websocketServer.clients) {
+      const session = sessions.get(socket);
+      if (!session) continue;
+      if (!session.alive) {
+        socket.terminate();
+        continue;
+      }
+      session.alive = false;
+      socket.ping();
+    }
+  }, options.heartbeatMs);
+  heartbeat.unref();
+  app.addHook('onClose', async () => clearInterval(heartbeat));
+
+  app.get(
+    '/chat/ws',
+    {
+      websocket: true,
+      config: { access: 'public' },
+      preValidation: createHandshakeGuard(app, { tickets: options.tickets, allowedOrigins: options.allowedOrigins }),
+    },
+    (socket, request) => {
+      const who = request.user;
+      if (!who) return socket.close(CloseCodes.policy, 'unauthenticated');
+      sessions.set(socket, startSession(socket, who.id, options.session));
+    },
+  );
+};
