@@ -12,8 +12,8 @@ import { KICK, MEMBER_REMOVED, roomChannel, USERS_CHANNEL } from './feed.js';
 /** What the hub needs of one socket's session. */
 export interface HubConnection {
   readonly userId: string;
-  /** Delivers a frame published to a room this connection receives. */
-  deliver(roomId: string, frame: ParsedFrame, raw: string): void;
+  /** Delivers a frame published to a room this connection receives; `encoded` is its UTF-8 text, shared by all. */
+  deliver(roomId: string, frame: ParsedFrame, encoded: Buffer): void;
   /** The user is no longer a member of the room: stop delivering it. */
   removedFrom(roomId: string): void;
   /** Ends the session at once with a close code (account disabled, shutdown). */
@@ -58,7 +58,9 @@ export function createHub(deps: { realtime: RealtimePort; log: Logger }) {
       for (const connection of [...entry.connections]) if (connection.userId === frame.userId) connection.removedFrom(roomId);
       return;
     }
-    for (const connection of entry.connections) connection.deliver(roomId, frame, raw);
+    // Encoded once: ws would otherwise turn the string into bytes again for every socket.
+    const encoded = Buffer.from(raw);
+    for (const connection of entry.connections) connection.deliver(roomId, frame, encoded);
   }
 
   function onUserFrame(raw: string) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT, type ChatClient, connectChat, createRoom, listen, say, subscribe } from '../../../test/chat-fixtures.js';
+import { CHAT, type ChatClient, connectChat, createRoom, listen, say, subscribe, waitFor } from '../../../test/chat-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 
 describe('chat messages over the socket: stored, acknowledged, ordered, recovered', () => {
@@ -56,6 +56,15 @@ describe('chat messages over the socket: stored, acknowledged, ordered, recovere
     expect(bob.all({ type: 'message', clientId: 'dup-1' })).toHaveLength(1);
     const history = (await t.request({ method: 'GET', url: `${CHAT}/rooms/${room}/messages?limit=100`, token: a.token })).json();
     expect(history.items.filter((m: { clientId: string }) => m.clientId === 'dup-1')).toHaveLength(1);
+  });
+
+  it('when the same clientId is resent before the first ack, then every copy is acked with one id and one message exists', async () => {
+    for (let i = 0; i < 3; i++) alice.send({ type: 'message', room, text: 'eager resend', clientId: 'dup-eager' });
+    await waitFor(() => alice.all({ type: 'ack', clientId: 'dup-eager' }).length === 3, 'three acks');
+    expect(new Set(alice.all({ type: 'ack', clientId: 'dup-eager' }).map((f) => f.id)).size).toBe(1);
+    await say(alice, room, 'marker', 'after-eager');
+    await bob.next({ type: 'message', clientId: 'after-eager' });
+    expect(bob.all({ type: 'message', clientId: 'dup-eager' })).toHaveLength(1);
   });
 
   it('when many messages are sent back to back, then seq grows by one each time and receivers get them in seq order', async () => {

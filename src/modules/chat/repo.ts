@@ -122,26 +122,80 @@ function queries(db: Executor) {
     },
 
     /**
-     * Takes the room's next seq, only if `authorId` is a member; null otherwise. The row lock
-     * taken by the UPDATE serialises writers of one room until commit, so seqs commit in order.
+     * Stores a message in one statement (one round trip, atomic): unless (author, clientId) is
+     * stored already, takes the room's next seq, only if the author is a member, and inserts.
+     * The row lock of the UPDATE serialises writers of one room until commit, so seqs commit in
+     * order. Answers `stored`, `duplicate` (an earlier frame stored it) or `not-member`.
      */
-    async nextSeq(roomId: string, authorId: string): Promise<number | null> {
-      const rows = await db
-        .update(rooms)
-        .set({ lastSeq: sql`${rooms.lastSeq} + 1` })
-        .where(
-          and(
-            eq(rooms.id, roomId),
-            sql`exists (select 1 from ${members} where ${members.roomId} = ${roomId} and ${members.userId} = ${authorId})`,
-          ),
+    async insertMessageWithNextSeq(m: { id: string; roomId: string; authorId: string; clientId: string; text: string; createdAt: Date }) {
+      const result = await db.execute(sql`
+        with existing as (
+          select seq from chat.messages where author_id = ${m.authorId} and client_id = ${m.clientId}
+        ), bump as (
+          update chat.rooms set last_seq = last_seq + 1
+          where id = ${m.roomId}
+            and not exists (select 1 from existing)
+            and exists (select 1 from chat.members where room_id = ${m.roomId} and user_id = ${m.authorId})
+          returning last_seq
+        ), inserted as (
+          insert into chat.messages (id, room_id, seq, author_id, client_id, text, created_at)
+          select ${m.id}, ${m.roomId}, last_seq, ${m.authorId}, ${m.clientId}, ${m.text}, ${m.createdAt.toISOString()}::timestamptz
+          from bump
+          returning seq
         )
-        .returning({ seq: rooms.lastSeq });
-      return rows[0]?.seq ?? null;
+        select seq, false as duplicate from inserted
+        union all
+        select seq, true as duplicate from existing`);
+      const [row] = (result as unknown as { rows: { seq: string | number; duplicate: boolean }[] }).rows;
+      if (!row) return { outcome: 'not-member' as const };
+      if (row.duplicate) return { outcome: 'duplicate' as const };
+      const message: MessageRow = { ...m, seq: Number(row.seq), editedAt: null, deletedAt: null };
+      return { outcome: 'stored' as const, message };
     },
 
-    async insertMessage(message: typeof messages.$inferInsert): Promise<MessageRow> {
-      const [row] = await db.insert(messages).values(message).returning();
-      return row as MessageRow;
+    /**
+     * Stores a batch of messages for one room in one statement (group commit): the same rules as
+     * `insertMessageWithNextSeq` per message, seqs in batch order. Returns the stored ones by
+     * their position in `batch`; the others were duplicates or their author is not a member.
+     */
+    async insertMessagesWithNextSeqs(
+      roomId: string,
+      batch: { id: string; authorId: string; clientId: string; text: string; createdAt: Date }[],
+    ): Promise<Map<number, number>> {
+      const input = JSON.stringify(
+        batch.map((m, ord) => ({
+          ord,
+          id: m.id,
+          author_id: m.authorId,
+          client_id: m.clientId,
+          text: m.text,
+          created_at: m.createdAt.toISOString(),
+        })),
+      );
+      const result = await db.execute(sql`
+        with input as (
+          select * from jsonb_to_recordset(${input}::jsonb)
+            as i(ord int, id uuid, author_id uuid, client_id text, text text, created_at timestamptz)
+        ), allowed as (
+          select i.* from input i
+          where not exists (select 1 from chat.messages m where m.author_id = i.author_id and m.client_id = i.client_id)
+            and not exists (select 1 from input j where j.author_id = i.author_id and j.client_id = i.client_id and j.ord < i.ord)
+            and exists (select 1 from chat.members mb where mb.room_id = ${roomId} and mb.user_id = i.author_id)
+        ), numbered as (
+          select a.*, row_number() over (order by a.ord) as k, count(*) over () as n from allowed a
+        ), bump as (
+          update chat.rooms set last_seq = last_seq + (select count(*) from allowed)
+          where id = ${roomId} and exists (select 1 from allowed)
+          returning last_seq
+        ), inserted as (
+          insert into chat.messages (id, room_id, seq, author_id, client_id, text, created_at)
+          select nb.id, ${roomId}, b.last_seq - nb.n + nb.k, nb.author_id, nb.client_id, nb.text, nb.created_at
+          from numbered nb cross join bump b
+          returning id, seq
+        )
+        select i.ord, x.seq from inserted x join input i on i.id = x.id`);
+      const rows = (result as unknown as { rows: { ord: number; seq: string | number }[] }).rows;
+      return new Map(rows.map((r) => [Number(r.ord), Number(r.seq)]));
     },
 
     async findMessage(roomId: string, id: string): Promise<MessageRow | null> {

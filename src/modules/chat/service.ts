@@ -21,6 +21,7 @@ import {
   RoomNotJoinable,
 } from './errors.js';
 import type { RoomFeed } from './feed.js';
+import { createMessageWriter } from './message-writer.js';
 import type { ChatRepo, HistoryFrom } from './repo.js';
 import { MAX_TEXT_BYTES } from './schema.js';
 import type { MessageRow, RoomRow } from './tables.js';
@@ -45,6 +46,7 @@ export type ChatService = ReturnType<typeof createChatService>;
 
 export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock: Clock; log: Logger }) {
   const { repo, feed, clock } = deps;
+  const writer = createMessageWriter({ repo, clock });
 
   /** The room if the caller is a member; otherwise 404 (also for rooms that exist). */
   async function memberRoom(roomId: string, userId: string) {
@@ -180,25 +182,14 @@ export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock:
      * a resend returns the first message. Null when the author is not a member.
      */
     async postMessage(authorId: string, roomId: string, text: string, clientId: string): Promise<Posted | null> {
-      const attempt = () =>
-        repo.transaction(async (tx): Promise<Posted | null> => {
-          const existing = await tx.findMessageByClientId(authorId, clientId);
-          if (existing) return { message: existing, duplicate: true };
-          const seq = await tx.nextSeq(roomId, authorId);
-          if (seq === null) return null;
-          const message = await tx.insertMessage({ id: newId(), roomId, seq, authorId, clientId, text, createdAt: clock.now() });
-          return { message, duplicate: false };
-        });
-      let posted: Posted | null;
-      try {
-        posted = await attempt();
-      } catch (err) {
-        // The same frame arrived twice at once (two sockets): the other one stored it.
-        if (!isUniqueViolation(err, 'messages_author_client_unique')) throw err;
-        posted = await attempt();
+      const result = await writer.write(roomId, authorId, clientId, text);
+      if (result.outcome === 'not-member') return null;
+      if (result.outcome === 'duplicate') {
+        const message = await repo.findMessageByClientId(authorId, clientId);
+        return message ? { message, duplicate: true } : null;
       }
-      if (posted && !posted.duplicate) await feed.message(posted.message);
-      return posted;
+      await feed.message(result.message);
+      return { message: result.message, duplicate: false };
     },
 
     /** Messages after `seq`, oldest first, at most `limit`. */

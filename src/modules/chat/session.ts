@@ -1,7 +1,7 @@
 /**
- * One authenticated chat socket: reads client frames one at a time (so a client's messages are
- * stored in the order it sent them), checks membership on every frame, and writes the frames
- * of the rooms it receives, disconnecting a reader too slow to keep its buffer bounded.
+ * One authenticated chat socket: checks membership on every frame, stores messages in the order
+ * they arrived (through the room's writer) and handles the other frames one at a time; writes
+ * the frames of the rooms it receives, disconnecting a reader too slow to keep its buffer bounded.
  */
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
@@ -40,7 +40,7 @@ export const CloseCodes = { goingAway: 1001, policy: 1008, tryAgainLater: 1013 }
 
 interface Receiving {
   /** While the missed messages are read and sent, live frames wait here (null afterwards). */
-  waiting: { frame: ParsedFrame; raw: string }[] | null;
+  waiting: { frame: ParsedFrame; encoded: Buffer }[] | null;
 }
 
 /** The session state the heartbeat looks at. */
@@ -58,7 +58,7 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
   let tokens = limits.ratePerSecond * 2;
   let refilledAt = clock.now().getTime();
 
-  const send = (frame: string) => {
+  const send = (frame: string | Buffer) => {
     if (ended || socket.readyState !== socket.OPEN) return;
     // Refuse to grow the buffer of a reader that does not keep up: its memory is ours.
     if (socket.bufferedAmount > limits.maxBufferedBytes) {
@@ -66,7 +66,8 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
       end(CloseCodes.tryAgainLater, 'too slow: send buffer full');
       return;
     }
-    socket.send(frame);
+    // Text frames always: a Buffer here is the UTF-8 of JSON shared by every receiver.
+    socket.send(frame, { binary: false });
   };
   const sendError = (code: string, message: string, about: { room?: string; clientId?: string } = {}) =>
     send(encodeFrame('error', { code, message, ...about }));
@@ -148,10 +149,30 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
     // Live frames that arrived meanwhile, minus messages the replay already sent.
     const waiting = state.waiting ?? [];
     state.waiting = null;
-    for (const { frame: live, raw } of waiting) if (!(live.type === 'message' && (live.seq ?? 0) <= replayedUpTo)) send(raw);
+    for (const { frame: live, encoded } of waiting) if (!(live.type === 'message' && (live.seq ?? 0) <= replayedUpTo)) send(encoded);
   }
 
-  async function handle(frame: ClientFrame) {
+  /** Stores, then acks. Not queued behind other frames: the room's writer keeps arrival order and batches. */
+  async function postMessage(frame: Extract<ClientFrame, { type: 'message' }>) {
+    if (Buffer.byteLength(frame.text) > MAX_TEXT_BYTES) {
+      return sendError(FrameErrors.textTooLong, `Text is limited to ${MAX_TEXT_BYTES} bytes`, {
+        room: frame.room,
+        clientId: frame.clientId,
+      });
+    }
+    const posted = await chat.postMessage(userId, frame.room, frame.text, frame.clientId);
+    if (!posted) return sendError(FrameErrors.notMember, 'No such room among yours', { room: frame.room, clientId: frame.clientId });
+    const { message } = posted;
+    if (message.roomId !== frame.room) {
+      return sendError(FrameErrors.badFrame, 'This clientId was already used in another room', {
+        room: frame.room,
+        clientId: frame.clientId,
+      });
+    }
+    send(encodeFrame('ack', { room: message.roomId, clientId: frame.clientId, id: message.id, seq: message.seq }));
+  }
+
+  async function handle(frame: Exclude<ClientFrame, { type: 'message' }>) {
     switch (frame.type) {
       case 'subscribe':
         return subscribe(frame);
@@ -159,24 +180,6 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
         if (stopReceiving(frame.room)) send(encodeFrame('unsubscribed', { room: frame.room, reason: 'requested' }));
         else sendError(FrameErrors.notSubscribed, 'Not subscribed to this room', { room: frame.room });
         return;
-      case 'message': {
-        if (Buffer.byteLength(frame.text) > MAX_TEXT_BYTES) {
-          return sendError(FrameErrors.textTooLong, `Text is limited to ${MAX_TEXT_BYTES} bytes`, {
-            room: frame.room,
-            clientId: frame.clientId,
-          });
-        }
-        const posted = await chat.postMessage(userId, frame.room, frame.text, frame.clientId);
-        if (!posted) return sendError(FrameErrors.notMember, 'No such room among yours', { room: frame.room, clientId: frame.clientId });
-        const { message } = posted;
-        if (message.roomId !== frame.room) {
-          return sendError(FrameErrors.badFrame, 'This clientId was already used in another room', {
-            room: frame.room,
-            clientId: frame.clientId,
-          });
-        }
-        return send(encodeFrame('ack', { room: message.roomId, clientId: frame.clientId, id: message.id, seq: message.seq }));
-      }
       case 'typing':
         if (!(await chat.isMember(frame.room, userId)))
           return sendError(FrameErrors.notMember, 'No such room among yours', { room: frame.room });
@@ -207,26 +210,27 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
         ...(typeof room === 'string' ? { room } : {}),
       });
     }
+    const failed = (err: unknown) => {
+      log.error({ err, frameType: frame.type }, 'chat frame failed');
+      sendError(FrameErrors.internal, 'The frame could not be processed');
+    };
+    if (frame.type === 'message') return void postMessage(frame).catch(failed);
+    // Other frames one at a time, in order: a subscribe finishes before the next frame is read.
     const accepted = frame;
-    queue = queue
-      .then(() => (ended ? undefined : handle(accepted)))
-      .catch((err) => {
-        log.error({ err, frameType: accepted.type }, 'chat frame failed');
-        sendError(FrameErrors.internal, 'The frame could not be processed');
-      });
+    queue = queue.then(() => (ended ? undefined : handle(accepted))).catch(failed);
   }
 
   const session: Session = {
     userId,
     socket,
     alive: true,
-    deliver(roomId, frame, raw) {
+    deliver(roomId, frame, encoded) {
       const state = receiving.get(roomId);
       if (!state) return;
       // Typing is for the others; the typist's own sockets do not need it.
       if (frame.type === 'typing' && frame.userId === userId) return;
-      if (state.waiting) state.waiting.push({ frame, raw });
-      else send(raw);
+      if (state.waiting) state.waiting.push({ frame, encoded });
+      else send(encoded);
     },
     removedFrom(roomId) {
       if (stopReceiving(roomId)) send(encodeFrame('unsubscribed', { room: roomId, reason: 'removed' }));
