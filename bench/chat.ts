@@ -9,8 +9,8 @@
  *   npx tsx bench/chat.ts [--clients 1000] [--rounds 3] [--duration 10] [--warmup 3] [--window 20] [--no-build]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,6 +30,7 @@ interface LoadOutcome {
   closeCodes: Record<string, number>;
   connectMs: number;
   rssPerConnectionKb: number;
+  rssPerSubscribedConnectionKb: number;
   deliveriesPerSec: number;
   p50Ms: number | null;
   p99Ms: number | null;
@@ -58,8 +59,10 @@ function runLoad(side: Side, spec: Record<string, unknown>): Promise<LoadOutcome
     textBytes: 100,
     ...spec,
   });
-  const [command, ...args] = pinned(CORES.load, [process.execPath, WORKER, payload]);
-  const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
+  // A thousand tokens exceed the argument size limit: the spec goes through stdin.
+  const [command, ...args] = pinned(CORES.load, [process.execPath, WORKER]);
+  const child = spawn(command as string, args, { stdio: ['pipe', 'pipe', 'pipe'], env: cleanEnv() });
+  child.stdin.end(payload);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => {
@@ -110,7 +113,7 @@ async function main() {
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
-      window: { type: 'string', default: '20' },
+      window: { type: 'string', default: '200' },
       'no-build': { type: 'boolean', default: false },
     },
   });
@@ -119,16 +122,12 @@ async function main() {
   const timing = { warmupS: Number(values.warmup), durationS: Number(values.duration) };
   await buildZaplecze({ skip: values['no-build'] });
 
+  // One data folder for two server processes: the first creates the accounts (argon2 and its
+  // garbage), the second starts fresh on it, so its RSS before and after the sockets is comparable.
+  const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-chat-bench-'));
+  const env = { CHAT_RATE_LIMIT: '1000000', DATA_DIR: join(dataDir, 'data') };
   await withServers(async (track) => {
-    const zaplecze = track(await startZaplecze({ CHAT_RATE_LIMIT: '1000000' }));
-    const raw = track(
-      await startServer({
-        name: 'raw ws',
-        argv: [process.execPath, 'bench/baselines/raw-ws-broadcast.mjs'],
-        cwd: ROOT,
-        readyPath: '/health/live',
-      }),
-    );
+    let zaplecze = track(await startZaplecze(env));
 
     process.stderr.write(`creating ${clients + 1} users (argon2 on the server core takes a while)\n`);
     const [sender, ...members] = await createUsers(zaplecze.url, clients + 1, String(Date.now()));
@@ -149,6 +148,17 @@ async function main() {
         expect: 204,
       });
     }
+
+    await zaplecze.stop();
+    zaplecze = track(await startZaplecze(env));
+    const raw = track(
+      await startServer({
+        name: 'raw ws',
+        argv: [process.execPath, 'bench/baselines/raw-ws-broadcast.mjs'],
+        cwd: ROOT,
+        readyPath: '/health/live',
+      }),
+    );
 
     const wsUrl = (url: string, path: string) => `${url.replace(/^http/, 'ws')}${path}`;
     const sides: Side[] = [
@@ -187,7 +197,9 @@ async function main() {
       maxP99Ms: median(of(side, 'max').map((o) => o.p99Ms ?? Number.NaN)),
       halfP50Ms: median(of(side, 'half').map((o) => o.p50Ms ?? Number.NaN)),
       halfP99Ms: median(of(side, 'half').map((o) => o.p99Ms ?? Number.NaN)),
-      rssPerConnectionKb: median(runs.filter((x) => x.side === side).map((x) => x.outcome.rssPerConnectionKb)),
+      // The first run meets a fresh process; later ones see heaps grown and shrunk by earlier load.
+      rssPerConnectionKb: runs.find((x) => x.side === side)?.outcome.rssPerConnectionKb ?? Number.NaN,
+      rssPerSubscribedConnectionKb: runs.find((x) => x.side === side)?.outcome.rssPerSubscribedConnectionKb ?? Number.NaN,
       serverCpuShare: median(of(side, 'max').map((o) => o.serverCpuShare)),
       loadCpuShare: median(of(side, 'max').map((o) => o.loadCpuShare)),
       closedByServer: runs.filter((x) => x.side === side).reduce((n, x) => n + x.outcome.closedByServer, 0),
@@ -241,10 +253,10 @@ async function main() {
     console.log(`  sockets closed by the server: zaplecze ${zs.closedByServer}, raw ${rs.closedByServer}; ${results.notes.join('; ')}`);
     await mkdir(RESULTS_DIR, { recursive: true });
     await writeFile(join(RESULTS_DIR, 'chat.json'), `${JSON.stringify(results, null, 2)}\n`);
-  });
+  }).finally(() => rm(dataDir, { recursive: true, force: true }));
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(err instanceof Error ? `${err.stack}${err.cause ? `\ncause: ${String(err.cause)}` : ''}` : err);
   process.exitCode = 1;
 });

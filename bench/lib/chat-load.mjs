@@ -4,14 +4,14 @@
  * either as fast as the receivers take them (a window of messages not yet received by a probe
  * receiver) or at a fixed rate, and prints one JSON line with what it saw.
  *
- * Spec (argv[2], JSON): { kind: 'zaplecze' | 'raw', url, serverPid, room?, receiverProtocols: string[][],
+ * Spec (JSON on stdin, or argv[2]): { kind: 'zaplecze' | 'raw', url, serverPid, room?, receiverProtocols: string[][],
  *   senderProtocols: string[], mode: 'max' | 'paced', rate?, window?, warmupS, durationS, textBytes }
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 
-const spec = JSON.parse(process.argv[2] ?? '{}');
+const spec = JSON.parse(process.argv[2] ?? readFileSync(0, 'utf8'));
 // Message numbers start at an offset per run: the same sender's clientIds must not repeat (they would be deduplicated).
 const OFFSET = spec.offset ?? 0;
 const PREFIX = '{"type":"message"';
@@ -70,30 +70,31 @@ function untilFrame(ws, type) {
   });
 }
 
-// --- receivers ---
+// --- receivers: authenticated at the handshake, then (Zaplecze) subscribed to the room ---
 const receivers = [];
 const rssBefore = rssKb();
 const t0 = performance.now();
 const BATCH = 50;
 for (let i = 0; i < spec.receiverProtocols.length; i += BATCH) {
-  const batch = spec.receiverProtocols.slice(i, i + BATCH);
-  const opened = await Promise.all(
-    batch.map(async (protocols) => {
-      const ws = await open(protocols);
-      if (spec.kind === 'zaplecze') {
-        const subscribed = untilFrame(ws, 'subscribed');
-        ws.send(JSON.stringify({ type: 'subscribe', room: spec.room }));
-        await subscribed;
-      }
-      return ws;
-    }),
-  );
-  receivers.push(...opened);
+  receivers.push(...(await Promise.all(spec.receiverProtocols.slice(i, i + BATCH).map((protocols) => open(protocols)))));
 }
 const connectMs = performance.now() - t0;
-// Let presence bursts and allocations settle before reading RSS.
+// Let allocations settle before reading RSS.
 await sleep(2000);
-const rssAfter = rssKb();
+const rssIdle = rssKb();
+if (spec.kind === 'zaplecze') {
+  for (let i = 0; i < receivers.length; i += BATCH) {
+    await Promise.all(
+      receivers.slice(i, i + BATCH).map((ws) => {
+        const subscribed = untilFrame(ws, 'subscribed');
+        ws.send(JSON.stringify({ type: 'subscribe', room: spec.room }));
+        return subscribed;
+      }),
+    );
+  }
+  await sleep(2000);
+}
+const rssSubscribed = rssKb();
 
 // --- measurement state ---
 let measuring = false;
@@ -199,8 +200,10 @@ process.stdout.write(
     closeCodes,
     connectMs: Math.round(connectMs),
     rssBeforeKb: rssBefore,
-    rssAfterKb: rssAfter,
-    rssPerConnectionKb: (rssAfter - rssBefore) / receivers.length,
+    rssIdleKb: rssIdle,
+    rssSubscribedKb: rssSubscribed,
+    rssPerConnectionKb: (rssIdle - rssBefore) / receivers.length,
+    rssPerSubscribedConnectionKb: (rssSubscribed - rssBefore) / receivers.length,
     sentMeasured: lastSent + 1 - (Number.isFinite(measuredFrom) ? measuredFrom : 0),
     deliveriesPerSec: deliveries / elapsedS,
     p50Ms: percentile(0.5),

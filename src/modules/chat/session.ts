@@ -51,7 +51,8 @@ export interface Session extends HubConnection {
 
 export function startSession(socket: WebSocket, userId: string, deps: SessionDeps): Session {
   const { hub, chat, feed, realtime, clock, limits } = deps;
-  const log = deps.log.child({ userId });
+  // No child logger per socket: it would cost memory on every idle connection; userId goes in each line.
+  const { log } = deps;
   const receiving = new Map<string, Receiving>();
   let ended = false;
   let queue = Promise.resolve();
@@ -62,7 +63,7 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
     if (ended || socket.readyState !== socket.OPEN) return;
     // Refuse to grow the buffer of a reader that does not keep up: its memory is ours.
     if (socket.bufferedAmount > limits.maxBufferedBytes) {
-      log.info({ bufferedAmount: socket.bufferedAmount }, 'chat client too slow, disconnecting');
+      log.info({ userId, bufferedAmount: socket.bufferedAmount }, 'chat client too slow, disconnecting');
       end(CloseCodes.tryAgainLater, 'too slow: send buffer full');
       return;
     }
@@ -87,7 +88,7 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
       .then(async (gone) => {
         if (gone) await feed.presenceLeave(roomId, userId);
       })
-      .catch((err) => log.warn({ err, roomId }, 'presence leave failed'));
+      .catch((err) => log.warn({ err, userId, roomId }, 'presence leave failed'));
 
   function stopReceiving(roomId: string) {
     if (!receiving.delete(roomId)) return false;
@@ -211,7 +212,7 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
       });
     }
     const failed = (err: unknown) => {
-      log.error({ err, frameType: frame.type }, 'chat frame failed');
+      log.error({ err, userId, frameType: frame.type }, 'chat frame failed');
       sendError(FrameErrors.internal, 'The frame could not be processed');
     };
     if (frame.type === 'message') return void postMessage(frame).catch(failed);

@@ -4,6 +4,7 @@
  * (handshake.ts) authenticates in preValidation instead, so a refusal is an HTTP 401/403
  * before any upgrade.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
 import { SUBPROTOCOL } from './frames.js';
@@ -48,7 +49,9 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
     for (const socket of sockets) socket.terminate();
   }
 
+  const { log } = options.session;
   const sessions = new WeakMap<object, ReturnType<typeof startSession>>();
+  const handshakeResponses = new WeakMap<IncomingMessage, ServerResponse>();
   // A peer that has not answered the previous ping is gone (half-open TCP): drop it.
   const heartbeat = setInterval(() => {
     for (const socket of app.websocketServer.clients) {
@@ -70,10 +73,21 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
     {
       websocket: true,
       config: { access: 'public' },
-      preValidation: createHandshakeGuard(app, { tickets: options.tickets, allowedOrigins: options.allowedOrigins }),
+      preValidation: [
+        createHandshakeGuard(app, { tickets: options.tickets, allowedOrigins: options.allowedOrigins }),
+        async (request, reply) => {
+          handshakeResponses.set(request.raw, reply.raw);
+        },
+      ],
     },
     (socket, request) => {
       const who = request.user;
+      // Let the HTTP request and response of the handshake go: @fastify/websocket's error
+      // listener and the socket's reference to the response would keep both (several KiB) alive
+      // for as long as the socket is open, on every idle connection.
+      socket.removeAllListeners('error');
+      socket.on('error', (err) => log.debug({ err }, 'chat socket error'));
+      handshakeResponses.get(request.raw)?.detachSocket(request.raw.socket);
       if (!who) return socket.close(CloseCodes.policy, 'unauthenticated');
       sessions.set(socket, startSession(socket, who.id, options.session));
     },
