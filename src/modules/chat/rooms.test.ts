@@ -70,7 +70,7 @@ describe('chat rooms over REST: who may create, join, invite, read', () => {
     expect((await post(stranger, `/rooms/${id}/join`)).statusCode).toBe(404);
   });
 
-  it('when history is paged, then before-pages go back newest first and after-pages forward, without gaps or repeats', async () => {
+  it('when history is paged, then before-pages go back newest first and after-pages forward, without gaps or repeats; forged cursors are 400', async () => {
     const base = await listen(t);
     const room = await createRoom(t, owner, { members: [guest] });
     const socket = await connectChat(t, base, owner);
@@ -95,6 +95,10 @@ describe('chat rooms over REST: who may create, join, invite, read', () => {
     expect(await seqs('limit=3&after=2')).toEqual([3, 4, 5, 6, 7]);
     expect((await get(guest, `/rooms/${room}/messages?before=3&after=1`)).json()).toMatchObject({ code: 'CHAT_HISTORY_DIRECTION' });
     expect((await get(guest, `/rooms/${room}/messages?cursor=bogus`)).json()).toMatchObject({ code: 'INVALID_CURSOR' });
+    const forged = Buffer.from(JSON.stringify(['not-a-uuid'])).toString('base64url');
+    for (const url of [`/rooms?cursor=${forged}`, `/public-rooms?cursor=${forged}`, `/rooms/${room}/members?cursor=${forged}`]) {
+      expect((await get(guest, url)).json()).toMatchObject({ status: 400, code: 'INVALID_CURSOR' });
+    }
     expect((await get(stranger, `/rooms/${room}/messages`)).statusCode).toBe(404);
   });
 

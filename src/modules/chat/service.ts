@@ -26,6 +26,8 @@ import type { ChatRepo, HistoryFrom } from './repo.js';
 import { MAX_TEXT_BYTES } from './schema.js';
 import type { MessageRow, RoomRow } from './tables.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface Page {
   limit: number;
   cursor?: string;
@@ -57,8 +59,10 @@ export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock:
 
   /** A page of ids-after-cursor lists: fetch limit + 1 to know whether there is more. */
   async function idPage<T>(page: Page, fetch: (limit: number, after?: string) => Promise<T[]>, keyOf: (row: T) => string) {
-    const after = page.cursor ? String(decodeCursor(page.cursor, 1)[0]) : undefined;
-    const rows = await fetch(page.limit + 1, after);
+    const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
+    // The key goes into a uuid comparison: anything else would be a database error, not a 400.
+    if (after !== undefined && (typeof after !== 'string' || !UUID.test(after))) throw InvalidCursor('Not a cursor of this list');
+    const rows = await fetch(page.limit + 1, after as string | undefined);
     const items = rows.slice(0, page.limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([keyOf(last)]) : null };
