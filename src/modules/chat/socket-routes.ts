@@ -85,8 +85,11 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
       // Let the HTTP request and response of the handshake go: @fastify/websocket's error
       // listener and the socket's reference to the response would keep both (several KiB) alive
       // for as long as the socket is open, on every idle connection.
-      socket.removeAllListeners('error');
+      const theirs = socket.listeners('error') as ((err: Error) => void)[];
       socket.on('error', (err) => log.debug({ err }, 'chat socket error'));
+      // Ours first, then theirs removed: removing the last listener of a type would delete the
+      // key, turning the emitter's listener table into slow (dictionary) properties.
+      for (const listener of theirs) socket.removeListener('error', listener);
       handshakeResponses.get(request.raw)?.detachSocket(request.raw.socket);
       if (!who) return socket.close(CloseCodes.policy, 'unauthenticated');
       sessions.set(socket, startSession(socket, who.id, options.session));
