@@ -111,7 +111,7 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
     if (!receiving.has(roomId) && receiving.size >= limits.maxRooms) {
       return sendError(FrameErrors.roomLimit, `At most ${limits.maxRooms} rooms per connection`, { room: roomId });
     }
-    const room = await chat.findMemberRoom(roomId, userId);
+    let room = await chat.findMemberRoom(roomId, userId);
     if (!room) return sendError(FrameErrors.notMember, 'No such room among yours', { room: roomId });
     if (ended) return;
     const wasReceiving = receiving.has(roomId);
@@ -120,8 +120,10 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
     if (!wasReceiving) {
       await hub.subscribe(session, roomId);
       if (receiving.get(roomId) !== state) return; // closed or removed meanwhile
-      // A removal committed while we subscribed was published before we listened: look again.
-      if (!(await chat.isMember(roomId, userId))) {
+      // What was committed while we subscribed (a removal, messages) was published before we
+      // listened: read the room again, so membership and lastSeq are at least that recent.
+      room = await chat.findMemberRoom(roomId, userId);
+      if (!room) {
         stopReceiving(roomId);
         return sendError(FrameErrors.notMember, 'No such room among yours', { room: roomId });
       }
