@@ -47,13 +47,13 @@ export function buildAsyncApi(options: { version: string; publicUrl: string }) {
       chat: { address: '/api/v1/chat/ws', messages },
     },
     operations: {
-      sendFrames: {
+      receiveClientFrames: {
         action: 'receive',
         channel: { $ref: '#/channels/chat' },
         summary: 'Frames clients send',
         messages: refs(CLIENT_FRAMES),
       },
-      receiveFrames: {
+      sendServerFrames: {
         action: 'send',
         channel: { $ref: '#/channels/chat' },
         summary: 'Frames the server sends',
