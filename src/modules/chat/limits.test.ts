@@ -96,6 +96,17 @@ describe('chat limits and disconnects', () => {
     expect(healthy.ws.readyState).toBe(healthy.ws.OPEN);
   });
 
+  it('when the session behind a socket ends (logout), then the socket is closed with 1008 within a heartbeat', async () => {
+    t = await createTestApp({ env: { CHAT_HEARTBEAT_INTERVAL: '100ms' } });
+    const base = await listen(t);
+    const [u, other] = [await t.createUser(), await t.createUser()];
+    const s = track(await connectChat(t, base, u));
+    const stays = track(await connectChat(t, base, other));
+    expect((await t.request({ method: 'POST', url: '/api/v1/auth/logout', token: u.token })).statusCode).toBe(204);
+    expect(await s.closed).toMatchObject({ code: 1008 });
+    expect(stays.ws.readyState).toBe(stays.ws.OPEN);
+  });
+
   it('when the server shuts down, then sockets are closed with 1001', async () => {
     t = await createTestApp();
     const base = await listen(t);

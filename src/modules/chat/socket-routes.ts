@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
+import type { Principal } from '../../platform/auth/access-tokens.js';
 import { SUBPROTOCOL } from './frames.js';
 import { createHandshakeGuard, type Tickets } from './handshake.js';
 import type { Hub } from './hub.js';
@@ -50,19 +51,27 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
   }
 
   const { log } = options.session;
-  const sessions = new WeakMap<object, ReturnType<typeof startSession>>();
+  const sessions = new WeakMap<object, { session: ReturnType<typeof startSession>; principal: Principal }>();
   const handshakeResponses = new WeakMap<IncomingMessage, ServerResponse>();
-  // A peer that has not answered the previous ping is gone (half-open TCP): drop it.
+  // A peer that has not answered the previous ping is gone (half-open TCP): drop it. A socket
+  // outlives its access token, so its session is checked again too: after a logout, a password
+  // change or a revoked session the socket closes within one interval (disabling an account
+  // closes it at once, see index.ts).
   const heartbeat = setInterval(() => {
     for (const socket of app.websocketServer.clients) {
-      const session = sessions.get(socket);
-      if (!session) continue;
+      const entry = sessions.get(socket);
+      if (!entry) continue;
+      const { session, principal } = entry;
       if (!session.alive) {
         socket.terminate();
         continue;
       }
       session.alive = false;
       socket.ping();
+      app.isPrincipalLive(principal).then(
+        (live) => live || session.kick(CloseCodes.policy, 'session ended'),
+        (err) => log.warn({ err, userId: principal.id }, 'chat session check failed'),
+      );
     }
   }, options.heartbeatMs);
   heartbeat.unref();
@@ -92,7 +101,7 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
       for (const listener of theirs) socket.removeListener('error', listener);
       handshakeResponses.get(request.raw)?.detachSocket(request.raw.socket);
       if (!who) return socket.close(CloseCodes.policy, 'unauthenticated');
-      sessions.set(socket, startSession(socket, who.id, options.session));
+      sessions.set(socket, { session: startSession(socket, who.id, options.session), principal: who });
     },
   );
 };

@@ -31,6 +31,8 @@ declare module 'fastify' {
      * WebSocket subprotocol), with the same rules as the guard: the principal, or null.
      */
     authenticateToken(token: string): Promise<Principal | null>;
+    /** Whether a principal's session is still live (the session gates), for connections that outlive their token. */
+    isPrincipalLive(principal: Principal): Promise<boolean>;
   }
 }
 
@@ -52,13 +54,17 @@ export function installAccessControl(
   options: { tokens: AccessTokens; sessionGates: SessionGate[]; protectedPrefix: string },
 ) {
   app.decorateRequest('user', null);
+  async function isLive(principal: Principal): Promise<boolean> {
+    for (const gate of options.sessionGates) if (!(await gate(principal))) return false;
+    return true;
+  }
   async function verifyToken(token: string): Promise<Principal | null> {
     const result = await options.tokens.verify(token);
     if (typeof result === 'string') return null;
-    for (const gate of options.sessionGates) if (!(await gate(result))) return null;
-    return result;
+    return (await isLive(result)) ? result : null;
   }
   app.decorate('authenticateToken', verifyToken);
+  app.decorate('isPrincipalLive', isLive);
 
   async function authenticate(request: FastifyRequest): Promise<Principal | 'missing' | 'rejected'> {
     const token = bearerToken(request);
