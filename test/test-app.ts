@@ -51,12 +51,17 @@ export interface TestUser {
 
 let counter = 0;
 
-/** Options: extra environment (as strings, like the real one), which modules to run, and a logger to capture logs. */
+/**
+ * Options: extra environment (as strings, like the real one), which modules to run, and a logger
+ * to capture logs. `shareWith`: a second instance of the same cluster, on the other app's
+ * database, JWT secret and Redis key prefix (close it before the other app).
+ */
 export async function createTestApp(
-  options: { env?: Record<string, string>; modules?: ModuleFactory[]; log?: Logger } = {},
+  options: { env?: Record<string, string>; modules?: ModuleFactory[]; log?: Logger; shareWith?: TestApp } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-app-'));
   const redisUrl = process.env.TEST_REDIS_URL || undefined;
+  const shared = options.shareWith?.platform;
   const config = loadConfig({
     DATA_DIR: dataDir,
     JWT_SECRET: randomBytes(32).toString('hex'),
@@ -67,10 +72,11 @@ export async function createTestApp(
     AUTH_RATE_LIMIT_MAX: '100000',
     PASSWORD_HASH_CONCURRENCY: '2',
     ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `test-${process.pid}-${randomBytes(4).toString('hex')}:` } : {}),
+    ...(shared ? { JWT_SECRET: shared.config.JWT_SECRET as string, REDIS_KEY_PREFIX: shared.config.REDIS_KEY_PREFIX } : {}),
     ...options.env,
   });
   const clock = createFakeClock();
-  const database = await openTestDatabase(inject('testTemplate'));
+  const database = shared ? { ...shared.database, close: async () => {} } : await openTestDatabase(inject('testTemplate'));
   const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), { database, clock });
   const app = await buildApp(platform, options.modules ?? DEPLOYMENTS['all-in-one']).catch(async (err) => {
     await closePlatform(platform);

@@ -358,6 +358,39 @@ export const SETTINGS = {
     default: '500',
     parse: int(1, 100_000),
   },
+  CHAT_MAX_ROOMS_PER_CONNECTION: {
+    doc: 'Rooms one chat WebSocket may be subscribed to at once; one more answers an error frame ROOM_LIMIT_REACHED.',
+    example: '100',
+    default: '100',
+    parse: int(1, 10_000),
+  },
+  CHAT_RATE_LIMIT: {
+    doc: 'Frames per second one chat WebSocket may send (bursts of twice that pass); more answer an error frame RATE_LIMITED and are dropped.',
+    example: '10',
+    default: '10',
+    parse: int(1, 1_000_000),
+  },
+  CHAT_MAX_BUFFERED_BYTES: {
+    doc: 'Bytes the server may hold unsent for one chat WebSocket; a client that reads slower is disconnected with close code 1013.',
+    example: '1mb',
+    default: '1mb',
+    parse: bytes,
+  },
+  CHAT_REPLAY_LIMIT: {
+    doc: 'Most missed messages a reconnecting chat client is sent per room; with more it is told to page through the REST history.',
+    example: '500',
+    default: '500',
+    parse: int(1, 10_000),
+  },
+  CHAT_HEARTBEAT_INTERVAL: {
+    doc: 'How often the server pings each chat WebSocket; a peer that has not answered the previous ping is dropped.',
+    example: '30s',
+    default: '30s',
+    parse: (raw) => {
+      const ms = duration(raw);
+      return ms >= 100 && ms <= 600_000 ? ms : fail('must be between 100ms and 10m');
+    },
+  },
   WEATHER_FORECAST_URL: {
     doc: 'Open-Meteo forecast endpoint (or a self-hosted/compatible one). With WEATHER_GEOCODING_URL, the only hosts the weather module calls.',
     example: 'https://api.open-meteo.com/v1/forecast',

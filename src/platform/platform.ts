@@ -20,6 +20,9 @@ import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
 import type { SessionGate } from './http/access.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
+import { createMemoryRealtime } from './realtime/memory-realtime.js';
+import type { RealtimePort } from './realtime/realtime.js';
+import { createRedisRealtime } from './realtime/redis-realtime.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import { openBlobStorage } from './storage/open-storage.js';
 
@@ -45,6 +48,8 @@ export interface Platform {
   readonly redis: Redis | undefined;
   /** Blob storage: an S3 bucket when S3_BUCKET is set, else DATA_DIR/files on local disk. */
   readonly storage: BlobStorage;
+  /** Fan-out and presence across instances: Redis pub/sub when REDIS_URL is set, else in-process. */
+  readonly realtime: RealtimePort;
 }
 
 /** A module as the app sees it: routes under /api/v1, plus optional lifecycle and auth hooks. */
@@ -99,6 +104,10 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
     };
     const secret = await resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR);
     const storage = await openBlobStorage(config);
+    const realtimeLog = log.child({ port: 'realtime' });
+    const realtime = redis
+      ? await createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
+      : createMemoryRealtime(realtimeLog);
     return {
       config,
       database,
@@ -125,6 +134,7 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
       log,
       redis,
       storage,
+      realtime,
     };
   } catch (err) {
     await database.close();
@@ -135,6 +145,7 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
 /** Closes what `openPlatform` opened, in reverse order. */
 export async function closePlatform(platform: Platform) {
   await platform.bus.close();
+  await platform.realtime.close();
   await platform.redis?.quit().catch(() => {});
   await platform.storage.close();
   await platform.database.close();

@@ -25,6 +25,15 @@ declare module 'fastify' {
     /** The caller, when a valid access token was presented. */
     user: Principal | null;
   }
+  interface FastifyInstance {
+    /**
+     * Checks an access token presented some other way than the Authorization header (e.g. a
+     * WebSocket subprotocol), with the same rules as the guard: the principal, or null.
+     */
+    authenticateToken(token: string): Promise<Principal | null>;
+    /** Whether a principal's session is still live (the session gates), for connections that outlive their token. */
+    isPrincipalLive(principal: Principal): Promise<boolean>;
+  }
 }
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="zaplecze"' };
@@ -45,15 +54,23 @@ export function installAccessControl(
   options: { tokens: AccessTokens; sessionGates: SessionGate[]; protectedPrefix: string },
 ) {
   app.decorateRequest('user', null);
+  async function isLive(principal: Principal): Promise<boolean> {
+    for (const gate of options.sessionGates) if (!(await gate(principal))) return false;
+    return true;
+  }
+  async function verifyToken(token: string): Promise<Principal | null> {
+    const result = await options.tokens.verify(token);
+    if (typeof result === 'string') return null;
+    return (await isLive(result)) ? result : null;
+  }
+  app.decorate('authenticateToken', verifyToken);
+  app.decorate('isPrincipalLive', isLive);
 
   async function authenticate(request: FastifyRequest): Promise<Principal | 'missing' | 'rejected'> {
     const token = bearerToken(request);
     if (token === undefined) return 'missing';
     if (!token) return 'rejected';
-    const result = await options.tokens.verify(token);
-    if (typeof result === 'string') return 'rejected';
-    for (const gate of options.sessionGates) if (!(await gate(result))) return 'rejected';
-    return result;
+    return (await verifyToken(token)) ?? 'rejected';
   }
 
   app.addHook('onRoute', (route: RouteOptions) => {

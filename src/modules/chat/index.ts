@@ -1,0 +1,86 @@
+/**
+ * The chat module: rooms (public, private, direct), their members and messages over REST, and
+ * real-time delivery over one WebSocket with presence, typing and read receipts. Fan-out and
+ * presence go through the platform's realtime port, so they span every instance. It publishes
+ * no bus events; it closes the sockets of accounts identity reports disabled or deleted.
+ */
+import { readFileSync } from 'node:fs';
+import { publicUrl } from '../../platform/config.js';
+import type { ModuleFactory } from '../../platform/platform.js';
+import { IdentityEvents, type UserDeleted, type UserDisabled } from '../identity/index.js';
+import { buildAsyncApi } from './asyncapi.js';
+import { createRoomFeed } from './feed.js';
+import { createTickets } from './handshake.js';
+import { createHub } from './hub.js';
+import { createChatRepo } from './repo.js';
+import { chatRoutes } from './routes.js';
+import { MAX_TEXT_BYTES } from './schema.js';
+import { createChatService } from './service.js';
+import { socketRoutes } from './socket-routes.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Plugs chat into the app: REST and the WebSocket under /api/v1/chat, /asyncapi.json at the root. */
+export const chatModule: ModuleFactory = (platform) => {
+  const { config, realtime, clock } = platform;
+  const log = platform.log.child({ module: 'chat' });
+  const feed = createRoomFeed(realtime, log);
+  const chat = createChatService({ repo: createChatRepo(platform.db), feed, clock, log });
+  const tickets = createTickets(platform.cacheFor('chat'), clock);
+  const hub = createHub({ realtime, log });
+  const base = publicUrl(config);
+  const allowedOrigins = new Set([...config.CORS_ORIGINS, new URL(base).origin]);
+  const unsubscribes: (() => void)[] = [];
+
+  return {
+    name: 'chat',
+    routes: async (app) => {
+      await app.register(chatRoutes, { chat, tickets });
+      await app.register(socketRoutes, {
+        tickets,
+        allowedOrigins,
+        hub,
+        // A message frame carries up to MAX_TEXT_BYTES of text plus a little JSON.
+        maxPayload: MAX_TEXT_BYTES * 4 + 1024,
+        heartbeatMs: config.CHAT_HEARTBEAT_INTERVAL,
+        session: {
+          hub,
+          chat,
+          feed,
+          realtime,
+          clock,
+          log,
+          limits: {
+            maxRooms: config.CHAT_MAX_ROOMS_PER_CONNECTION,
+            ratePerSecond: config.CHAT_RATE_LIMIT,
+            maxBufferedBytes: config.CHAT_MAX_BUFFERED_BYTES,
+            replayLimit: config.CHAT_REPLAY_LIMIT,
+          },
+          historyPath: (roomId, afterSeq) => `/api/v1/chat/rooms/${roomId}/messages?after=${afterSeq}`,
+        },
+      });
+    },
+    rootRoutes: async (app) => {
+      const document = buildAsyncApi({ version: pkg.version, publicUrl: base });
+      app.get('/asyncapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => document);
+    },
+    async start() {
+      await hub.start();
+      // The bus delivers an event to one instance of this deployable; the kick reaches them all.
+      unsubscribes.push(
+        platform.bus.subscribe(IdentityEvents.userDisabled, async (event) => {
+          await feed.kick((event.payload as UserDisabled).userId, 'account disabled');
+        }),
+        platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
+          const { userId } = event.payload as UserDeleted;
+          await feed.kick(userId, 'account deleted');
+          await chat.forgetUser(userId);
+        }),
+      );
+    },
+    async stop() {
+      for (const unsubscribe of unsubscribes) unsubscribe();
+      await hub.stop();
+    },
+  };
+};

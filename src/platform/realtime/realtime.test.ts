@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryRealtime } from './memory-realtime.js';
+import type { RealtimePort } from './realtime.js';
+import { createRedisRealtime } from './redis-realtime.js';
+
+const log = pino({ level: 'silent' });
+const redisUrl = process.env.TEST_REDIS_URL;
+
+async function waitFor(condition: () => boolean, label: string) {
+  for (let i = 0; !condition(); i++) {
+    if (i > 500) throw new Error(`timed out waiting for ${label}`);
+    await sleep(10);
+  }
+}
+
+const opened: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of opened.splice(0).reverse()) await close();
+});
+
+/** `count` instances of one cluster. */
+async function cluster(kind: 'memory' | 'redis', count: number): Promise<RealtimePort[]> {
+  if (kind === 'memory') {
+    const port = createMemoryRealtime(log);
+    opened.push(() => port.close());
+    return [port];
+  }
+  const prefix = `test-rt-${randomBytes(4).toString('hex')}:`;
+  const ports: RealtimePort[] = [];
+  for (let i = 0; i < count; i++) {
+    const redis = new Redis(redisUrl as string);
+    const port = await createRedisRealtime({ redis, prefix, log });
+    opened.push(
+      () => redis.quit(),
+      () => port.close(),
+    );
+    ports.push(port);
+  }
+  return ports;
+}
+
+const adapters = [['memory', true] as const, ['redis', Boolean(redisUrl)] as const];
+
+describe.each(adapters)('realtime port (%s)', (kind, enabled) => {
+  it.runIf(enabled)(
+    'when a message is published, then every handler of the channel gets it, in order, and an unsubscribed one does not',
+    async () => {
+      const [port] = (await cluster(kind, 1)) as [RealtimePort];
+      const got: string[] = [];
+      const other: string[] = [];
+      const stop = await port.subscribe('room:1', (m) => got.push(m));
+      await port.subscribe('room:2', (m) => other.push(m));
+      for (const m of ['a', 'b', 'c']) await port.publish('room:1', m);
+      await waitFor(() => got.length === 3, 'three messages');
+      expect(got).toEqual(['a', 'b', 'c']);
+      await stop();
+      await port.publish('room:1', 'd');
+      await port.publish('room:2', 'marker');
+      await waitFor(() => other.length === 1, 'marker');
+      expect(got).toEqual(['a', 'b', 'c']);
+    },
+  );
+
+  it.runIf(enabled)('when a member joins twice and leaves once, then it stays present; the last leave reports it gone', async () => {
+    const [port] = (await cluster(kind, 1)) as [RealtimePort];
+    expect(await port.join('set', 'u1')).toBe(true);
+    expect(await port.join('set', 'u1')).toBe(false);
+    expect(await port.join('set', 'u2')).toBe(true);
+    expect((await port.members('set')).sort()).toEqual(['u1', 'u2']);
+    expect(await port.leave('set', 'u1')).toBe(false);
+    expect((await port.members('set')).sort()).toEqual(['u1', 'u2']);
+    expect(await port.leave('set', 'u1')).toBe(true);
+    expect(await port.members('set')).toEqual(['u2']);
+    expect(await port.leave('set', 'never-joined')).toBe(false);
+  });
+});
+
+describe.runIf(redisUrl)('realtime port (redis) across instances', () => {
+  it('when two instances share a prefix, then messages reach both and presence counts a member once until it left both', async () => {
+    const [one, two] = (await cluster('redis', 2)) as [RealtimePort, RealtimePort];
+    const got: string[] = [];
+    await two.subscribe('room:x', (m) => got.push(m));
+    await one.publish('room:x', 'hello');
+    await waitFor(() => got.length === 1, 'cross-instance message');
+    expect(await one.join('room:x', 'u1')).toBe(true);
+    expect(await two.join('room:x', 'u1')).toBe(false);
+    expect(await two.members('room:x')).toEqual(['u1']);
+    expect(await one.leave('room:x', 'u1')).toBe(false);
+    expect(await two.leave('room:x', 'u1')).toBe(true);
+    expect(await one.members('room:x')).toEqual([]);
+  });
+
+  it('when an instance closes, then its members are no longer present anywhere', async () => {
+    const [one, two] = (await cluster('redis', 2)) as [RealtimePort, RealtimePort];
+    await one.join('room:y', 'u1');
+    await two.join('room:y', 'u2');
+    await one.close();
+    expect(await two.members('room:y')).toEqual(['u2']);
+  });
+});
