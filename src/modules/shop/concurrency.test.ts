@@ -104,3 +104,31 @@ describe('checkout under concurrency and crashes', () => {
     );
   });
 });
+
+describe('the expiry job across a restart', () => {
+  it('when the instance that took an order stops, then the next one to start expires it and releases its stock', async () => {
+    const first = await createTestApp({ env: { ORDER_PAYMENT_TIMEOUT: '5m', SHOP_SWEEP_INTERVAL: '1h' } });
+    const admin = await first.admin();
+    const user = await first.createUser();
+    const p = await createProduct(first, admin, { stock: 2 });
+    await putInCart(first, user, p.id, 2);
+    const order = (await checkout(first, user)).json();
+    expect(order.status).toBe('pending_payment');
+    // The process stops: its routes and jobs end, the database keeps the order.
+    await first.http.close();
+    const second = await createTestApp({ shareWith: first, env: { ORDER_PAYMENT_TIMEOUT: '5m', SHOP_SWEEP_INTERVAL: '50ms' } });
+    try {
+      second.clock.advance(6 * 60_000);
+      const [expired] = await eventually(
+        () => second.platform.db.select().from(orders).where(eq(orders.id, order.id)),
+        (rows) => rows[0]?.status === 'expired',
+        'expired by the next instance',
+      );
+      expect(expired?.stockReleasedAt).not.toBeNull();
+      expect(await stockOf(second, p.id)).toBe(2);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+});
