@@ -32,7 +32,7 @@ describe.runIf(process.env.TEST_REDIS_URL)('chat across instances through Redis'
 
   it('when the client on one instance sends, then the client on the other receives it, and presence spans both', async () => {
     await alice.next({ type: 'presence.join', userId: b.id });
-    const online = bob.all({ type: 'presence' })[0]?.online as string[];
+    const online = (await bob.next({ type: 'presence', room })).online as string[];
     expect([...online].sort()).toEqual([a.id, b.id].sort());
     const ack = await say(alice, room, 'from one', 'x-1');
     expect(await bob.next({ type: 'message', id: ack.id })).toMatchObject({ text: 'from one', seq: ack.seq });
