@@ -20,3 +20,4 @@ export const FrameErrors = {
   notSubscribed: 'NOT_SUBSCRIBED',
   internal: 'INTERNAL',
 } as const;
+export const ChatUserNotFound = defineError('CHAT_USER_NOT_FOUND', 404, 'No active account with this id');

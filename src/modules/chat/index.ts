@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory } from '../../platform/platform.js';
-import { IdentityEvents, type UserDeleted, type UserDisabled } from '../identity/index.js';
+import { createIdentityDirectory, IdentityEvents, type UserDeleted, type UserDisabled } from '../identity/index.js';
 import { buildAsyncApi } from './asyncapi.js';
 import { createRoomFeed } from './feed.js';
 import { createTickets } from './handshake.js';
@@ -25,7 +25,7 @@ export const chatModule: ModuleFactory = (platform) => {
   const { config, realtime, clock } = platform;
   const log = platform.log.child({ module: 'chat' });
   const feed = createRoomFeed(realtime, log);
-  const chat = createChatService({ repo: createChatRepo(platform.db), feed, clock, log });
+  const chat = createChatService({ repo: createChatRepo(platform.db), feed, clock, log, users: createIdentityDirectory(platform) });
   const tickets = createTickets(platform.cacheFor('chat'), clock);
   const hub = createHub({ realtime, log });
   const base = publicUrl(config);

@@ -70,6 +70,28 @@ describe('chat rooms over REST: who may create, join, invite, read', () => {
     expect((await post(stranger, `/rooms/${id}/join`)).statusCode).toBe(404);
   });
 
+  it('when a direct room or an invitation names an unknown or disabled account, then 404 CHAT_USER_NOT_FOUND and nothing is created', async () => {
+    const ghost = '01a20000-0000-7000-8000-000000000000';
+    const dm = await post(owner, '/direct-rooms', { userId: ghost });
+    expect(dm.statusCode).toBe(404);
+    expect(dm.json().code).toBe('CHAT_USER_NOT_FOUND');
+    const room = await createRoom(t, owner, { kind: 'private', name: 'invites' });
+    expect((await post(owner, `/rooms/${room}/members`, { userId: ghost })).json().code).toBe('CHAT_USER_NOT_FOUND');
+
+    const leaving = await t.createUser();
+    const disabled = await t.request({
+      method: 'PATCH',
+      url: `/api/v1/admin/users/${leaving.id}`,
+      token: admin.token,
+      payload: { disabled: true },
+    });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    expect((await post(owner, '/direct-rooms', { userId: leaving.id })).statusCode).toBe(404);
+    expect((await post(owner, `/rooms/${room}/members`, { userId: leaving.id })).statusCode).toBe(404);
+    const members = (await get(owner, `/rooms/${room}/members`)).json();
+    expect(members.items.map((m: { userId: string }) => m.userId)).toEqual([owner.id]);
+  });
+
   it('when history is paged, then before-pages go back newest first and after-pages forward, without gaps or repeats; forged cursors are 400', async () => {
     const base = await listen(t);
     const room = await createRoom(t, owner, { members: [guest] });

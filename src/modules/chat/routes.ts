@@ -70,7 +70,12 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         ...rooms,
         summary: 'The direct-message room of the caller and another user (created on first use)',
         body: S.DirectRoomBody,
-        response: { 200: Type.Ref('ChatRoom'), 201: Type.Ref('ChatRoom'), 422: problem('CHAT_DIRECT_WITH_SELF') },
+        response: {
+          200: Type.Ref('ChatRoom'),
+          201: Type.Ref('ChatRoom'),
+          404: problem('CHAT_USER_NOT_FOUND: no active account with that id'),
+          422: problem('CHAT_DIRECT_WITH_SELF'),
+        },
       },
     },
     async (request, reply) => {
@@ -173,7 +178,12 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         summary: 'Invite a user: the owner of a private room, or an admin',
         params: S.RoomParams,
         body: S.AddMemberBody,
-        response: { 204: NoContent, 403: problem('CHAT_NOT_ROOM_OWNER'), 404: notFound, 422: problem('CHAT_DIRECT_ROOM_FIXED') },
+        response: {
+          204: NoContent,
+          403: problem('CHAT_NOT_ROOM_OWNER'),
+          404: problem('CHAT_ROOM_NOT_FOUND, or CHAT_USER_NOT_FOUND: no active account with that id'),
+          422: problem('CHAT_DIRECT_ROOM_FIXED'),
+        },
       },
     },
     async (request, reply) => {
@@ -190,7 +200,12 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         ...rooms,
         summary: 'Remove a member (owner of a private room, or an admin); their sockets stop receiving at once',
         params: S.MemberParams,
-        response: { 204: NoContent, 403: problem('CHAT_NOT_ROOM_OWNER'), 404: notFound, 422: problem('CHAT_DIRECT_ROOM_FIXED') },
+        response: {
+          204: NoContent,
+          403: problem('CHAT_NOT_ROOM_OWNER'),
+          404: problem('CHAT_ROOM_NOT_FOUND, or CHAT_USER_NOT_FOUND: no active account with that id'),
+          422: problem('CHAT_DIRECT_ROOM_FIXED'),
+        },
       },
     },
     async (request, reply) => {

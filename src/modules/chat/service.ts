@@ -10,7 +10,9 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
 import { decodeCursor, encodeCursor, InvalidCursor } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
+import type { UserDirectory } from '../identity/index.js';
 import {
+  ChatUserNotFound,
   DirectRoomFixed,
   DirectWithSelf,
   HistoryDirection,
@@ -46,8 +48,13 @@ export interface Posted {
 
 export type ChatService = ReturnType<typeof createChatService>;
 
-export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock: Clock; log: Logger }) {
-  const { repo, feed, clock } = deps;
+export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock: Clock; log: Logger; users: UserDirectory }) {
+  const { repo, feed, clock, users } = deps;
+
+  /** Rooms are only opened with, and invitations only sent to, accounts that exist and are active. */
+  async function assertActiveUser(userId: string) {
+    if (!(await users.activeUserIds([userId])).has(userId)) throw ChatUserNotFound(`No active account ${userId}`);
+  }
   const writer = createMessageWriter({ repo, clock });
 
   /** The room if the caller is a member; otherwise 404 (also for rooms that exist). */
@@ -86,6 +93,7 @@ export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock:
       const directKey = [who.id, otherId].sort().join(':');
       const existing = await repo.findDirectRoom(directKey);
       if (existing) return { room: existing, created: false };
+      await assertActiveUser(otherId);
       const now = clock.now();
       try {
         const room = await repo.transaction((tx) =>
@@ -152,6 +160,7 @@ export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock:
       if (!room) throw RoomNotFound();
       if (room.kind === 'direct') throw DirectRoomFixed();
       if (!mayManage(room, who)) throw NotRoomOwner();
+      await assertActiveUser(userId);
       return repo.addMember(roomId, userId, clock.now());
     },
 

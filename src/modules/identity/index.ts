@@ -1,16 +1,23 @@
 /**
  * The identity module: accounts, roles, sessions. Other modules use only what is exported
- * here: the module factory and the event names and payloads.
+ * here: the module factory, the event names and payloads, and the user directory.
  */
 import { publicUrl } from '../../platform/config.js';
-import type { ModuleFactory } from '../../platform/platform.js';
+import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createAdminService } from './admin-service.js';
+import { createUserDirectory, type UserDirectory } from './directory.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { createIdentityRepo } from './repo.js';
 import { identityRoutes } from './routes.js';
 import { createIdentityService } from './service.js';
 
+export type { UserDirectory } from './directory.js';
 export { IdentityEvents, type UserDeleted, type UserDisabled, type UserRegistered } from './events.js';
+
+/** Which user ids are active accounts, for modules that invite or address users by id. */
+export function createIdentityDirectory(platform: Pick<Platform, 'db'>): UserDirectory {
+  return createUserDirectory(platform.db);
+}
 
 /** Plugs identity into the app: routes, the session gate for the access guard, and the first admin. */
 export const identityModule: ModuleFactory = (platform) => {

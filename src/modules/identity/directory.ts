@@ -1,0 +1,26 @@
+/**
+ * The user directory other modules may consult: which of some user ids are active accounts
+ * (existing and not disabled). It reveals nothing else (no email, no role), so a module can
+ * refuse to invite or message an account that does not exist without learning about it.
+ */
+import { and, inArray, isNull } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.js';
+import { users } from './tables.js';
+
+export interface UserDirectory {
+  /** The subset of `ids` that are active accounts. */
+  activeUserIds(ids: string[]): Promise<Set<string>>;
+}
+
+export function createUserDirectory(db: Executor): UserDirectory {
+  return {
+    async activeUserIds(ids) {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .select({ id: users.id })
+        .from(users)
+        .where(and(inArray(users.id, [...new Set(ids)]), isNull(users.disabledAt)));
+      return new Set(rows.map((r) => r.id));
+    },
+  };
+}
