@@ -201,7 +201,11 @@ describe('payments with the sandbox gateway', () => {
       'expired',
     );
     expect(expired.closeReason).toBe('expired');
-    expect(await stockOf(t, p.id)).toBe(4);
+    await eventually(
+      () => stockOf(t, p.id),
+      (s) => s === 4,
+      'stock released',
+    );
     await eventually(
       async () => events.forOrder(order.id),
       (e) => e.length === 1,
@@ -234,7 +238,11 @@ describe('payments with the sandbox gateway', () => {
     expect(refunded.status).toBe('expired');
     const [ledger] = await t.platform.db.select().from(sandboxPayments).where(eq(sandboxPayments.reference, order.payment.reference));
     expect(ledger?.refundedCents).toBe(777);
-    expect(await stockOf(t, p.id)).toBe(1);
+    await eventually(
+      () => stockOf(t, p.id),
+      (s) => s === 1,
+      'stock released',
+    );
   });
 
   it('when a payment is asked for again, then the same payment comes back; a closed order takes none', async () => {

@@ -109,7 +109,12 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
       'cancelled',
     );
     expect(cancelled.closeReason).toBe('payment_failed');
-    expect(await stockOf(t, p.id)).toBe(2);
+    // The catalog releases the stock right after the cancellation commits.
+    await eventually(
+      () => stockOf(t, p.id),
+      (s) => s === 2,
+      'stock released',
+    );
     await eventually(
       async () => stripe.intents.get(order.payment.reference)?.status,
       (s) => s === 'canceled',
