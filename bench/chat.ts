@@ -1,21 +1,12 @@
-/**
- * Chat fan-out: 100-byte messages from one sender to N (default 1,000) authenticated clients in
- * one room of the compiled Zaplecze app, against a raw `ws` server that forwards each frame to
- * every other client (baselines/raw-ws-broadcast.mjs), in the same run, interleaved.
- *
- * Goals: delivered messages/s >= 0.7 of raw; p99 delivery latency <= 50 ms at half the raw
- * maximum rate; server RSS per idle authenticated connection <= 2x raw.
- *
- *   npx tsx bench/chat.ts [--clients 1000] [--rounds 3] [--duration 10] [--warmup 3] [--window 20] [--no-build]
- */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fetchJson, withServers } from './lib/bench.js';
-import { CORES, cleanEnv, PINNING, pinned, type ServerProcess, startServer } from './lib/processes.js';
+import { median } from './lib/compare.js';
+import { runPinnedScript } from './lib/load.js';
+import { CORES, PINNING, type ServerProcess, startServer } from './lib/processes.js';
 import { RESULTS_DIR } from './lib/report.js';
 import { buildZaplecze, databaseNote, ROOT, startZaplecze } from './lib/zaplecze.js';
 
@@ -49,7 +40,7 @@ interface Side {
 }
 
 function runLoad(side: Side, spec: Record<string, unknown>): Promise<LoadOutcome> {
-  const payload = JSON.stringify({
+  const payload = {
     kind: side.name === 'raw ws' ? 'raw' : 'zaplecze',
     url: side.url,
     serverPid: side.server.pid,
@@ -58,34 +49,10 @@ function runLoad(side: Side, spec: Record<string, unknown>): Promise<LoadOutcome
     senderProtocols: side.senderProtocols,
     textBytes: 100,
     ...spec,
-  });
+  };
   // A thousand tokens exceed the argument size limit: the spec goes through stdin.
-  const [command, ...args] = pinned(CORES.load, [process.execPath, WORKER]);
-  const child = spawn(command as string, args, { stdio: ['pipe', 'pipe', 'pipe'], env: cleanEnv() });
-  child.stdin.end(payload);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString('utf8');
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString('utf8');
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = stdout.trim().split('\n').pop();
-      if (code !== 0 || !line) reject(new Error(`chat load generator exited with ${code}:\n${stderr.slice(-2000)}`));
-      else resolve(JSON.parse(line) as LoadOutcome);
-    });
-  });
+  return runPinnedScript<LoadOutcome>(CORES.load, WORKER, payload, { viaStdin: true });
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /** Registers and logs in `count` users, a few at a time; returns their ids and access tokens. */
 async function createUsers(base: string, count: number, tag: string) {

@@ -77,6 +77,15 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }
 
+/** Waits until the order (read as its owner) has `status`, e.g. after a webhook or the sweeper; returns it. */
+export function orderReaches(t: TestApp, user: TestUser, id: string, status: string) {
+  return eventually(
+    () => getOrder(t, user, id),
+    (o) => o.status === status,
+    `order ${status}`,
+  );
+}
+
 /** Records every bus event of the given types. */
 export function recordEvents(t: TestApp, types: string[]) {
   const seen: { type: string; payload: { order: { id: string; status: string }; reason?: string; refundedCents?: number } }[] = [];

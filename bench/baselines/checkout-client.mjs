@@ -1,29 +1,13 @@
 /**
  * Load for the checkout bench, Zaplecze side: one loop per customer, each repeating what a
  * shopper does, PUT /cart/items/:id then POST /orders with a fresh Idempotency-Key. Prints one
- * JSON line: completed checkouts (201), latency of POST /orders, and the server's CPU time over
- * the measured part (read from /proc, like load-worker.mjs).
+ * JSON line (measure-loops.mjs): completed checkouts (201), latency of POST /orders, and the
+ * server's CPU time over the measured part.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createHistogram } from 'node:perf_hooks';
+import { measureLoops } from '../lib/measure-loops.mjs';
 
 const spec = JSON.parse(process.argv[2] ?? '{}');
-
-function serverCpuMs() {
-  try {
-    const stat = readFileSync(`/proc/${spec.serverPid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 async function call(method, path, token, body, headers = {}) {
   const res = await fetch(`${spec.url}${path}`, {
@@ -58,24 +42,4 @@ async function run(durationS, histogram, counts) {
   );
 }
 
-await run(spec.warmupS, undefined, { ok: 0, errors: 0 });
-const histogram = createHistogram();
-const counts = { ok: 0, errors: 0 };
-const wall0 = performance.now();
-const cpu0 = cpuMs();
-const server0 = serverCpuMs();
-await run(spec.durationS, histogram, counts);
-const wallMs = performance.now() - wall0;
-const serverUsed = serverCpuMs() - server0;
-const us = (p) => (histogram.count ? histogram.percentile(p) / 1000 : null);
-process.stdout.write(
-  `${JSON.stringify({
-    checkouts: counts.ok,
-    errors: counts.errors,
-    perSec: counts.ok / (wallMs / 1000),
-    latencyMs: { p50: us(50), p99: us(99) },
-    serverCpuMs: serverUsed,
-    serverCpuShare: serverUsed / wallMs,
-    loadCpuShare: (cpuMs() - cpu0) / wallMs,
-  })}\n`,
-);
+await measureLoops({ warmupS: spec.warmupS, durationS: spec.durationS, cpuPid: spec.serverPid, run });

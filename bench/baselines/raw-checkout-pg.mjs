@@ -7,16 +7,11 @@
  * many as the Zaplecze side; prints one JSON line like checkout-client.mjs.
  */
 import { randomUUID } from 'node:crypto';
-import { createHistogram } from 'node:perf_hooks';
 import pg from 'pg';
+import { measureLoops } from '../lib/measure-loops.mjs';
 
 const spec = JSON.parse(process.argv[2] ?? '{}');
 const pool = new pg.Pool({ connectionString: spec.databaseUrl, max: spec.poolSize });
-
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 async function putInCart(userId, productId) {
   const { rows } = await pool.query("select id, price_cents, currency, stock from catalog.products where id = $1 and status = 'active'", [
@@ -127,24 +122,5 @@ async function run(durationS, histogram, counts) {
   );
 }
 
-await run(spec.warmupS, undefined, { ok: 0, errors: 0 });
-const histogram = createHistogram();
-const counts = { ok: 0, errors: 0 };
-const wall0 = performance.now();
-const cpu0 = cpuMs();
-await run(spec.durationS, histogram, counts);
-const wallMs = performance.now() - wall0;
-const used = cpuMs() - cpu0;
+await measureLoops({ warmupS: spec.warmupS, durationS: spec.durationS, cpuPid: process.pid, run });
 await pool.end();
-const us = (p) => (histogram.count ? histogram.percentile(p) / 1000 : null);
-process.stdout.write(
-  `${JSON.stringify({
-    checkouts: counts.ok,
-    errors: counts.errors,
-    perSec: counts.ok / (wallMs / 1000),
-    latencyMs: { p50: us(50), p99: us(99) },
-    serverCpuMs: used,
-    serverCpuShare: used / wallMs,
-    loadCpuShare: 0,
-  })}\n`,
-);

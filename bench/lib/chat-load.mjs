@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { ownCpuMs, processCpuMs } from './cpu.mjs';
 
 const spec = JSON.parse(process.argv[2] ?? readFileSync(0, 'utf8'));
 // Message numbers start at an offset per run: the same sender's clientIds must not repeat (they would be deduplicated).
@@ -18,14 +19,7 @@ const PREFIX = '{"type":"message"';
 const CLIENT_ID = Buffer.from('"clientId":"m');
 
 const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${spec.serverPid}/status`, 'utf8'))?.[1] ?? Number.NaN);
-const serverCpuMs = () => {
-  const fields = readFileSync(`/proc/${spec.serverPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
-const ownCpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const serverCpuMs = () => processCpuMs(spec.serverPid);
 
 /** The message number in a frame that carries `"clientId":"m<n>"`, or -1. */
 function messageNumber(data) {

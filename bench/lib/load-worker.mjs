@@ -7,27 +7,14 @@
  * whole milliseconds, too coarse for sub-millisecond routes. The server's CPU time is read from
  * /proc here, right around the measured part, so warm-up and process start do not blur it.
  */
-import { readFileSync } from 'node:fs';
 import { createHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { ownCpuMs, processCpuMs } from './cpu.mjs';
 
 const spec = JSON.parse(process.argv[2] ?? '{}');
 
-function cpuMs() {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-/** User+system CPU ms of the server process (Linux /proc; USER_HZ is 100), NaN elsewhere. */
-function serverCpuMs() {
-  try {
-    const stat = readFileSync(`/proc/${spec.serverPid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
+const cpuMs = ownCpuMs;
+const serverCpuMs = () => processCpuMs(spec.serverPid);
 
 function fire(durationS, histogram) {
   return new Promise((resolve, reject) => {

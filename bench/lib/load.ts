@@ -56,18 +56,21 @@ export async function runLoad(server: { url: string; pid: number }, spec: LoadSp
 }
 
 /**
- * Runs a plain .mjs script pinned to `core` with `payload` as its JSON argument and returns the
+ * Runs a plain .mjs script pinned to `core` with `payload` as its JSON argument (or on stdin) and returns the
  * JSON of the last line it printed: how load workers and script baselines report.
  */
-export async function runPinnedScript<T>(core: string, script: string, payload: unknown): Promise<T> {
-  const [command, ...args] = pinned(core, [process.execPath, script, JSON.stringify(payload)]);
-  const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
+export async function runPinnedScript<T>(core: string, script: string, payload: unknown, options: { viaStdin?: boolean } = {}): Promise<T> {
+  // A large payload (a thousand tokens) exceeds the argument size limit: such scripts read stdin.
+  const json = JSON.stringify(payload);
+  const [command, ...args] = pinned(core, [process.execPath, script, ...(options.viaStdin ? [] : [json])]);
+  const child = spawn(command as string, args, { stdio: [options.viaStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: cleanEnv() });
+  if (options.viaStdin) child.stdin?.end(json);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
+  child.stdout?.on('data', (c: Buffer) => {
     stdout += c.toString('utf8');
   });
-  child.stderr.on('data', (c: Buffer) => {
+  child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString('utf8');
   });
   const code = await new Promise<number>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API, createProduct, eventually, getOrder, orderOf, recordEvents } from '../../../test/shop-fixtures.js';
+import { API, createProduct, eventually, getOrder, orderOf, orderReaches, recordEvents } from '../../../test/shop-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 import { ShopEvents } from './events.js';
 
@@ -17,11 +17,7 @@ describe('orders and admin', () => {
   const pay = async (user: TestUser, order: { id: string; payment: { reference: string } }) => {
     const res = await t.request({ method: 'POST', url: `${API}/payments/sandbox/${order.payment.reference}/succeed`, token: user.token });
     expect(res.statusCode, res.body).toBe(202);
-    return eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'paid',
-      'paid',
-    );
+    return orderReaches(t, user, order.id, 'paid');
   };
   const patch = (id: string, status: string, token = admin.token) =>
     t.request({ method: 'PATCH', url: `${API}/admin/orders/${id}`, token, payload: { status } });
@@ -174,11 +170,7 @@ describe('orders and admin', () => {
         token: user.token,
       });
       expect(res.statusCode).toBe(202);
-      await eventually(
-        () => getOrder(t2, user, first.id),
-        (o) => o.status === 'paid',
-        'paid',
-      );
+      await orderReaches(t2, user, first.id, 'paid');
       await t2.request({
         method: 'POST',
         url: `${API}/admin/orders/${first.id}/refund`,

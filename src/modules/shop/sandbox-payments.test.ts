@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API, createProduct, eventually, getOrder, orderOf, recordEvents, stockOf } from '../../../test/shop-fixtures.js';
+import { API, createProduct, eventually, getOrder, orderOf, orderReaches, recordEvents, stockOf } from '../../../test/shop-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 import { ShopEvents } from './events.js';
 import { signPayload } from './payments/signature.js';
@@ -39,11 +39,7 @@ describe('payments with the sandbox gateway', () => {
     const events = recordEvents(t, [ShopEvents.orderPaid]);
     const res = await settle(user, order.payment.reference, 'succeed');
     expect(res.statusCode, res.body).toBe(202);
-    const paid = await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'paid',
-      'paid',
-    );
+    const paid = await orderReaches(t, user, order.id, 'paid');
     expect(paid.payment.status).toBe('succeeded');
     expect(paid.paidAt).not.toBeNull();
     expect(await stockOf(t, p.id)).toBe(1);
@@ -66,11 +62,7 @@ describe('payments with the sandbox gateway', () => {
     expect(await stockOf(t, p.id)).toBe(0);
     const events = recordEvents(t, [ShopEvents.orderCancelled]);
     expect((await settle(user, order.payment.reference, 'fail')).statusCode).toBe(202);
-    const cancelled = await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'cancelled',
-      'cancelled',
-    );
+    const cancelled = await orderReaches(t, user, order.id, 'cancelled');
     expect(cancelled.closeReason).toBe('payment_failed');
     await eventually(
       () => stockOf(t, p.id),
@@ -147,11 +139,7 @@ describe('payments with the sandbox gateway', () => {
     const p = await createProduct(t, admin, { stock: 2 });
     const order = await orderOf(t, user, p.id);
     expect((await settle(user, order.payment.reference, 'succeed')).statusCode).toBe(202);
-    await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'paid',
-      'paid',
-    );
+    await orderReaches(t, user, order.id, 'paid');
     // A late "failed" event for the same payment must not cancel a paid order.
     expect((await callback({ id: 'sbevt_late_fail', type: 'payment.failed', reference: order.payment.reference })).statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 100));
@@ -178,11 +166,7 @@ describe('payments with the sandbox gateway', () => {
 
     const paid = await orderOf(t, user, p.id);
     await settle(user, paid.payment.reference, 'succeed');
-    await eventually(
-      () => getOrder(t, user, paid.id),
-      (o) => o.status === 'paid',
-      'paid',
-    );
+    await orderReaches(t, user, paid.id, 'paid');
     expect((await t.request({ method: 'POST', url: `${API}/orders/${paid.id}/cancel`, token: user.token })).statusCode).toBe(422);
   });
 
@@ -195,11 +179,7 @@ describe('payments with the sandbox gateway', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect((await getOrder(t, user, order.id)).status).toBe('pending_payment');
     t.clock.advance(2 * 60_000);
-    const expired = await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'expired',
-      'expired',
-    );
+    const expired = await orderReaches(t, user, order.id, 'expired');
     expect(expired.closeReason).toBe('expired');
     await eventually(
       () => stockOf(t, p.id),
@@ -219,12 +199,11 @@ describe('payments with the sandbox gateway', () => {
     const p = await createProduct(t, admin, { stock: 1, priceCents: 777 });
     const order = await orderOf(t, user, p.id);
     t.clock.advance(6 * 60_000);
-    await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'expired',
-      'expired',
-    );
-    // The customer's payment went through at the gateway just before the cancel reached it.
+    await orderReaches(t, user, order.id, 'expired');
+    // Closing ends with canceling the payment at the gateway; wait for that, then rewind it:
+    // the customer's payment went through at the gateway just before the cancel reached it.
+    const ledger = () => t.platform.db.select().from(sandboxPayments).where(eq(sandboxPayments.reference, order.payment.reference));
+    await eventually(ledger, (rows) => rows[0]?.status === 'canceled', 'payment canceled at the gateway');
     await t.platform.db
       .update(sandboxPayments)
       .set({ status: 'requires_payment' })
@@ -236,8 +215,7 @@ describe('payments with the sandbox gateway', () => {
       'refund',
     );
     expect(refunded.status).toBe('expired');
-    const [ledger] = await t.platform.db.select().from(sandboxPayments).where(eq(sandboxPayments.reference, order.payment.reference));
-    expect(ledger?.refundedCents).toBe(777);
+    expect((await ledger())[0]?.refundedCents).toBe(777);
     await eventually(
       () => stockOf(t, p.id),
       (s) => s === 1,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeStripe, startFakeStripe } from '../../../test/fake-stripe.js';
-import { API, createProduct, eventually, getOrder, orderOf, stockOf } from '../../../test/shop-fixtures.js';
+import { API, createProduct, eventually, getOrder, orderOf, orderReaches, stockOf } from '../../../test/shop-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 
 const WEBHOOK_SECRET = 'whsec_test_secret_for_the_fake';
@@ -56,11 +56,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     expect(first.statusCode, first.body).toBe(200);
     expect(first.json()).toEqual({ received: true, duplicate: false });
     expect((await deliver(event)).json()).toEqual({ received: true, duplicate: true });
-    const paid = await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'paid',
-      'paid',
-    );
+    const paid = await orderReaches(t, user, order.id, 'paid');
     expect(paid.payment.status).toBe('succeeded');
   });
 
@@ -74,11 +70,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     });
     stripe.succeed(order.payment.reference);
     await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
-    await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'paid',
-      'paid',
-    );
+    await orderReaches(t, user, order.id, 'paid');
     expect((await deliver(staleFailure)).statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 150));
     expect((await getOrder(t, user, order.id)).status).toBe('paid');
@@ -90,11 +82,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     const second = await orderOf(t, other, q.id);
     stripe.succeed(second.payment.reference);
     await deliver(stripe.event('payment_intent.payment_failed', stripe.intentObject(second.payment.reference)));
-    await eventually(
-      () => getOrder(t, other, second.id),
-      (o) => o.status === 'paid',
-      'paid by re-fetch',
-    );
+    await orderReaches(t, other, second.id, 'paid');
   });
 
   it('when the payment fails, then the order is cancelled, the stock released and the intent canceled at Stripe', async () => {
@@ -103,11 +91,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     const order = await orderOf(t, user, p.id, 2);
     stripe.decline(order.payment.reference);
     await deliver(stripe.event('payment_intent.payment_failed', stripe.intentObject(order.payment.reference)));
-    const cancelled = await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'cancelled',
-      'cancelled',
-    );
+    const cancelled = await orderReaches(t, user, order.id, 'cancelled');
     expect(cancelled.closeReason).toBe('payment_failed');
     // The catalog releases the stock right after the cancellation commits.
     await eventually(
@@ -129,11 +113,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     const pi = stripe.intents.get(order.payment.reference);
     if (pi) pi.status = 'canceled';
     await deliver(stripe.event('payment_intent.canceled', stripe.intentObject(order.payment.reference)));
-    const cancelled = await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'cancelled',
-      'cancelled',
-    );
+    const cancelled = await orderReaches(t, user, order.id, 'cancelled');
     expect(cancelled.closeReason).toBe('payment_canceled');
   });
 
@@ -168,11 +148,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     const order = await orderOf(t, user, p.id, 2);
     stripe.succeed(order.payment.reference);
     await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
-    await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'paid',
-      'paid',
-    );
+    await orderReaches(t, user, order.id, 'paid');
 
     const res = await t.request({
       method: 'POST',
@@ -211,11 +187,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     expect(order.payment?.provider).toBe('stripe');
     stripe.succeed(order.payment.reference);
     await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
-    await eventually(
-      () => getOrder(t, user, order.id),
-      (o) => o.status === 'paid',
-      'paid',
-    );
+    await orderReaches(t, user, order.id, 'paid');
 
     stripe.failNext(10);
     const res = await t.request({ method: 'POST', url: `${API}/admin/orders/${order.id}/refund`, token: admin.token, payload: {} });
