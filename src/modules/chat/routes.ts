@@ -200,12 +200,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         ...rooms,
         summary: 'Remove a member (owner of a private room, or an admin); their sockets stop receiving at once',
         params: S.MemberParams,
-        response: {
-          204: NoContent,
-          403: problem('CHAT_NOT_ROOM_OWNER'),
-          404: problem('CHAT_ROOM_NOT_FOUND, or CHAT_USER_NOT_FOUND: no active account with that id'),
-          422: problem('CHAT_DIRECT_ROOM_FIXED'),
-        },
+        response: { 204: NoContent, 403: problem('CHAT_NOT_ROOM_OWNER'), 404: notFound, 422: problem('CHAT_DIRECT_ROOM_FIXED') },
       },
     },
     async (request, reply) => {
