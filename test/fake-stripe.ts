@@ -30,6 +30,8 @@ export interface FakeStripe {
   requests: { method: string; path: string; idempotencyKey: string | undefined; form: URLSearchParams }[];
   /** The next `n` requests answer 500 (the SDK retries them). */
   failNext(n: number): void;
+  /** The next `n` requests are carried out but answered 500, as when a response is lost on the way back. */
+  loseResponses(n: number): void;
   succeed(id: string): void;
   decline(id: string): void;
   /** A webhook event with a Stripe-Signature header made by the SDK's own test helper. */
@@ -51,6 +53,7 @@ export async function startFakeStripe(webhookSecret: string): Promise<FakeStripe
   const idempotent = new Map<string, { status: number; body: string }>();
   const requests: FakeStripe['requests'] = [];
   let failures = 0;
+  let lost = 0;
   const signer = new Stripe('sk_test_signer');
 
   const charge = (pi: FakeIntent) => ({
@@ -136,12 +139,17 @@ export async function startFakeStripe(webhookSecret: string): Promise<FakeStripe
       failures -= 1;
       return send(500, JSON.stringify({ error: { type: 'api_error', message: 'injected failure' } }));
     }
-    const cached = key ? idempotent.get(key) : undefined;
-    if (cached) return send(cached.status, cached.body);
-    const out = handle(req.method ?? 'GET', url, form);
-    const body = JSON.stringify(out.body);
-    if (key && req.method === 'POST' && out.status < 500) idempotent.set(key, { status: out.status, body });
-    send(out.status, body);
+    let answer = key ? idempotent.get(key) : undefined;
+    if (!answer) {
+      const out = handle(req.method ?? 'GET', url, form);
+      answer = { status: out.status, body: JSON.stringify(out.body) };
+      if (key && req.method === 'POST' && out.status < 500) idempotent.set(key, answer);
+    }
+    if (lost > 0) {
+      lost -= 1;
+      return send(500, JSON.stringify({ error: { type: 'api_error', message: 'response lost' } }));
+    }
+    send(answer.status, answer.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -158,6 +166,9 @@ export async function startFakeStripe(webhookSecret: string): Promise<FakeStripe
     requests,
     failNext(n) {
       failures = n;
+    },
+    loseResponses(n) {
+      lost = n;
     },
     succeed(id) {
       const pi = must(id);

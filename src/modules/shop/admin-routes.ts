@@ -63,13 +63,16 @@ export const shopAdminRoutes: FastifyPluginAsyncTypebox<ShopAdminRoutesOptions> 
       schema: {
         tags,
         summary: 'Refund a paid order, fully or partly, through the payment provider',
-        description: 'A full refund moves the order to `refunded`; a partial one keeps its status and raises `refundedCents`.',
+        description:
+          'A full refund moves the order to `refunded`; a partial one keeps its status and raises `refundedCents`. ' +
+          'When the provider does not answer (502), the refund stays pending: repeat the request (same amount, or none) and it is completed with the same idempotency key, never refunded twice.',
         params: S.OrderParams,
         body: S.RefundBody,
         response: {
           200: Type.Ref('Order'),
           404: problem('ORDER_NOT_FOUND'),
-          422: problem('INVALID_STATUS_TRANSITION (not paid) or REFUND_EXCEEDS_PAID'),
+          409: problem('REFUND_PENDING: an earlier refund of another amount still waits for the provider'),
+          422: problem('INVALID_STATUS_TRANSITION (not paid), REFUND_EXCEEDS_PAID or REFUND_REJECTED (the provider said no)'),
           502: problem('PAYMENT_PROVIDER_UNAVAILABLE: nothing was refunded'),
         },
       },

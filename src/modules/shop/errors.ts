@@ -17,3 +17,5 @@ export const PaymentProviderFailed = defineError('PAYMENT_PROVIDER_UNAVAILABLE',
 export const WebhookSignatureInvalid = defineError('WEBHOOK_SIGNATURE_INVALID', 400, 'Webhook signature invalid');
 export const PaymentNotFound = defineError('PAYMENT_NOT_FOUND', 404, 'Payment not found');
 export const PaymentNotPending = defineError('PAYMENT_NOT_PENDING', 422, 'The payment is no longer waiting for confirmation');
+export const RefundRejected = defineError('REFUND_REJECTED', 422, 'The payment provider refused the refund');
+export const RefundPending = defineError('REFUND_PENDING', 409, 'An earlier refund still waits for the provider');

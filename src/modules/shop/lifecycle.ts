@@ -7,9 +7,10 @@
 import type { Logger } from 'pino';
 import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { Clock } from '../../platform/clock.js';
+import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { StockContract } from '../catalog/index.js';
-import { InvalidTransition, OrderNotFound, PaymentProviderFailed, RefundTooLarge } from './errors.js';
+import { InvalidTransition, OrderNotFound, PaymentProviderFailed, RefundPending, RefundTooLarge } from './errors.js';
 import { type OrderEvent, ShopEvents } from './events.js';
 import { toOrderWireOne } from './order-views.js';
 import type { PaymentGateway, ProviderPayment } from './payments/gateway.js';
@@ -70,35 +71,55 @@ export function createOrderLifecycle(deps: {
     return result;
   }
 
-  /** Refunds through the provider; pending refunds count at once, so concurrent refunds never exceed the total. */
+  /**
+   * Refunds through the provider. A pending refund row is written under the order's lock first,
+   * so concurrent refunds never exceed the total. When the provider's answer is lost (timeout,
+   * 5xx) the row stays pending and the next refund request repeats that same refund with the
+   * same idempotency key: the provider refunds it at most once.
+   */
   async function refund(orderId: string, amountCents: number | undefined, reason: string | null, options: { late?: boolean } = {}) {
-    const refundId = newId();
-    const { order, amount, reference } = await repo.transaction(async (tx) => {
+    const { refundId, amount, reference } = await repo.transaction(async (tx) => {
       const order = await tx.findOrder(orderId, { forUpdate: true });
       if (!order) throw OrderNotFound(`No order ${orderId}`);
+      const [payment] = await tx.paymentsOf([orderId]);
+      const pending = await tx.pendingRefund(orderId);
+      if (pending && payment) {
+        if (amountCents !== undefined && amountCents !== pending.amountCents) {
+          throw RefundPending(`A refund of ${pending.amountCents} still waits for the provider; repeat it first`, {
+            pendingAmountCents: pending.amountCents,
+          });
+        }
+        return { refundId: pending.id, amount: pending.amountCents, reference: payment.reference };
+      }
       if (!options.late && !REFUNDABLE.includes(order.status)) {
         throw InvalidTransition(`An order in status ${order.status} cannot be refunded`, { status: order.status });
       }
-      const [payment] = await tx.paymentsOf([orderId]);
       if (!payment) throw InvalidTransition('The order has no payment to refund', { status: order.status });
       const remaining = order.totalCents - (await tx.refundedTotal(orderId, ['pending', 'succeeded']));
       const amount = amountCents ?? remaining;
       if (amount < 1 || amount > remaining) {
         throw RefundTooLarge(`At most ${remaining} can still be refunded`, { refundableCents: remaining });
       }
+      const refundId = newId();
       await tx.insertRefund({ id: refundId, orderId, amountCents: amount, status: 'pending', reason, createdAt: clock.now() });
-      return { order, amount, reference: payment.reference };
+      return { refundId, amount, reference: payment.reference };
     });
     let result: { refundId: string; succeeded: boolean };
     try {
       result = await gateway.refund({ reference, amountCents: amount, idempotencyKey: `refund-${refundId}` });
     } catch (err) {
-      await repo.finishRefund(refundId, 'failed', null);
-      if (err instanceof Error && 'status' in err) throw err;
-      throw PaymentProviderFailed('The refund could not be made; nothing was refunded');
+      if (err instanceof AppError && err.status < 500) {
+        // The provider answered no: nothing was refunded, the amount is free again.
+        await repo.finishRefund(refundId, 'failed', null);
+        throw err;
+      }
+      log.warn({ err, orderId, refundId }, 'refund outcome unknown; it stays pending until repeated');
+      throw PaymentProviderFailed('The provider did not confirm the refund; repeat the request to complete it (it will not refund twice)', {
+        pendingAmountCents: amount,
+      });
     }
     await repo.finishRefund(refundId, 'succeeded', result.refundId);
-    await applyRefundedTotal(order.id, await repo.refundedTotal(orderId, ['succeeded']));
+    await applyRefundedTotal(orderId, await repo.refundedTotal(orderId, ['succeeded']));
     return toOrderWireOne(repo, (await repo.findOrder(orderId)) as OrderRow);
   }
 

@@ -225,6 +225,16 @@ function queries(db: Executor) {
       await db.insert(refunds).values(row);
     },
 
+    /** The order's refund still waiting for the provider's answer, if any (at most one at a time). */
+    async pendingRefund(orderId: string) {
+      const [row] = await db
+        .select()
+        .from(refunds)
+        .where(and(eq(refunds.orderId, orderId), eq(refunds.status, 'pending')))
+        .limit(1);
+      return row;
+    },
+
     async finishRefund(id: string, status: 'succeeded' | 'failed', providerRefundId: string | null) {
       await db.update(refunds).set({ status, providerRefundId }).where(eq(refunds.id, id));
     },

@@ -200,6 +200,57 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     expect(retry.json()).toMatchObject({ status: 'refunded', refundedCents: 300 });
   });
 
+  it('when the answer to a refund is lost, then it stays pending and repeating it refunds once, with the same key', async () => {
+    const user = await t.createUser();
+    const p = await createProduct(t, admin, { priceCents: 1000 });
+    const order = await orderOf(t, user, p.id, 2);
+    stripe.succeed(order.payment.reference);
+    await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
+    await orderReaches(t, user, order.id, 'paid');
+    const refund = (payload: object) =>
+      t.request({ method: 'POST', url: `${API}/admin/orders/${order.id}/refund`, token: admin.token, payload });
+
+    // Stripe refunds, but neither the first answer nor the SDK's two retries come back.
+    stripe.loseResponses(3);
+    const lost = await refund({ amountCents: 500 });
+    expect(lost.statusCode).toBe(502);
+    expect(lost.json()).toMatchObject({ code: 'PAYMENT_PROVIDER_UNAVAILABLE', pendingAmountCents: 500 });
+    expect(stripe.intents.get(order.payment.reference)?.amount_refunded).toBe(500);
+    expect((await getOrder(t, user, order.id)).refundedCents).toBe(0);
+
+    // Another amount must wait until the unknown one is settled.
+    const other = await refund({ amountCents: 300 });
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({ code: 'REFUND_PENDING', pendingAmountCents: 500 });
+
+    const repeated = await refund({ amountCents: 500 });
+    expect(repeated.statusCode, repeated.body).toBe(200);
+    expect(repeated.json()).toMatchObject({ status: 'paid', refundedCents: 500 });
+    expect(stripe.intents.get(order.payment.reference)?.amount_refunded).toBe(500);
+    const keys = stripe.requests
+      .filter((r) => r.path === '/v1/refunds' && r.form.get('payment_intent') === order.payment.reference)
+      .map((r) => r.idempotencyKey);
+    expect(new Set(keys).size).toBe(1);
+  });
+
+  it('when Stripe refuses a refund, then 422 REFUND_REJECTED and the amount is free again', async () => {
+    const user = await t.createUser();
+    const p = await createProduct(t, admin, { priceCents: 800 });
+    const order = await orderOf(t, user, p.id);
+    stripe.succeed(order.payment.reference);
+    await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
+    await orderReaches(t, user, order.id, 'paid');
+    // Refunded in the dashboard meanwhile, unknown to us yet: Stripe refuses more.
+    const pi = stripe.intents.get(order.payment.reference);
+    if (pi) pi.amount_refunded = 800;
+    const res = await t.request({ method: 'POST', url: `${API}/admin/orders/${order.id}/refund`, token: admin.token, payload: {} });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().code).toBe('REFUND_REJECTED');
+    if (pi) pi.amount_refunded = 0;
+    const retry = await t.request({ method: 'POST', url: `${API}/admin/orders/${order.id}/refund`, token: admin.token, payload: {} });
+    expect(retry.json()).toMatchObject({ status: 'refunded', refundedCents: 800 });
+  });
+
   it('the sandbox routes do not exist while Stripe is the provider', async () => {
     const user = await t.createUser();
     expect((await t.request({ method: 'POST', url: `${API}/payments/sandbox/sbpay_x/succeed`, token: user.token })).statusCode).toBe(404);

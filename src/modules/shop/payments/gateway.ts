@@ -42,7 +42,10 @@ export interface PaymentGateway {
   retrievePayment(reference: string): Promise<ProviderPayment>;
   /** Cancels an unpaid payment so it cannot succeed later; a no-op when it already ended. */
   cancelPayment(reference: string): Promise<void>;
-  /** Refunds `amountCents`; `idempotencyKey` makes a retried call refund once. */
+  /**
+   * Refunds `amountCents`; `idempotencyKey` makes a retried call refund once. A 4xx AppError means
+   * the provider refused (nothing refunded); any other failure leaves the outcome unknown.
+   */
   refund(input: { reference: string; amountCents: number; idempotencyKey: string }): Promise<{ refundId: string; succeeded: boolean }>;
   /** Checks the signature of a webhook on its raw body; throws WEBHOOK_SIGNATURE_INVALID otherwise. */
   verifyWebhook(rawBody: Buffer, signatureHeader: string | undefined): PaymentNotice;

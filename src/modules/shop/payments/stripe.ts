@@ -7,7 +7,7 @@
  */
 import Stripe from 'stripe';
 import type { Clock } from '../../../platform/clock.js';
-import { PaymentNotFound, PaymentProviderFailed, WebhookSignatureInvalid } from '../errors.js';
+import { PaymentNotFound, PaymentProviderFailed, RefundRejected, WebhookSignatureInvalid } from '../errors.js';
 import type { PaymentStatus } from '../tables.js';
 import type { PaymentGateway, PaymentNotice, ProviderPayment } from './gateway.js';
 
@@ -121,6 +121,11 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         const refund = await stripe.refunds.create({ payment_intent: reference, amount: amountCents }, { idempotencyKey });
         return { refundId: refund.id, succeeded: refund.status === 'succeeded' };
       } catch (err) {
+        // Stripe answered and said no: nothing was refunded. Anything else (timeouts, 5xx) leaves
+        // the outcome unknown, and the caller must retry with the same idempotency key.
+        if (err instanceof Stripe.errors.StripeInvalidRequestError || err instanceof Stripe.errors.StripeCardError) {
+          throw RefundRejected(`Stripe refused to refund payment ${reference}: ${err.message}`, { providerCode: err.code ?? null });
+        }
         throw providerError(err, `refund payment ${reference}`);
       }
     },
