@@ -30,6 +30,13 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
       headers: { 'content-type': 'application/json', 'stripe-signature': event.signature },
     });
 
+  /** The customer pays at Stripe and the success webhook arrives; resolves once the order is paid. */
+  const payAtStripe = async (user: TestUser, order: { id: string; payment: { reference: string } }) => {
+    stripe.succeed(order.payment.reference);
+    await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
+    return orderReaches(t, user, order.id, 'paid');
+  };
+
   it('when an order is placed, then one PaymentIntent is created with amount, currency, metadata.orderId and an idempotency key', async () => {
     const user = await t.createUser();
     const p = await createProduct(t, admin, { priceCents: 2599, currency: 'EUR' });
@@ -68,9 +75,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
       ...stripe.intentObject(order.payment.reference),
       status: 'requires_payment_method',
     });
-    stripe.succeed(order.payment.reference);
-    await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
-    await orderReaches(t, user, order.id, 'paid');
+    await payAtStripe(user, order);
     expect((await deliver(staleFailure)).statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 150));
     expect((await getOrder(t, user, order.id)).status).toBe('paid');
@@ -146,9 +151,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     const user = await t.createUser();
     const p = await createProduct(t, admin, { priceCents: 1000 });
     const order = await orderOf(t, user, p.id, 2);
-    stripe.succeed(order.payment.reference);
-    await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
-    await orderReaches(t, user, order.id, 'paid');
+    await payAtStripe(user, order);
 
     const res = await t.request({
       method: 'POST',
@@ -185,9 +188,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     stripe.failNext(1);
     const order = await orderOf(t, user, p.id);
     expect(order.payment?.provider).toBe('stripe');
-    stripe.succeed(order.payment.reference);
-    await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
-    await orderReaches(t, user, order.id, 'paid');
+    await payAtStripe(user, order);
 
     stripe.failNext(10);
     const res = await t.request({ method: 'POST', url: `${API}/admin/orders/${order.id}/refund`, token: admin.token, payload: {} });
@@ -204,9 +205,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     const user = await t.createUser();
     const p = await createProduct(t, admin, { priceCents: 1000 });
     const order = await orderOf(t, user, p.id, 2);
-    stripe.succeed(order.payment.reference);
-    await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
-    await orderReaches(t, user, order.id, 'paid');
+    await payAtStripe(user, order);
     const refund = (payload: object) =>
       t.request({ method: 'POST', url: `${API}/admin/orders/${order.id}/refund`, token: admin.token, payload });
 
@@ -237,9 +236,7 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     const user = await t.createUser();
     const p = await createProduct(t, admin, { priceCents: 800 });
     const order = await orderOf(t, user, p.id);
-    stripe.succeed(order.payment.reference);
-    await deliver(stripe.event('payment_intent.succeeded', stripe.intentObject(order.payment.reference)));
-    await orderReaches(t, user, order.id, 'paid');
+    await payAtStripe(user, order);
     // Refunded in the dashboard meanwhile, unknown to us yet: Stripe refuses more.
     const pi = stripe.intents.get(order.payment.reference);
     if (pi) pi.amount_refunded = 800;
