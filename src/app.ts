@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { installAccessControl } from './platform/http/access.js';
 import { installAccessLog } from './platform/http/access-log.js';
 import { installHealth } from './platform/http/health.js';
+import { installNulByteGuard } from './platform/http/nul-bytes.js';
 import { installOpenApi } from './platform/http/openapi.js';
 import { installProblemDetails } from './platform/http/problem-details.js';
 import { installRateLimit } from './platform/http/rate-limit.js';
@@ -68,6 +69,7 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
     protectedPrefix: '/api/',
   });
   installStrictNumbers(http);
+  installNulByteGuard(http);
   await installOpenApi(http, {
     version: pkg.version,
     description:
