@@ -3,21 +3,37 @@
  * search) and the category tree. Every change and its events commit in one transaction; the
  * outbox relay publishes them after commit. Framework-free: callers pass plain values.
  */
+
+import { Type } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../platform/auth/access-tokens.js';
 import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { Clock } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { type FieldError, Forbidden, ValidationFailed } from '../../platform/http/errors.js';
 import { assertIfMatch, entityTag } from '../../platform/http/etag.js';
-import { decodeCursor, encodeCursor, InvalidCursor } from '../../platform/http/pagination.js';
+import { CursorPart, decodeOptional, defineCursor, InvalidCursor } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { applyMergePatch, type ProductFields, productProblems, withDefaults } from './attributes.js';
 import { CategoryCycle, CategoryInUse, CategoryNotFound, ProductNotFound, SkuTaken, SlugTaken } from './errors.js';
 import { CatalogEvents } from './events.js';
 import type { CatalogRepo, ListFilter } from './repo.js';
-import type { Kind, SortKey } from './schema.js';
+import { type Kind, Slug, type SortKey } from './schema.js';
 import type { CategoryRow } from './tables.js';
 import { type ProductRecord, type ProductWire, toProductWire } from './wire.js';
+
+const sortTag = (sort: string) => Type.Union([Type.Literal(`${sort}:asc`), Type.Literal(`${sort}:desc`)]);
+
+// The cursor names its sort, so a cursor cannot be replayed against another order, and its key
+// is bounded like the column it is compared with (rank is a PostgreSQL real).
+const productCursor = defineCursor(
+  Type.Union([
+    Type.Tuple([sortTag('relevance'), Type.Number({ minimum: 0, maximum: 1e6 }), CursorPart.uuid()]),
+    Type.Tuple([sortTag('price'), Type.Integer({ minimum: 0, maximum: 2_147_483_647 }), CursorPart.uuid()]),
+    Type.Tuple([sortTag('name'), CursorPart.text(200), CursorPart.uuid()]),
+    Type.Tuple([sortTag('createdAt'), CursorPart.instant(), CursorPart.uuid()]),
+  ]),
+);
+const categoryCursor = defineCursor(Type.Tuple([Slug]));
 
 /** What the catalog needs from the files module to accept product images. */
 export interface ProductImages {
@@ -160,11 +176,10 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       // The cursor names its sort, so a cursor cannot be replayed against another order.
       const tag = `${sort}:${order}`;
       let after: ListFilter['after'];
-      if (query.cursor) {
-        const [cursorTag, key, id] = decodeCursor(query.cursor, 3);
-        if (cursorTag !== tag || key === null || key === undefined || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) {
-          throw InvalidCursor('The cursor belongs to another sort order; start again without it');
-        }
+      const cursor = decodeOptional(productCursor, query.cursor);
+      if (cursor) {
+        const [cursorTag, key, id] = cursor;
+        if (cursorTag !== tag) throw InvalidCursor('The cursor belongs to another sort order; start again without it');
         after = { key, id };
       }
       const rows = await repo.listProducts({ ...query, status, sort, order, after, limit: query.limit + 1 });
@@ -177,7 +192,10 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         if (sort === 'name') return p.name;
         return p.createdAt.toISOString();
       };
-      return { items: page as ProductRecord[], nextCursor: hasMore && last ? encodeCursor([tag, keyOf(last), last.id]) : null };
+      return {
+        items: page as ProductRecord[],
+        nextCursor: hasMore && last ? productCursor.encode([tag, keyOf(last), last.id] as typeof cursor & {}) : null,
+      };
     },
 
     async getProduct(id: string): Promise<ProductRecord> {
@@ -303,12 +321,12 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         if (!parent) throw CategoryNotFound(`No category '${query.parent}'`);
         parentId = parent.id;
       }
-      const afterSlug = query.cursor ? String(decodeCursor(query.cursor, 1)[0]) : undefined;
+      const afterSlug = decodeOptional(categoryCursor, query.cursor)?.[0];
       const rows = await repo.listCategories({ parentId, afterSlug, limit: query.limit + 1 });
       const hasMore = rows.length > query.limit;
       const page = hasMore ? rows.slice(0, query.limit) : rows;
       const last = page[page.length - 1];
-      return { items: page, nextCursor: hasMore && last ? encodeCursor([last.slug]) : null };
+      return { items: page, nextCursor: hasMore && last ? categoryCursor.encode([last.slug]) : null };
     },
 
     async getCategory(ref: string): Promise<CategoryRow> {

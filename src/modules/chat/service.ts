@@ -3,12 +3,14 @@
  * SQL); a room the caller may not see is reported as missing. Changes are published on the
  * room feed after they are committed.
  */
+
+import { Type } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Principal } from '../../platform/auth/access-tokens.js';
 import type { Clock } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
-import { decodeCursor, encodeCursor, InvalidCursor } from '../../platform/http/pagination.js';
+import { CursorPart, decodeOptional, defineCursor } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import type { UserDirectory } from '../identity/index.js';
 import {
@@ -28,7 +30,11 @@ import type { ChatRepo, HistoryFrom } from './repo.js';
 import { MAX_TEXT_BYTES } from './schema.js';
 import type { MessageRow, RoomRow } from './tables.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const idCursor = defineCursor(Type.Tuple([CursorPart.uuid()]));
+// 'a': paging forwards (after seq), 'b': backwards (before seq).
+const historyCursor = defineCursor(
+  Type.Tuple([Type.Union([Type.Literal('a'), Type.Literal('b')]), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })]),
+);
 
 export interface Page {
   limit: number;
@@ -66,13 +72,11 @@ export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock:
 
   /** A page of ids-after-cursor lists: fetch limit + 1 to know whether there is more. */
   async function idPage<T>(page: Page, fetch: (limit: number, after?: string) => Promise<T[]>, keyOf: (row: T) => string) {
-    const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
-    // The key goes into a uuid comparison: anything else would be a database error, not a 400.
-    if (after !== undefined && (typeof after !== 'string' || !UUID.test(after))) throw InvalidCursor('Not a cursor of this list');
-    const rows = await fetch(page.limit + 1, after as string | undefined);
+    const after = decodeOptional(idCursor, page.cursor)?.[0];
+    const rows = await fetch(page.limit + 1, after);
     const items = rows.slice(0, page.limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([keyOf(last)]) : null };
+    return { items, nextCursor: rows.length > page.limit && last ? idCursor.encode([keyOf(last)]) : null };
   }
 
   /** Public rooms may be managed by admins; private ones by their owner (and admins). */
@@ -178,15 +182,12 @@ export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock:
       await memberRoom(roomId, who.id);
       if (query.before !== undefined && query.after !== undefined) throw HistoryDirection();
       let from: HistoryFrom = query.after !== undefined ? { after: query.after } : { before: query.before ?? Number.MAX_SAFE_INTEGER };
-      if (query.cursor) {
-        const [direction, seq] = decodeCursor(query.cursor, 2);
-        if ((direction !== 'a' && direction !== 'b') || typeof seq !== 'number') throw InvalidCursor('Not a history cursor');
-        from = direction === 'a' ? { after: seq as number } : { before: seq as number };
-      }
+      const cursor = decodeOptional(historyCursor, query.cursor);
+      if (cursor) from = cursor[0] === 'a' ? { after: cursor[1] } : { before: cursor[1] };
       const rows = await repo.history(roomId, from, query.limit + 1);
       const items = rows.slice(0, query.limit);
       const last = items[items.length - 1];
-      const nextCursor = rows.length > query.limit && last ? encodeCursor(['after' in from ? 'a' : 'b', last.seq]) : null;
+      const nextCursor = rows.length > query.limit && last ? historyCursor.encode(['after' in from ? 'a' : 'b', last.seq]) : null;
       return { items, nextCursor };
     },
 

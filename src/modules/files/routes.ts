@@ -5,7 +5,7 @@ import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify';
 import { caller } from '../../platform/http/access.js';
 import { matchesIfNoneMatch } from '../../platform/http/etag.js';
-import { decodeCursor, toPage } from '../../platform/http/pagination.js';
+import { CursorPart, decodeOptional, defineCursor, toPage } from '../../platform/http/pagination.js';
 import { contentDisposition } from './content-disposition.js';
 import { isInlineSafe } from './content-type.js';
 import { NotMultipart, RangeNotSatisfiable, TooManyFiles, UnexpectedField } from './errors.js';
@@ -40,6 +40,7 @@ async function* multipartFiles(request: FastifyRequest): AsyncIterable<IncomingF
   }
 }
 
+const fileCursor = defineCursor(Type.Tuple([CursorPart.uuid()]));
 const CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
 
 export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, tus, limits, publicUrl }) => {
@@ -103,9 +104,9 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      const before = cursor ? String(decodeCursor(cursor, 1)[0]) : undefined;
+      const before = decodeOptional(fileCursor, cursor)?.[0];
       const rows = await files.listFiles(caller(request), before, limit + 1);
-      return toPage(rows, limit, (f) => [f.id], toFileWire);
+      return toPage(rows, limit, fileCursor, (f) => [f.id], toFileWire);
     },
   );
 

@@ -1,8 +1,10 @@
 /** Administration of accounts: listing, roles, disabling, deleting, and the first admin at start. */
+
+import { Type } from '@fastify/type-provider-typebox';
 import type { PasswordHasher } from '../../platform/auth/passwords.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { Clock } from '../../platform/clock.js';
-import { decodeCursor, InvalidCursor, toPage } from '../../platform/http/pagination.js';
+import { CursorPart, decodeOptional, defineCursor, toPage } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { LastAdmin, UserNotFound } from './errors.js';
 import { IdentityEvents } from './events.js';
@@ -11,7 +13,7 @@ import type { IdentityService } from './service.js';
 import { normaliseEmail } from './service.js';
 import type { UserRow } from './tables.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const userCursor = defineCursor(Type.Tuple([CursorPart.uuid()]));
 
 export interface AdminServiceDeps {
   repo: IdentityRepo;
@@ -37,13 +39,12 @@ export function createAdminService(deps: AdminServiceDeps) {
 
   return {
     async listUsers(query: { q?: string; role?: 'user' | 'admin'; limit: number; cursor?: string }) {
-      const before = query.cursor ? String(decodeCursor(query.cursor, 1)[0]) : undefined;
-      // A forged cursor that is not a UUID would otherwise fail in SQL as a 500.
-      if (before !== undefined && !UUID.test(before)) throw InvalidCursor('The cursor is not one this API issued; start again without it');
+      const before = decodeOptional(userCursor, query.cursor)?.[0];
       const rows = await repo.listUsers({ q: query.q, role: query.role, before, limit: query.limit + 1 });
       return toPage(
         rows,
         query.limit,
+        userCursor,
         (u) => [u.id],
         (u) => u,
       );

@@ -1,8 +1,9 @@
 /** Reading orders: the customer's own, the admin's filtered view, and the admin statistics. */
-import type { Clock } from '../../platform/clock.js';
 
+import { Type } from '@fastify/type-provider-typebox';
+import type { Clock } from '../../platform/clock.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
-import { decodeCursor, toPage } from '../../platform/http/pagination.js';
+import { CursorPart, decodeOptional, defineCursor, toPage } from '../../platform/http/pagination.js';
 import type { StockContract } from '../catalog/index.js';
 import { OrderNotFound } from './errors.js';
 import { toOrderWireOne, toOrderWires } from './order-views.js';
@@ -10,6 +11,7 @@ import type { OrderFilter, ShopRepo } from './repo.js';
 import type { OrderRow } from './tables.js';
 
 const DAY_MS = 86_400_000;
+const orderCursor = defineCursor(Type.Tuple([CursorPart.instant(), CursorPart.uuid()]));
 const MAX_STATS_DAYS = 366;
 
 export type OrdersQuery = ReturnType<typeof createOrdersQuery>;
@@ -18,15 +20,13 @@ export function createOrdersQuery(deps: { repo: ShopRepo; stock: StockContract; 
   const { repo, stock } = deps;
 
   async function list(filter: OrderFilter, page: { limit: number; cursor?: string }) {
-    let after: { createdAt: Date; id: string } | undefined;
-    if (page.cursor) {
-      const [createdAt, id] = decodeCursor(page.cursor, 2) as [string, string];
-      after = { createdAt: new Date(createdAt), id };
-    }
+    const key = decodeOptional(orderCursor, page.cursor);
+    const after = key && { createdAt: new Date(key[0]), id: key[1] };
     const rows = await repo.listOrders(filter, after, page.limit);
     const { items, nextCursor } = toPage(
       rows,
       page.limit,
+      orderCursor,
       (r) => [r.createdAt.toISOString(), r.id],
       (r) => r,
     );

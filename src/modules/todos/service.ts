@@ -4,11 +4,13 @@
  * repo.lockOwner) and takes its timestamp after acquiring it; that is what makes the per-user
  * limits hold under concurrency and lets delta sync promise it never misses a change.
  */
+
+import { Type } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
 import { assertIfMatch } from '../../platform/http/etag.js';
-import { decodeCursor, encodeCursor, InvalidCursor, toPage } from '../../platform/http/pagination.js';
+import { CursorPart, decodeOptional, defineCursor, InvalidCursor, toPage } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
 import { TodoLimitReached, TodoListLimitReached, TodoListNotFound, TodoNotFound } from './errors.js';
 import { positionBetween } from './positions.js';
@@ -71,10 +73,23 @@ export interface TodoPage {
   reset?: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
-const isInstant = (v: unknown): v is string => typeof v === 'string' && v.length <= 40 && !Number.isNaN(Date.parse(v));
-const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const sortTag = (by: string) => Type.Union([Type.Literal(by), Type.Literal(`-${by}`)]);
+const { uuid, instant, int53 } = CursorPart;
+// Each sort's key, bounded like its columns (positions are bigint, priority a smallint).
+const todoCursor = defineCursor(
+  Type.Union([
+    Type.Tuple([sortTag('position'), uuid(), int53(), uuid()]),
+    Type.Tuple([sortTag('dueAt'), Type.Union([instant(), Type.Null()]), uuid()]),
+    Type.Tuple([sortTag('priority'), Type.Integer({ minimum: 0, maximum: 2 }), uuid()]),
+    Type.Tuple([sortTag('createdAt'), instant(), uuid()]),
+  ]),
+);
+type TodoCursorKey = ReturnType<typeof todoCursor.decode>;
+const listCursor = defineCursor(Type.Tuple([int53(), uuid()]));
+// ['sync', at, id, serverTime, reset]: serverTime travels so that every page of one sync shares it.
+const syncCursor = defineCursor(
+  Type.Tuple([Type.Literal('sync'), instant(), uuid(), instant(), Type.Union([Type.Literal(0), Type.Literal(1)])]),
+);
 
 /** Trimmed, lower-cased, without duplicates: the one form tags are stored and matched in. */
 export const normaliseTags = (tags: string[]) => [...new Set(tags.map((t) => t.trim().toLowerCase()).filter(Boolean))];
@@ -88,36 +103,38 @@ function sortKeyOf(sort: TodoSort, cursor: string | undefined): TodoSortKey {
   const dir = sort.startsWith('-') ? 'desc' : 'asc';
   const by = sort.replace(/^-/, '') as TodoSortKey['by'];
   if (!cursor) return { by, dir } as TodoSortKey;
-  const key = decodeCursor(cursor, by === 'position' ? 4 : 3);
+  const key = todoCursor.decode(cursor);
   if (key[0] !== sort) throw badCursor();
-  const [, a, b, c] = key;
-  switch (by) {
-    case 'position':
-      if (isUuid(a) && isInteger(b) && isUuid(c)) return { by, dir, after: { listId: a, position: b, id: c } };
-      break;
-    case 'dueAt':
-      if ((a === null || isInstant(a)) && isUuid(b)) return { by, dir, after: { dueAt: a, id: b } };
-      break;
-    case 'priority':
-      if (isInteger(a) && isUuid(b)) return { by, dir, after: { priority: a, id: b } };
-      break;
-    case 'createdAt':
-      if (isInstant(a) && isUuid(b)) return { by, dir, after: { createdAt: a, id: b } };
-      break;
+  switch (key[0].replace(/^-/, '')) {
+    case 'position': {
+      const [, listId, position, id] = key as [string, string, number, string];
+      return { by, dir, after: { listId, position, id } } as TodoSortKey;
+    }
+    case 'dueAt': {
+      const [, dueAt, id] = key as [string, string | null, string];
+      return { by, dir, after: { dueAt, id } } as TodoSortKey;
+    }
+    case 'priority': {
+      const [, priority, id] = key as [string, number, string];
+      return { by, dir, after: { priority, id } } as TodoSortKey;
+    }
+    default: {
+      const [, createdAt, id] = key as [string, string, string];
+      return { by, dir, after: { createdAt, id } } as TodoSortKey;
+    }
   }
-  throw badCursor();
 }
 
-function cursorKeyOf(sort: TodoSort, row: TodoRow): (string | number | null)[] {
+function cursorKeyOf(sort: TodoSort, row: TodoRow): TodoCursorKey {
   switch (sort.replace(/^-/, '')) {
     case 'position':
-      return [sort, row.listId, row.position, row.id];
+      return [sort as 'position', row.listId, row.position, row.id];
     case 'dueAt':
-      return [sort, row.dueAt?.toISOString() ?? null, row.id];
+      return [sort as 'dueAt', row.dueAt?.toISOString() ?? null, row.id];
     case 'priority':
-      return [sort, row.priority, row.id];
+      return [sort as 'priority', row.priority, row.id];
     default:
-      return [sort, row.createdAt.toISOString(), row.id];
+      return [sort as 'createdAt', row.createdAt.toISOString(), row.id];
   }
 }
 
@@ -159,16 +176,13 @@ export function createTodosService(deps: TodosServiceDeps) {
     // --- lists ---
 
     async listLists(ownerId: string, query: { limit: number; cursor?: string }) {
-      let after: { position: number; id: string } | undefined;
-      if (query.cursor) {
-        const [position, id] = decodeCursor(query.cursor, 2);
-        if (!isInteger(position) || !isUuid(id)) throw badCursor();
-        after = { position, id };
-      }
+      const key = decodeOptional(listCursor, query.cursor);
+      const after = key && { position: key[0], id: key[1] };
       const rows = await repo.listLists(ownerId, after, query.limit + 1);
       return toPage(
         rows,
         query.limit,
+        listCursor,
         (r) => [r.position, r.id],
         (r) => r,
       );
@@ -380,6 +394,7 @@ export function createTodosService(deps: TodosServiceDeps) {
       return toPage(
         rows,
         query.limit,
+        todoCursor,
         (r) => cursorKeyOf(sort, r),
         (r) => r,
       );
@@ -405,8 +420,7 @@ export function createTodosService(deps: TodosServiceDeps) {
   async function syncTodos(ownerId: string, since: Date, limit: number, cursor?: string): Promise<TodoPage> {
     let state: { from: { since: Date } | { after: ChangeKey }; serverTime: Date; reset: boolean } | undefined;
     if (cursor) {
-      const [kind, at, id, serverTime, reset] = decodeCursor(cursor, 5);
-      if (kind !== 'sync' || !isInstant(at) || !isUuid(id) || !isInstant(serverTime) || (reset !== 0 && reset !== 1)) throw badCursor();
+      const [, at, id, serverTime, reset] = syncCursor.decode(cursor);
       state = { from: { after: { at, id } }, serverTime: new Date(serverTime), reset: reset === 1 };
     }
     return repo.transaction(async (tx) => {
@@ -431,7 +445,7 @@ export function createTodosService(deps: TodosServiceDeps) {
         deleted: page.flatMap((c) => (c.item ? [] : [{ id: c.id, deletedAt: c.at }])),
         nextCursor:
           changes.length > limit && last
-            ? encodeCursor(['sync', last.at.toISOString(), last.id, serverTime.toISOString(), reset ? 1 : 0])
+            ? syncCursor.encode(['sync', last.at.toISOString(), last.id, serverTime.toISOString(), reset ? 1 : 0])
             : null,
         serverTime,
         reset,
