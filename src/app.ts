@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { installAccessControl } from './platform/http/access.js';
 import { installAccessLog } from './platform/http/access-log.js';
 import { installHealth } from './platform/http/health.js';
+import { lengthGatedValidatorCompiler } from './platform/http/length-gated-patterns.js';
 import { installNulByteGuard } from './platform/http/nul-bytes.js';
 import { installOpenApi } from './platform/http/openapi.js';
 import { installProblemDetails } from './platform/http/problem-details.js';
@@ -42,6 +43,8 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
     // Fail fast on slow-loris clients; large uploads stream and are bounded by their own limits.
     requestTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    // Patterns run only within their length bound (no regex over a megabyte that is too long anyway).
+    schemaController: { compilersFactory: { buildValidator: lengthGatedValidatorCompiler() } },
     routerOptions: { ignoreTrailingSlash: true },
   });
 

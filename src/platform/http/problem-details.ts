@@ -34,18 +34,21 @@ const pointer = (segment: unknown) => `/${String(segment).replaceAll('~', '~0').
 /** Turns Ajv's errors into `{path, message}` with the offending field's JSON pointer. */
 export function toFieldErrors(errors: AjvLikeError[], location?: string): FieldError[] {
   const prefix = location && location !== 'body' ? `/${location}` : '';
-  return errors.map((e) => {
-    let path = e.instancePath ?? '';
-    let message = e.message ?? 'is invalid';
-    if (e.keyword === 'required' && e.params?.missingProperty !== undefined) {
-      path += pointer(e.params.missingProperty);
-      message = 'is required';
-    } else if (e.keyword === 'additionalProperties' && e.params?.additionalProperty !== undefined) {
-      path += pointer(e.params.additionalProperty);
-      message = 'is not a known property';
-    }
-    return { path: prefix + (path || '/'), message };
-  });
+  // An `if` error only repeats the error of its `then` branch (length-gated patterns).
+  return errors
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => {
+      let path = e.instancePath ?? '';
+      let message = e.message ?? 'is invalid';
+      if (e.keyword === 'required' && e.params?.missingProperty !== undefined) {
+        path += pointer(e.params.missingProperty);
+        message = 'is required';
+      } else if (e.keyword === 'additionalProperties' && e.params?.additionalProperty !== undefined) {
+        path += pointer(e.params.additionalProperty);
+        message = 'is not a known property';
+      }
+      return { path: prefix + (path || '/'), message };
+    });
 }
 
 // Fastify's own client errors, renamed to stable codes.
