@@ -10,7 +10,7 @@ import { installHealth } from './platform/http/health.js';
 import { lengthGatedValidatorCompiler } from './platform/http/length-gated-patterns.js';
 import { installNulByteGuard } from './platform/http/nul-bytes.js';
 import { installOpenApi } from './platform/http/openapi.js';
-import { installProblemDetails } from './platform/http/problem-details.js';
+import { clientErrorHandler, frameworkErrors, installProblemDetails } from './platform/http/problem-details.js';
 import { installRateLimit } from './platform/http/rate-limit.js';
 import { installRequestIdEcho, requestIdFrom } from './platform/http/request-id.js';
 import { installSecurity } from './platform/http/security.js';
@@ -46,6 +46,9 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
     // Patterns run only within their length bound (no regex over a megabyte that is too long anyway).
     schemaController: { compilersFactory: { buildValidator: lengthGatedValidatorCompiler() } },
     routerOptions: { ignoreTrailingSlash: true },
+    // Every answer is a problem document, also those Fastify and Node give before any route runs.
+    frameworkErrors,
+    clientErrorHandler,
   });
 
   // The API speaks JSON: without this, Fastify's built-in text/plain parser hands a string to

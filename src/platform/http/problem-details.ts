@@ -4,6 +4,7 @@
  * bare 500 whose details go to the log with the request id, never to the client.
  */
 
+import type { Socket } from 'node:net';
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type FieldError, Internal, NotFound, ValidationFailed } from './errors.js';
@@ -59,6 +60,7 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
 };
 
 const TITLES: Record<number, string> = {
@@ -67,6 +69,7 @@ const TITLES: Record<number, string> = {
   405: 'Method not allowed',
   406: 'Not acceptable',
   413: 'Payload too large',
+  414: 'URI too long',
   415: 'Unsupported media type',
   429: 'Too many requests',
 };
@@ -81,6 +84,9 @@ function toAppError(err: FastifyError & { validationContext?: string }): AppErro
   }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
+    if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+      return new AppError('URI_TOO_LONG', 414, TITLES[414] as string, 'A path parameter is longer than this API accepts');
+    }
     const code = FASTIFY_CODES[err.code] ?? (err.code?.startsWith('FST_') ? 'BAD_REQUEST' : (err.code ?? 'BAD_REQUEST'));
     // A SyntaxError from JSON.parse says which byte was wrong; that is fine to show.
     const headers: Record<string, string> = {};
@@ -116,5 +122,46 @@ export function installProblemDetails(app: FastifyInstance) {
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, NotFound(`No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}
+
+/**
+ * Fastify answers a few requests before any route or error handler runs: a URL it cannot decode,
+ * a path parameter over `maxParamLength` (414). This renders them as problems too
+ * (the `frameworkErrors` option).
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const error = toAppError(err);
+  if (error.status >= 500) request.log.error({ err }, 'request failed');
+  return sendProblem(request, reply, error);
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'Request header fields too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'Request timeout'],
+};
+
+/**
+ * Node's HTTP parser rejects some requests before Fastify sees them (malformed HTTP, headers over
+ * the size limit, a request that took too long). The socket gets a problem document instead of
+ * Node's bare 400 (the `clientErrorHandler` option).
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, title] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'BAD_REQUEST', 'Bad request'];
+  const body = JSON.stringify({
+    type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    title,
+    status,
+    detail: 'The HTTP request could not be read',
+    code,
+    instance: 'unknown',
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
