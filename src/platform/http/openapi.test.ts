@@ -75,6 +75,29 @@ describe('OpenAPI document', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('when any operation is read, then it documents the platform’s errors: 400 always, 429 unless exempt, 404/414 with path parameters, 413/415 with a body', () => {
+    const wrong = apiOperations.flatMap(({ name, op }) => {
+      const codes = Object.keys(op.responses ?? {});
+      const expected = ['400'];
+      if (!name.includes('/webhook')) expected.push('429');
+      if (name.includes('{')) expected.push('404', '414');
+      if (/^(POST|PUT|PATCH) /.test(name)) expected.push('413', '415');
+      return expected.filter((code) => !codes.includes(code)).map((code) => `${name}: no ${code}`);
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('when a parameter has a default, then it is not required of the client', () => {
+    const wrong = apiOperations.flatMap(({ name, op }) =>
+      ((op as { parameters?: { name: string; required?: boolean; schema?: { default?: unknown } }[] }).parameters ?? [])
+        .filter((p) => p.schema?.default !== undefined && p.required)
+        .map((p) => `${name}: ${p.name}`),
+    );
+    expect(wrong).toEqual([]);
+    const products = doc.paths['/api/v1/products']?.get as { parameters: { name: string; required?: boolean }[] };
+    expect(products.parameters.find((p) => p.name === 'limit')?.required).toBe(false);
+  });
+
   it('when any operation under /api is read, then it documents a success response', () => {
     const wrong = apiOperations
       .filter(({ op }) => !Object.keys(op.responses ?? {}).some((code) => /^2\d\d$/.test(code)))

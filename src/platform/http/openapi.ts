@@ -5,8 +5,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { createStandardProblems } from './standard-problems.js';
 
 export async function installOpenApi(app: FastifyInstance, options: { version: string; description: string }) {
+  const standardProblems = createStandardProblems();
+  app.addHook('onRoute', standardProblems.onRoute);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -18,7 +21,11 @@ export async function installOpenApi(app: FastifyInstance, options: { version: s
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transformObject: (document) => withProblemMediaType(('openapiObject' in document ? document.openapiObject : {}) as OpenApiDocument),
+    transformObject: (document) => {
+      const openapi = withProblemMediaType(('openapiObject' in document ? document.openapiObject : {}) as OpenApiDocument);
+      standardProblems.complete((openapi.paths ?? {}) as Record<string, Record<string, unknown>>);
+      return withDefaultsOptional(openapi);
+    },
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
@@ -43,6 +50,35 @@ function withProblemMediaType<T extends OpenApiDocument>(document: T): T {
         const json = response.content?.['application/json'];
         if (!/^[45]\d\d$/.test(status) || !response.content || json === undefined) continue;
         response.content = { 'application/problem+json': json };
+      }
+    }
+  }
+  return document;
+}
+
+interface Parameter {
+  required?: boolean;
+  schema?: { default?: unknown };
+}
+interface ObjectSchema {
+  properties?: Record<string, { default?: unknown }>;
+  required?: string[];
+}
+
+/**
+ * A parameter or body field with a default is filled in by the server when absent, so it is not
+ * required of the client: generated clients must not force `limit` or `days` on their callers.
+ */
+function withDefaultsOptional<T extends OpenApiDocument>(document: T): T {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      const op = operation as { parameters?: Parameter[]; requestBody?: { content?: Record<string, { schema?: ObjectSchema }> } };
+      for (const parameter of op?.parameters ?? []) if (parameter.schema?.default !== undefined) parameter.required = false;
+      for (const media of Object.values(op?.requestBody?.content ?? {})) {
+        const schema = media.schema;
+        if (!schema?.required || !schema.properties) continue;
+        schema.required = schema.required.filter((name) => schema.properties?.[name]?.default === undefined);
+        if (!schema.required.length) delete schema.required;
       }
     }
   }
