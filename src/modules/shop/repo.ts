@@ -3,7 +3,7 @@
  * clause, so someone else's order looks exactly like a missing one. Every function runs on
  * the database or on the transaction it was given.
  */
-import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { enqueueEvent } from '../../platform/bus/outbox.js';
 import type { Executor } from '../../platform/db/database.js';
 import {
@@ -177,13 +177,23 @@ function queries(db: Executor) {
       return row as OrderRow;
     },
 
-    /** Unpaid orders past their deadline (each is re-checked under its row lock when closed). */
-    dueForExpiry: (now: Date, limit: number) =>
+    /**
+     * Unpaid orders past their deadline, keyset-paged on (expires_at, id) after `after`, so a pass
+     * can walk them all in batches and visits each once even if one cannot be closed. Each is
+     * re-checked under its row lock when closed.
+     */
+    dueForExpiry: (now: Date, after: { expiresAt: Date; id: string } | undefined, limit: number) =>
       db
-        .select({ id: orders.id })
+        .select({ id: orders.id, expiresAt: orders.expiresAt })
         .from(orders)
-        .where(and(eq(orders.status, 'pending_payment'), lte(orders.expiresAt, now)))
-        .orderBy(asc(orders.expiresAt))
+        .where(
+          and(
+            eq(orders.status, 'pending_payment'),
+            lte(orders.expiresAt, now),
+            after && or(gt(orders.expiresAt, after.expiresAt), and(eq(orders.expiresAt, after.expiresAt), gt(orders.id, after.id))),
+          ),
+        )
+        .orderBy(asc(orders.expiresAt), asc(orders.id))
         .limit(limit),
 
     /** Closed orders whose stock release was not confirmed (the process died in between). */
