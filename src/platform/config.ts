@@ -472,6 +472,18 @@ export const SETTINGS = {
     default: '5',
     parse: int(0, 1_000_000),
   },
+  SHOP_MAX_PENDING_ORDERS: {
+    doc: 'Unpaid orders one customer may hold at once (each reserves stock until paid or expired); one more is 422 TOO_MANY_PENDING_ORDERS.',
+    example: '3',
+    default: '3',
+    parse: int(1, 1000),
+  },
+  SHOP_MAX_LINE_QUANTITY: {
+    doc: 'Units of one product in a cart line, and so in an order line; more is 422 LINE_QUANTITY_LIMIT_EXCEEDED.',
+    example: '10',
+    default: '10',
+    parse: int(1, 1000),
+  },
   STRIPE_SECRET_KEY: {
     doc: 'Stripe secret key (sk_test_... or sk_live_...). Set: payments go through Stripe. Unset: the embedded sandbox gateway.',
     example: 'sk_test_your_key',

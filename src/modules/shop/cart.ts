@@ -6,7 +6,7 @@
 
 import type { Clock } from '../../platform/clock.js';
 import type { ProductForOrder, StockContract } from '../catalog/index.js';
-import { CartItemNotFound, CartLimit, CurrencyMismatch, NotEnoughStock, ProductNotOrderable } from './errors.js';
+import { CartItemNotFound, CartLimit, CurrencyMismatch, LineQuantityLimit, NotEnoughStock, ProductNotOrderable } from './errors.js';
 import type { ShopRepo } from './repo.js';
 
 export const MAX_CART_LINES = 100;
@@ -34,10 +34,14 @@ export interface CartWire {
   orderable: boolean;
 }
 
+/** Hoarding guard: one line may not hold more than SHOP_MAX_LINE_QUANTITY units (cart and checkout). */
+export const lineQuantityLimit = (productId: string, limit: number) =>
+  LineQuantityLimit(`At most ${limit} units of one product per order`, { productId, limit });
+
 export type CartService = ReturnType<typeof createCartService>;
 
-export function createCartService(deps: { repo: ShopRepo; stock: StockContract; clock: Clock }) {
-  const { repo, stock, clock } = deps;
+export function createCartService(deps: { repo: ShopRepo; stock: StockContract; clock: Clock; maxLineQuantity: number }) {
+  const { repo, stock, clock, maxLineQuantity } = deps;
 
   function render(rows: { productId: string; quantity: number }[], products: Map<string, ProductForOrder>): CartWire {
     const items = rows.map((row): CartLineWire => {
@@ -88,6 +92,7 @@ export function createCartService(deps: { repo: ShopRepo; stock: StockContract; 
     view,
 
     async putItem(userId: string, productId: string, quantity: number): Promise<CartWire> {
+      if (quantity > maxLineQuantity) throw lineQuantityLimit(productId, maxLineQuantity);
       const lines = await repo.listCart(userId);
       const products = await productsOf([productId, ...lines.map((l) => l.productId)]);
       const product = products.get(productId);

@@ -48,8 +48,17 @@ export const shopModule: ModuleFactory = (platform) => {
   const stock = createCatalogStock(platform);
   const relay = createOutboxRelay({ db: platform.db, bus: platform.bus, log: log.child({ part: 'outbox' }) });
   const gateway = openGateway(platform);
-  const cart = createCartService({ repo, stock, clock });
-  const checkout = createCheckout({ repo, stock, relay, clock, log, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
+  const cart = createCartService({ repo, stock, clock, maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY });
+  const checkout = createCheckout({
+    repo,
+    stock,
+    relay,
+    clock,
+    log,
+    paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
+    maxPendingOrders: config.SHOP_MAX_PENDING_ORDERS,
+    maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY,
+  });
   const lifecycle = createOrderLifecycle({ repo, stock, gateway, relay, clock, log });
   const payments = createPaymentService({ repo, gateway, lifecycle, clock, log: log.child({ part: 'payments' }) });
   const orders = createOrdersQuery({ repo, stock, clock, lowStockThreshold: config.SHOP_LOW_STOCK_THRESHOLD });

@@ -21,6 +21,9 @@ import {
   refunds,
 } from './tables.js';
 
+/** First key of the shop's advisory locks (the todos module uses 0x70d0). */
+const CHECKOUT_LOCK_NAMESPACE = 0x5e0b;
+
 export type NewOrder = typeof orders.$inferInsert;
 export type OrderPatch = Partial<Pick<OrderRow, 'status' | 'refundedCents' | 'paidAt' | 'closedAt' | 'closeReason' | 'stockReleasedAt'>>;
 
@@ -132,6 +135,23 @@ function queries(db: Executor) {
     },
 
     // --- orders ---
+    /**
+     * Serialises the checkouts of one customer until this transaction ends, so counting their
+     * unpaid orders and inserting one is atomic (a row lock cannot stop an insert; this can).
+     */
+    async lockCustomerOrders(userId: string) {
+      await db.execute(sql`select pg_advisory_xact_lock(${CHECKOUT_LOCK_NAMESPACE}, hashtext(${userId}))`);
+    },
+
+    /** The customer's orders still waiting for payment and not yet past their deadline. */
+    async countPendingOrders(userId: string, now: Date) {
+      const [row] = await db
+        .select({ n: count() })
+        .from(orders)
+        .where(and(eq(orders.userId, userId), eq(orders.status, 'pending_payment'), gt(orders.expiresAt, now)));
+      return Number(row?.n ?? 0);
+    },
+
     async insertOrder(order: NewOrder, lines: OrderLineRow[]): Promise<OrderRow> {
       const [row] = await db.insert(orders).values(order).returning();
       await db.insert(orderLines).values(lines);

@@ -15,7 +15,16 @@ export const ProductParams = Type.Object({ productId: Id }, closed);
 export const OrderParams = Type.Object({ id: Id }, closed);
 export const PaymentRefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_]+$' }) }, closed);
 
-export const PutCartItemBody = Type.Object({ quantity: Type.Integer({ minimum: 1, maximum: 1000 }) }, closed);
+export const PutCartItemBody = Type.Object(
+  {
+    quantity: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description: 'Units of the product. Above SHOP_MAX_LINE_QUANTITY (default 10) the answer is 422 LINE_QUANTITY_LIMIT_EXCEEDED.',
+    }),
+  },
+  closed,
+);
 
 export const CartLine = Type.Object({
   productId: Id,
