@@ -114,7 +114,10 @@ export const checkoutBench: Bench = {
     const durationS = options.durationS ?? 10;
     const report = await withServers(async (track) => {
       const zaplecze = track(
-        await startZaplecze({ DATABASE_URL: urlA, JWT_SECRET, DATABASE_POOL_SIZE: String(POOL_SIZE) }, { profile: options.profile }),
+        await startZaplecze(
+          { DATABASE_URL: urlA, JWT_SECRET, DATABASE_POOL_SIZE: String(POOL_SIZE), PAYMENT_PROVIDER: 'sandbox' },
+          { profile: options.profile },
+        ),
       );
       const tokens: string[] = [];
       for (let i = 0; i < CUSTOMERS; i++) {

@@ -78,7 +78,9 @@ export function createCheckout(deps: {
   /** Refuses a checkout that would leave the customer holding more unpaid orders than allowed. */
   async function checkPendingCap(on: ShopRepo, userId: string) {
     if ((await on.countPendingOrders(userId, clock.now())) >= maxPendingOrders) {
-      throw TooManyPendingOrders(`At most ${maxPendingOrders} unpaid orders at a time: pay or cancel one first`, { limit: maxPendingOrders });
+      throw TooManyPendingOrders(`At most ${maxPendingOrders} unpaid orders at a time: pay or cancel one first`, {
+        limit: maxPendingOrders,
+      });
     }
   }
 

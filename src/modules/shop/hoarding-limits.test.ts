@@ -48,7 +48,10 @@ describe('stock hoarding limits', () => {
     expect(cancel.statusCode, cancel.body).toBe(200);
     await orderOf(t, user, p.id);
     // Past its deadline an order no longer counts, even before the sweeper has expired it.
-    await t.platform.db.update(orders).set({ expiresAt: new Date(t.clock.now().getTime() - 1) }).where(eq(orders.id, held[1].id));
+    await t.platform.db
+      .update(orders)
+      .set({ expiresAt: new Date(t.clock.now().getTime() - 1) })
+      .where(eq(orders.id, held[1].id));
     await orderOf(t, user, p.id);
     // Someone else's unpaid orders never count against this customer.
     await orderOf(t, await t.createUser(), p.id);

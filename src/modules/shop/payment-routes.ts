@@ -74,7 +74,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = as
           tags,
           summary: outcome === 'succeed' ? 'Sandbox: the customer pays' : 'Sandbox: the payment is declined',
           description:
-            'Only while the sandbox adapter is active (no STRIPE_SECRET_KEY). Settles the payment at the sandbox gateway, which then sends its signed callback through the same path as a real webhook. The order changes shortly after (poll GET /orders/:id). The order’s owner or an admin.',
+            'Only with PAYMENT_PROVIDER=sandbox (never in production: no money moves). Settles the payment at the sandbox gateway, which then sends its signed callback through the same path as a real webhook. The order changes shortly after (poll GET /orders/:id). The order’s owner or an admin.',
           params: S.PaymentRefParams,
           response: {
             202: Type.Object({ reference: Type.String(), status: Type.String() }),

@@ -13,7 +13,13 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
   beforeAll(async () => {
     stripe = await startFakeStripe(WEBHOOK_SECRET);
     t = await createTestApp({
-      env: { STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_URL: stripe.url, STRIPE_TIMEOUT: '2s' },
+      env: {
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_KEY: 'sk_test_fake',
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        STRIPE_API_URL: stripe.url,
+        STRIPE_TIMEOUT: '2s',
+      },
     });
     admin = await t.admin();
   });
