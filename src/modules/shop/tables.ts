@@ -44,7 +44,7 @@ export const orders = shopSchema.table(
     expiresAt: at('expires_at').notNull(),
     paidAt: at('paid_at'),
     closedAt: at('closed_at'),
-    /** Why a pending order closed: customer, payment_failed, payment_canceled, expired. */
+    /** Why a pending order closed: customer, payment_canceled, expired (payment_failed on orders closed before declines became retryable). */
     closeReason: text('close_reason'),
     /** Set once the catalog confirmed the release; a cancelled order without it is retried. */
     stockReleasedAt: at('stock_released_at'),
@@ -97,6 +97,7 @@ export const idempotencyKeys = shopSchema.table(
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
 
+/** `failed`: the last attempt was declined; the payment stays open for another attempt. */
 export type PaymentStatus = 'requires_payment' | 'processing' | 'succeeded' | 'failed' | 'canceled';
 
 /** The provider's payment of an order (a Stripe PaymentIntent, or a sandbox payment). */
