@@ -7,6 +7,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { ProductForOrder, StockContract } from '../catalog/index.js';
 import { CartItemNotFound, CartLimit, CurrencyMismatch, LineQuantityLimit, NotEnoughStock, ProductNotOrderable } from './errors.js';
+import { checkAmount } from './money.js';
 import type { ShopRepo } from './repo.js';
 
 export const MAX_CART_LINES = 100;
@@ -114,6 +115,16 @@ export function createCartService(deps: { repo: ShopRepo; stock: StockContract; 
           cartCurrency: [...currencies][0],
         });
       }
+      // What checkout would charge must stay within the money bound (the cart holds no prices,
+      // so checkout checks again at the prices of then).
+      checkAmount(product.priceCents * quantity, 'line total', { productId });
+      checkAmount(
+        others.reduce((sum, l) => {
+          const p = products.get(l.productId);
+          return p?.status === 'active' ? sum + p.priceCents * l.quantity : sum;
+        }, product.priceCents * quantity),
+        'cart total',
+      );
       await repo.upsertCartItem(userId, productId, quantity, clock.now());
       // The cart as it now is, from what was just read: a new line goes last (newest addedAt).
       const updated = lines.some((l) => l.productId === productId)

@@ -25,6 +25,7 @@ import {
   TooManyPendingOrders,
 } from './errors.js';
 import { ShopEvents } from './events.js';
+import { checkAmount } from './money.js';
 import type { ShopRepo } from './repo.js';
 import type { OrderLineRow } from './tables.js';
 import { type OrderWire, toOrderWire } from './wire.js';
@@ -126,9 +127,13 @@ export function createCheckout(deps: {
         name: p.name,
         unitPriceCents: p.priceCents,
         quantity: item.quantity,
-        lineTotalCents: p.priceCents * item.quantity,
+        lineTotalCents: checkAmount(p.priceCents * item.quantity, 'line total', { productId: p.id }),
       };
     });
+    checkAmount(
+      lines.reduce((sum, l) => sum + l.lineTotalCents, 0),
+      'order total',
+    );
     // Product id order: the order the API lists lines in, and the lock order of the reservation.
     lines.sort((a, b) => (a.productId < b.productId ? -1 : 1));
     const currencies = new Set(lines.map((l) => products.get(l.productId)?.currency));

@@ -7,6 +7,7 @@ export const CurrencyMismatch = defineError('CURRENCY_MISMATCH', 422, 'A cart ho
 export const CartLimit = defineError('CART_LIMIT_REACHED', 422, 'Too many lines in the cart');
 export const LineQuantityLimit = defineError('LINE_QUANTITY_LIMIT_EXCEEDED', 422, 'Too many units of one product');
 export const TooManyPendingOrders = defineError('TOO_MANY_PENDING_ORDERS', 422, 'Too many unpaid orders');
+export const AmountTooLarge = defineError('AMOUNT_TOO_LARGE', 422, 'Amount above the maximum');
 export const CartEmpty = defineError('CART_EMPTY', 422, 'The cart is empty');
 export const CartItemNotFound = defineError('CART_ITEM_NOT_FOUND', 404, 'Not in the cart');
 export const OrderNotFound = defineError('ORDER_NOT_FOUND', 404, 'Order not found');

@@ -50,7 +50,7 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
         response: {
           200: Type.Ref('Cart'),
           422: problem(
-            'PRODUCT_UNAVAILABLE, OUT_OF_STOCK (with `available`), CURRENCY_MISMATCH, CART_LIMIT_REACHED or LINE_QUANTITY_LIMIT_EXCEEDED (with `limit`)',
+            'PRODUCT_UNAVAILABLE, OUT_OF_STOCK (with `available`), CURRENCY_MISMATCH, CART_LIMIT_REACHED, LINE_QUANTITY_LIMIT_EXCEEDED (with `limit`) or AMOUNT_TOO_LARGE (a line or the cart total above 10^12 minor units)',
           ),
         },
       },
@@ -108,7 +108,7 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
           400: problem('IDEMPOTENCY_KEY_REQUIRED or VALIDATION_FAILED'),
           409: problem('IDEMPOTENCY_KEY_IN_PROGRESS: the first request with this key is still running'),
           422: problem(
-            'CART_EMPTY, OUT_OF_STOCK, PRODUCT_UNAVAILABLE, CURRENCY_MISMATCH, IDEMPOTENCY_KEY_REUSED, TOO_MANY_PENDING_ORDERS (SHOP_MAX_PENDING_ORDERS unpaid orders already) or LINE_QUANTITY_LIMIT_EXCEEDED',
+            'CART_EMPTY, OUT_OF_STOCK, PRODUCT_UNAVAILABLE, CURRENCY_MISMATCH, IDEMPOTENCY_KEY_REUSED, TOO_MANY_PENDING_ORDERS (SHOP_MAX_PENDING_ORDERS unpaid orders already), LINE_QUANTITY_LIMIT_EXCEEDED or AMOUNT_TOO_LARGE (a line or the total above 10^12 minor units)',
           ),
         },
       },
