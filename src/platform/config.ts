@@ -485,7 +485,7 @@ export const SETTINGS = {
     parse: int(1, 1000),
   },
   PAYMENT_PROVIDER: {
-    doc: 'Who takes payments: `stripe` (needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET) or `sandbox`, the embedded test gateway where a signed-in customer marks their own orders paid and no money moves. Required with DATABASE_URL; embedded default: sandbox.',
+    doc: 'stripe, or sandbox: a test gateway where customers mark their own orders paid. Required with DATABASE_URL; embedded default: sandbox.',
     example: 'stripe',
     default: 'sandbox',
     parse: oneOf('sandbox', 'stripe'),
