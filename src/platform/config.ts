@@ -476,7 +476,7 @@ export const SETTINGS = {
     doc: 'Unpaid orders one customer may hold at once (each reserves stock until paid or expired); one more is 422 TOO_MANY_PENDING_ORDERS.',
     example: '3',
     default: '3',
-    parse: int(1, 1000),
+    parse: int(1, 1_000_000),
   },
   SHOP_MAX_LINE_QUANTITY: {
     doc: 'Units of one product in a cart line, and so in an order line; more is 422 LINE_QUANTITY_LIMIT_EXCEEDED.',
