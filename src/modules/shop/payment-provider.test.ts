@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/test-app.js';
 import { ConfigError, loadConfig } from '../../platform/config.js';
+import { shopModule } from './index.js';
 
 const DATABASE = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze', JWT_SECRET: 'x'.repeat(40) };
 const STRIPE_KEYS = { STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
@@ -43,7 +44,8 @@ describe('choosing the payment provider (PAYMENT_PROVIDER)', () => {
   async function startWith(env: Record<string, string>) {
     const records: { level: number; msg: string; payments?: string }[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line)) });
-    const t = await createTestApp({ env, log });
+    // The shop alone: the platform builds the OpenAPI document and the log, the module adds its note.
+    const t = await createTestApp({ env, log, modules: [shopModule] });
     try {
       const description: string = (await t.request({ method: 'GET', url: '/openapi.json' })).json().info.description;
       const sandboxRoute = await t.request({ method: 'POST', url: '/api/v1/payments/sandbox/sbpay_x/succeed' });
@@ -59,7 +61,7 @@ describe('choosing the payment provider (PAYMENT_PROVIDER)', () => {
     expect(warning?.level).toBe(40);
     expect(warning?.msg).toMatch(/customers can mark their own orders paid.*PAYMENT_PROVIDER=stripe/);
     expect(description).toMatch(/Payments: sandbox gateway/);
-  });
+  }, 120_000);
 
   it('when Stripe takes the payments, then no sandbox warning, no sandbox note and no sandbox routes', async () => {
     const { records, description, sandboxRouteStatus } = await startWith({
@@ -71,5 +73,5 @@ describe('choosing the payment provider (PAYMENT_PROVIDER)', () => {
     expect(records.some((r) => r.payments === 'sandbox')).toBe(false);
     expect(description).not.toMatch(/sandbox/i);
     expect(sandboxRouteStatus).toBe(404);
-  });
+  }, 120_000);
 });
