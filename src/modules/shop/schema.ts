@@ -97,7 +97,9 @@ export const Payment = Type.Object(
   {
     provider: Type.String({ description: 'stripe or sandbox' }),
     reference: Type.String({ description: 'The provider’s payment id (a Stripe PaymentIntent id)' }),
-    status: Type.String({ description: 'requires_payment, processing, succeeded, failed or canceled' }),
+    status: Type.String({
+      description: 'requires_payment, processing, succeeded, failed (the last attempt was declined: pay again) or canceled',
+    }),
     clientSecret: Type.Optional(
       Type.String({ description: 'For the customer’s browser to confirm the payment (Stripe.js); never log it' }),
     ),
