@@ -78,9 +78,11 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
   installNulByteGuard(http);
   await installOpenApi(http, {
     version: pkg.version,
-    description:
+    description: [
       'Accounts and roles, catalog, todos, files, shop, chat and weather. Errors are RFC 9457 problem details. ' +
-      'The chat WebSocket protocol is described in AsyncAPI 3 at [/asyncapi.json](/asyncapi.json).',
+        'The chat WebSocket protocol is described in AsyncAPI 3 at [/asyncapi.json](/asyncapi.json).',
+      ...instances.flatMap((m) => (m.openApiNote ? [m.openApiNote] : [])),
+    ].join('\n\n'),
   });
   // A person opening the server in a browser lands on the API documentation.
   http.get('/', { schema: { hide: true }, config: { access: 'public' } }, (_request, reply) => reply.redirect('/docs', 302));

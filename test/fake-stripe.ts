@@ -33,6 +33,7 @@ export interface FakeStripe {
   /** The next `n` requests are carried out but answered 500, as when a response is lost on the way back. */
   loseResponses(n: number): void;
   succeed(id: string): void;
+  /** A declined attempt: back to requires_payment_method with last_payment_error; the intent can be paid again. */
   decline(id: string): void;
   /** A webhook event with a Stripe-Signature header made by the SDK's own test helper. */
   event(
@@ -174,6 +175,8 @@ export async function startFakeStripe(webhookSecret: string): Promise<FakeStripe
       const pi = must(id);
       pi.status = 'succeeded';
       pi.latest_charge = rid('ch');
+      // Stripe clears the error of an earlier declined attempt when a later one succeeds.
+      pi.last_payment_error = null;
     },
     decline(id) {
       const pi = must(id);

@@ -71,6 +71,8 @@ export async function createTestApp(
     RATE_LIMIT_MAX: '100000',
     AUTH_RATE_LIMIT_MAX: '100000',
     PASSWORD_HASH_CONCURRENCY: '2',
+    // Explicit, as a deployment on PostgreSQL must be; Stripe tests pass PAYMENT_PROVIDER=stripe.
+    PAYMENT_PROVIDER: 'sandbox',
     ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `test-${process.pid}-${randomBytes(4).toString('hex')}:` } : {}),
     ...(shared ? { JWT_SECRET: shared.config.JWT_SECRET as string, REDIS_KEY_PREFIX: shared.config.REDIS_KEY_PREFIX } : {}),
     ...options.env,

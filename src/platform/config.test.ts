@@ -68,6 +68,7 @@ describe('config', () => {
       LOG_LEVEL: 'loud',
       DATABASE_URL: 'mysql://localhost/db',
       JWT_SECRET: 'short',
+      PAYMENT_PROVIDER: 'sandbox',
       CORS_ORIGINS: '*',
       SHUTDOWN_TIMEOUT: '10',
     });
@@ -115,16 +116,19 @@ describe('config', () => {
     expect(problemsOf({ ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'short' })).toEqual([
       expect.stringMatching(/^ADMIN_PASSWORD must be 8 to 128 characters/),
     ]);
-    expect(problemsOf({ DATABASE_URL: 'postgres://127.0.0.1/z', JWT_SECRET: 'short' })).toEqual([
+    expect(problemsOf({ DATABASE_URL: 'postgres://127.0.0.1/z', JWT_SECRET: 'short', PAYMENT_PROVIDER: 'sandbox' })).toEqual([
       expect.stringMatching(/^JWT_SECRET must be at least 32 characters/),
     ]);
   });
 
   it('when DATABASE_URL is set without JWT_SECRET, then JWT_SECRET is demanded', () => {
-    expect(problemsOf({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze' })).toEqual([
+    expect(problemsOf({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze', PAYMENT_PROVIDER: 'sandbox' })).toEqual([
       expect.stringMatching(/^JWT_SECRET must be set when DATABASE_URL is/),
     ]);
-    expect(loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze', JWT_SECRET: SECRET }).JWT_SECRET).toBe(SECRET);
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze', JWT_SECRET: SECRET, PAYMENT_PROVIDER: 'sandbox' })
+        .JWT_SECRET,
+    ).toBe(SECRET);
   });
 
   it('when a variable is an empty or blank string, then it counts as unset', () => {

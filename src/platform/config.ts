@@ -472,8 +472,26 @@ export const SETTINGS = {
     default: '5',
     parse: int(0, 1_000_000),
   },
+  SHOP_MAX_PENDING_ORDERS: {
+    doc: 'Unpaid orders one customer may hold at once (each reserves stock until paid or expired); one more is 422 TOO_MANY_PENDING_ORDERS.',
+    example: '3',
+    default: '3',
+    parse: int(1, 1_000_000),
+  },
+  SHOP_MAX_LINE_QUANTITY: {
+    doc: 'Units of one product in a cart line, and so in an order line; more is 422 LINE_QUANTITY_LIMIT_EXCEEDED.',
+    example: '10',
+    default: '10',
+    parse: int(1, 1000),
+  },
+  PAYMENT_PROVIDER: {
+    doc: 'stripe, or sandbox: a test gateway where customers mark their own orders paid. Required with DATABASE_URL; embedded default: sandbox.',
+    example: 'stripe',
+    default: 'sandbox',
+    parse: oneOf('sandbox', 'stripe'),
+  },
   STRIPE_SECRET_KEY: {
-    doc: 'Stripe secret key (sk_test_... or sk_live_...). Set: payments go through Stripe. Unset: the embedded sandbox gateway.',
+    doc: 'Stripe secret key (sk_test_... or sk_live_...); required with PAYMENT_PROVIDER=stripe.',
     example: 'sk_test_your_key',
     parse: (raw) => (/^(sk|rk)_(test|live)_\S+$/.test(raw) ? raw : fail('must look like sk_test_... or sk_live_...')),
   },
@@ -547,6 +565,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (given('DATABASE_URL') && !given('JWT_SECRET')) {
     problems.push('JWT_SECRET must be set when DATABASE_URL is (every instance must share it)');
+  }
+  // A real deployment must choose its payments: the sandbox would let customers mark orders paid.
+  if (given('DATABASE_URL') && !given('PAYMENT_PROVIDER')) {
+    problems.push('PAYMENT_PROVIDER must be set when DATABASE_URL is: stripe, or sandbox (customers mark their own orders paid)');
+  }
+  const provider = env.PAYMENT_PROVIDER?.trim();
+  if (provider === 'stripe' && !given('STRIPE_SECRET_KEY')) {
+    problems.push('STRIPE_SECRET_KEY must be set when PAYMENT_PROVIDER is stripe');
+  }
+  if (given('STRIPE_SECRET_KEY') && provider !== 'stripe') {
+    problems.push('PAYMENT_PROVIDER must be stripe when STRIPE_SECRET_KEY is set (otherwise the sandbox would take the payments)');
   }
   if (given('STRIPE_SECRET_KEY') && !given('STRIPE_WEBHOOK_SECRET')) {
     problems.push('STRIPE_WEBHOOK_SECRET must be set together with STRIPE_SECRET_KEY (webhooks cannot be verified without it)');

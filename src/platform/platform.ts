@@ -60,6 +60,8 @@ export interface AppModule {
   readonly rootRoutes?: FastifyPluginAsync;
   /** Lets the access guard refuse tokens of revoked sessions or disabled users. */
   readonly sessionGate?: SessionGate;
+  /** A paragraph for the OpenAPI description: how this deployment of the module behaves (e.g. a test gateway). */
+  readonly openApiNote?: string;
   /** Runs once after migrations, before the server listens (e.g. seeding the first admin). */
   start?(): Promise<void>;
   /** Runs on shutdown, after the server stopped taking requests. */

@@ -20,4 +20,10 @@ describe('server process: configuration errors', () => {
     expect(output).toMatch(/LOG_LEVEL must be one of/);
     expect(output).toMatch(/JWT_SECRET must be set when DATABASE_URL is/);
   });
+
+  it('when DATABASE_URL is set without PAYMENT_PROVIDER, then the server exits 78 naming PAYMENT_PROVIDER', async () => {
+    const server = await startServer({ DATABASE_URL: 'postgres://127.0.0.1:1/x', JWT_SECRET: 'x'.repeat(40) });
+    expect(await exitOf(server)).toBe(78);
+    expect(server.output()).toMatch(/PAYMENT_PROVIDER must be set when DATABASE_URL is/);
+  });
 });

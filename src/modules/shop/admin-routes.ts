@@ -70,6 +70,7 @@ export const shopAdminRoutes: FastifyPluginAsyncTypebox<ShopAdminRoutesOptions> 
         body: S.RefundBody,
         response: {
           200: Type.Ref('Order'),
+          400: problem('VALIDATION_FAILED: e.g. amountCents above 10^12, or a NUL character in reason'),
           404: problem('ORDER_NOT_FOUND'),
           409: problem('REFUND_PENDING: an earlier refund of another amount still waits for the provider'),
           422: problem('INVALID_STATUS_TRANSITION (not paid), REFUND_EXCEEDS_PAID or REFUND_REJECTED (the provider said no)'),

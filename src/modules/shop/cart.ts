@@ -6,7 +6,8 @@
 
 import type { Clock } from '../../platform/clock.js';
 import type { ProductForOrder, StockContract } from '../catalog/index.js';
-import { CartItemNotFound, CartLimit, CurrencyMismatch, NotEnoughStock, ProductNotOrderable } from './errors.js';
+import { CartItemNotFound, CartLimit, CurrencyMismatch, LineQuantityLimit, NotEnoughStock, ProductNotOrderable } from './errors.js';
+import { checkAmount } from './money.js';
 import type { ShopRepo } from './repo.js';
 
 export const MAX_CART_LINES = 100;
@@ -34,10 +35,14 @@ export interface CartWire {
   orderable: boolean;
 }
 
+/** Hoarding guard: one line may not hold more than SHOP_MAX_LINE_QUANTITY units (cart and checkout). */
+export const lineQuantityLimit = (productId: string, limit: number) =>
+  LineQuantityLimit(`At most ${limit} units of one product per order`, { productId, limit });
+
 export type CartService = ReturnType<typeof createCartService>;
 
-export function createCartService(deps: { repo: ShopRepo; stock: StockContract; clock: Clock }) {
-  const { repo, stock, clock } = deps;
+export function createCartService(deps: { repo: ShopRepo; stock: StockContract; clock: Clock; maxLineQuantity: number }) {
+  const { repo, stock, clock, maxLineQuantity } = deps;
 
   function render(rows: { productId: string; quantity: number }[], products: Map<string, ProductForOrder>): CartWire {
     const items = rows.map((row): CartLineWire => {
@@ -88,6 +93,7 @@ export function createCartService(deps: { repo: ShopRepo; stock: StockContract; 
     view,
 
     async putItem(userId: string, productId: string, quantity: number): Promise<CartWire> {
+      if (quantity > maxLineQuantity) throw lineQuantityLimit(productId, maxLineQuantity);
       const lines = await repo.listCart(userId);
       const products = await productsOf([productId, ...lines.map((l) => l.productId)]);
       const product = products.get(productId);
@@ -109,6 +115,16 @@ export function createCartService(deps: { repo: ShopRepo; stock: StockContract; 
           cartCurrency: [...currencies][0],
         });
       }
+      // What checkout would charge must stay within the money bound (the cart holds no prices,
+      // so checkout checks again at the prices of then).
+      checkAmount(product.priceCents * quantity, 'line total', { productId });
+      checkAmount(
+        others.reduce((sum, l) => {
+          const p = products.get(l.productId);
+          return p?.status === 'active' ? sum + p.priceCents * l.quantity : sum;
+        }, product.priceCents * quantity),
+        'cart total',
+      );
       await repo.upsertCartItem(userId, productId, quantity, clock.now());
       // The cart as it now is, from what was just read: a new line goes last (newest addedAt).
       const updated = lines.some((l) => l.productId === productId)

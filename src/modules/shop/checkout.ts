@@ -15,8 +15,17 @@ import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { StockContract } from '../catalog/index.js';
-import { CartEmpty, CurrencyMismatch, IdempotencyKeyInFlight, IdempotencyKeyReused, ProductNotOrderable } from './errors.js';
+import { lineQuantityLimit } from './cart.js';
+import {
+  CartEmpty,
+  CurrencyMismatch,
+  IdempotencyKeyInFlight,
+  IdempotencyKeyReused,
+  ProductNotOrderable,
+  TooManyPendingOrders,
+} from './errors.js';
 import { ShopEvents } from './events.js';
+import { checkAmount } from './money.js';
 import type { ShopRepo } from './repo.js';
 import type { OrderLineRow } from './tables.js';
 import { type OrderWire, toOrderWire } from './wire.js';
@@ -61,8 +70,20 @@ export function createCheckout(deps: {
   clock: Clock;
   log: Logger;
   paymentTimeoutMs: number;
+  /** SHOP_MAX_PENDING_ORDERS and SHOP_MAX_LINE_QUANTITY: how much stock one customer may hold unpaid. */
+  maxPendingOrders: number;
+  maxLineQuantity: number;
 }) {
-  const { repo, stock, relay, clock, log } = deps;
+  const { repo, stock, relay, clock, log, maxPendingOrders } = deps;
+
+  /** Refuses a checkout that would leave the customer holding more unpaid orders than allowed. */
+  async function checkPendingCap(on: ShopRepo, userId: string) {
+    if ((await on.countPendingOrders(userId, clock.now())) >= maxPendingOrders) {
+      throw TooManyPendingOrders(`At most ${maxPendingOrders} unpaid orders at a time: pay or cancel one first`, {
+        limit: maxPendingOrders,
+      });
+    }
+  }
 
   async function replay(userId: string, key: string, hash: string): Promise<CheckoutResult> {
     const existing = await repo.findKey(userId, key);
@@ -97,6 +118,8 @@ export function createCheckout(deps: {
     const lines: OrderLineRow[] = cart.map((item) => {
       const p = products.get(item.productId);
       if (p?.status !== 'active') throw ProductNotOrderable(`Product ${item.productId} cannot be ordered`, { productId: item.productId });
+      // A line put in the cart before the limit was lowered is held to the limit of today.
+      if (item.quantity > deps.maxLineQuantity) throw lineQuantityLimit(item.productId, deps.maxLineQuantity);
       return {
         orderId,
         productId: p.id,
@@ -104,9 +127,13 @@ export function createCheckout(deps: {
         name: p.name,
         unitPriceCents: p.priceCents,
         quantity: item.quantity,
-        lineTotalCents: p.priceCents * item.quantity,
+        lineTotalCents: checkAmount(p.priceCents * item.quantity, 'line total', { productId: p.id }),
       };
     });
+    checkAmount(
+      lines.reduce((sum, l) => sum + l.lineTotalCents, 0),
+      'order total',
+    );
     // Product id order: the order the API lists lines in, and the lock order of the reservation.
     lines.sort((a, b) => (a.productId < b.productId ? -1 : 1));
     const currencies = new Set(lines.map((l) => products.get(l.productId)?.currency));
@@ -125,6 +152,8 @@ export function createCheckout(deps: {
       let lines: OrderLineRow[];
       let currency: string;
       try {
+        // Early and cheap, before any stock is touched; checked again under the lock below.
+        await checkPendingCap(repo, userId);
         ({ lines, currency } = await buildLines(userId, orderId));
         await stock.reserveStock(orderId, lines);
       } catch (err) {
@@ -136,6 +165,9 @@ export function createCheckout(deps: {
       const now = clock.now();
       try {
         const order = await repo.transaction(async (tx) => {
+          // Two checkouts of one customer at once must not both pass the cap.
+          await tx.lockCustomerOrders(userId);
+          await checkPendingCap(tx, userId);
           const totalCents = lines.reduce((sum, l) => sum + l.lineTotalCents, 0);
           const row = await tx.insertOrder(
             {
@@ -163,8 +195,11 @@ export function createCheckout(deps: {
         relay.kick();
         return { status: 201, body: order, replayed: false, order };
       } catch (err) {
-        log.error({ err, orderId }, 'checkout failed after reserving stock; releasing it');
+        // A business refusal (the unpaid-orders cap) is answered and stored like any other 4xx.
+        const refused = err instanceof AppError && err.status < 500 ? err : undefined;
+        if (!refused) log.error({ err, orderId }, 'checkout failed after reserving stock; releasing it');
         await stock.releaseStock(orderId).catch((e) => log.error({ err: e, orderId }, 'release failed; the sweeper retries'));
+        if (refused) return finishWithError(userId, key, refused);
         await repo.deleteKey(userId, key).catch(() => {});
         throw err;
       }

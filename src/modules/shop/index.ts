@@ -25,10 +25,11 @@ import { createSweeper } from './sweeper.js';
 export { type OrderEvent, ShopEvents } from './events.js';
 export type { OrderWire } from './wire.js';
 
-/** Stripe when STRIPE_SECRET_KEY is set, else the embedded sandbox gateway. */
+/** The gateway PAYMENT_PROVIDER names (config has checked that Stripe comes with its keys). */
 function openGateway(platform: Platform): PaymentGateway {
   const { config } = platform;
-  if (config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET) {
+  if (config.PAYMENT_PROVIDER === 'stripe') {
+    if (!config.STRIPE_SECRET_KEY || !config.STRIPE_WEBHOOK_SECRET) throw new Error('PAYMENT_PROVIDER=stripe needs the Stripe keys');
     return createStripeGateway({
       secretKey: config.STRIPE_SECRET_KEY,
       webhookSecret: config.STRIPE_WEBHOOK_SECRET,
@@ -41,6 +42,12 @@ function openGateway(platform: Platform): PaymentGateway {
   return createSandboxGateway({ db: platform.db, clock: platform.clock, secret: config.PAYMENT_SANDBOX_WEBHOOK_SECRET });
 }
 
+const SANDBOX_WARNING =
+  'payments run on the sandbox gateway: signed-in customers can mark their own orders paid and no money moves; set PAYMENT_PROVIDER=stripe for real payments';
+const SANDBOX_NOTE =
+  '**Payments: sandbox gateway.** This server takes no real payments: `POST /api/v1/payments/sandbox/{ref}/succeed` lets the ' +
+  'customer mark their own order paid. Production runs with `PAYMENT_PROVIDER=stripe`.';
+
 export const shopModule: ModuleFactory = (platform) => {
   const { config, clock } = platform;
   const log = platform.log.child({ module: 'shop' });
@@ -48,8 +55,17 @@ export const shopModule: ModuleFactory = (platform) => {
   const stock = createCatalogStock(platform);
   const relay = createOutboxRelay({ db: platform.db, bus: platform.bus, log: log.child({ part: 'outbox' }) });
   const gateway = openGateway(platform);
-  const cart = createCartService({ repo, stock, clock });
-  const checkout = createCheckout({ repo, stock, relay, clock, log, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
+  const cart = createCartService({ repo, stock, clock, maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY });
+  const checkout = createCheckout({
+    repo,
+    stock,
+    relay,
+    clock,
+    log,
+    paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
+    maxPendingOrders: config.SHOP_MAX_PENDING_ORDERS,
+    maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY,
+  });
   const lifecycle = createOrderLifecycle({ repo, stock, gateway, relay, clock, log });
   const payments = createPaymentService({ repo, gateway, lifecycle, clock, log: log.child({ part: 'payments' }) });
   const orders = createOrdersQuery({ repo, stock, clock, lowStockThreshold: config.SHOP_LOW_STOCK_THRESHOLD });
@@ -70,8 +86,11 @@ export const shopModule: ModuleFactory = (platform) => {
   }
   let unsubscribe: (() => void) | undefined;
 
+  const sandbox = gateway.provider === 'sandbox';
+
   return {
     name: 'shop',
+    openApiNote: sandbox ? SANDBOX_NOTE : undefined,
     routes: async (app) => {
       // Shared by the customer, admin and payment routes below.
       for (const schema of [S.Cart, S.Payment, S.Order]) app.addSchema(schema);
@@ -87,7 +106,8 @@ export const shopModule: ModuleFactory = (platform) => {
       relay.start();
       sweeper.start();
       void sweeper.sweep();
-      log.info({ payments: gateway.provider }, 'shop ready');
+      if (sandbox) log.warn({ payments: 'sandbox' }, SANDBOX_WARNING);
+      else log.info({ payments: gateway.provider }, 'shop ready');
     },
     async stop() {
       unsubscribe?.();

@@ -19,7 +19,8 @@ import { canMove, REFUNDABLE } from './status.js';
 import type { OrderRow, OrderStatus } from './tables.js';
 import type { OrderWire } from './wire.js';
 
-export type CloseReason = 'customer' | 'payment_failed' | 'payment_canceled' | 'expired';
+/** Why an unpaid order closed. A declined attempt is not one: the customer may pay again. */
+export type CloseReason = 'customer' | 'payment_canceled' | 'expired';
 
 export type OrderLifecycle = ReturnType<typeof createOrderLifecycle>;
 
@@ -166,7 +167,8 @@ export function createOrderLifecycle(deps: {
       if (payment.refundedCents > 0) await applyRefundedTotal(orderId, payment.refundedCents);
       return;
     }
-    if (payment.status === 'failed') await closeUnpaid(orderId, 'payment_failed');
+    // A declined attempt ('failed') leaves the payment open: the order keeps its stock until it is
+    // paid, cancelled or expires, and the customer may try again (another card) with the same payment.
     if (payment.status === 'canceled') await closeUnpaid(orderId, 'payment_canceled');
   }
 

@@ -9,7 +9,8 @@ describe('orders and admin', () => {
   let admin: TestUser;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // The list test below holds five unpaid orders of one customer at once.
+    t = await createTestApp({ env: { SHOP_MAX_PENDING_ORDERS: '10' } });
     admin = await t.admin();
   });
   afterAll(() => t.close());

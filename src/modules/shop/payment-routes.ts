@@ -41,7 +41,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = as
           tags,
           summary: 'Stripe webhook (Stripe-Signature verified on the raw body)',
           description:
-            'Handles payment_intent.succeeded, payment_intent.payment_failed, payment_intent.canceled and charge.refunded. Each event id is recorded once and applied in the background; repeats answer 200 with `duplicate: true`.',
+            'Handles payment_intent.succeeded, payment_intent.payment_failed (a declined attempt: the order stays pending_payment and can be paid again), payment_intent.canceled and charge.refunded. Each event id is recorded once and applied in the background; repeats answer 200 with `duplicate: true`.',
           response: { 200: S.WebhookAck, 400: problem('WEBHOOK_SIGNATURE_INVALID: bad or stale signature') },
         },
       },
@@ -72,9 +72,9 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = as
         config: { access: 'user' },
         schema: {
           tags,
-          summary: outcome === 'succeed' ? 'Sandbox: the customer pays' : 'Sandbox: the payment is declined',
+          summary: outcome === 'succeed' ? 'Sandbox: the customer pays' : 'Sandbox: an attempt is declined (the order stays payable)',
           description:
-            'Only while the sandbox adapter is active (no STRIPE_SECRET_KEY). Settles the payment at the sandbox gateway, which then sends its signed callback through the same path as a real webhook. The order changes shortly after (poll GET /orders/:id). The order’s owner or an admin.',
+            'Only with PAYMENT_PROVIDER=sandbox (never in production: no money moves). Settles the payment at the sandbox gateway, which then sends its signed callback through the same path as a real webhook. The order changes shortly after (poll GET /orders/:id). The order’s owner or an admin.',
           params: S.PaymentRefParams,
           response: {
             202: Type.Object({ reference: Type.String(), status: Type.String() }),

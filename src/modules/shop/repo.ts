@@ -3,7 +3,7 @@
  * clause, so someone else's order looks exactly like a missing one. Every function runs on
  * the database or on the transaction it was given.
  */
-import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { enqueueEvent } from '../../platform/bus/outbox.js';
 import type { Executor } from '../../platform/db/database.js';
 import {
@@ -20,6 +20,9 @@ import {
   payments,
   refunds,
 } from './tables.js';
+
+/** First key of the shop's advisory locks (the todos module uses 0x70d0). */
+const CHECKOUT_LOCK_NAMESPACE = 0x5e0b;
 
 export type NewOrder = typeof orders.$inferInsert;
 export type OrderPatch = Partial<Pick<OrderRow, 'status' | 'refundedCents' | 'paidAt' | 'closedAt' | 'closeReason' | 'stockReleasedAt'>>;
@@ -132,6 +135,23 @@ function queries(db: Executor) {
     },
 
     // --- orders ---
+    /**
+     * Serialises the checkouts of one customer until this transaction ends, so counting their
+     * unpaid orders and inserting one is atomic (a row lock cannot stop an insert; this can).
+     */
+    async lockCustomerOrders(userId: string) {
+      await db.execute(sql`select pg_advisory_xact_lock(${CHECKOUT_LOCK_NAMESPACE}, hashtext(${userId}))`);
+    },
+
+    /** The customer's orders still waiting for payment and not yet past their deadline. */
+    async countPendingOrders(userId: string, now: Date) {
+      const [row] = await db
+        .select({ n: count() })
+        .from(orders)
+        .where(and(eq(orders.userId, userId), eq(orders.status, 'pending_payment'), gt(orders.expiresAt, now)));
+      return Number(row?.n ?? 0);
+    },
+
     async insertOrder(order: NewOrder, lines: OrderLineRow[]): Promise<OrderRow> {
       const [row] = await db.insert(orders).values(order).returning();
       await db.insert(orderLines).values(lines);
@@ -177,13 +197,23 @@ function queries(db: Executor) {
       return row as OrderRow;
     },
 
-    /** Unpaid orders past their deadline (each is re-checked under its row lock when closed). */
-    dueForExpiry: (now: Date, limit: number) =>
+    /**
+     * Unpaid orders past their deadline, keyset-paged on (expires_at, id) after `after`, so a pass
+     * can walk them all in batches and visits each once even if one cannot be closed. Each is
+     * re-checked under its row lock when closed.
+     */
+    dueForExpiry: (now: Date, after: { expiresAt: Date; id: string } | undefined, limit: number) =>
       db
-        .select({ id: orders.id })
+        .select({ id: orders.id, expiresAt: orders.expiresAt })
         .from(orders)
-        .where(and(eq(orders.status, 'pending_payment'), lte(orders.expiresAt, now)))
-        .orderBy(asc(orders.expiresAt))
+        .where(
+          and(
+            eq(orders.status, 'pending_payment'),
+            lte(orders.expiresAt, now),
+            after && or(gt(orders.expiresAt, after.expiresAt), and(eq(orders.expiresAt, after.expiresAt), gt(orders.id, after.id))),
+          ),
+        )
+        .orderBy(asc(orders.expiresAt), asc(orders.id))
         .limit(limit),
 
     /** Closed orders whose stock release was not confirmed (the process died in between). */

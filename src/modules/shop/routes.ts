@@ -43,12 +43,15 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
       schema: {
         tags: cartTags,
         summary: 'Set the quantity of a product in the cart',
-        description: 'The product must be active and the quantity in stock now (the cart does not hold stock). One currency per cart.',
+        description:
+          'The product must be active and the quantity in stock now (the cart does not hold stock). One currency per cart. At most SHOP_MAX_LINE_QUANTITY units (default 10).',
         params: S.ProductParams,
         body: S.PutCartItemBody,
         response: {
           200: Type.Ref('Cart'),
-          422: problem('PRODUCT_UNAVAILABLE, OUT_OF_STOCK (with `available`), CURRENCY_MISMATCH or CART_LIMIT_REACHED'),
+          422: problem(
+            'PRODUCT_UNAVAILABLE, OUT_OF_STOCK (with `available`), CURRENCY_MISMATCH, CART_LIMIT_REACHED, LINE_QUANTITY_LIMIT_EXCEEDED (with `limit`) or AMOUNT_TOO_LARGE (a line or the cart total above 10^12 minor units)',
+          ),
         },
       },
     },
@@ -104,7 +107,9 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
           201: Type.Ref('Order'),
           400: problem('IDEMPOTENCY_KEY_REQUIRED or VALIDATION_FAILED'),
           409: problem('IDEMPOTENCY_KEY_IN_PROGRESS: the first request with this key is still running'),
-          422: problem('CART_EMPTY, OUT_OF_STOCK, PRODUCT_UNAVAILABLE, CURRENCY_MISMATCH or IDEMPOTENCY_KEY_REUSED'),
+          422: problem(
+            'CART_EMPTY, OUT_OF_STOCK, PRODUCT_UNAVAILABLE, CURRENCY_MISMATCH, IDEMPOTENCY_KEY_REUSED, TOO_MANY_PENDING_ORDERS (SHOP_MAX_PENDING_ORDERS unpaid orders already), LINE_QUANTITY_LIMIT_EXCEEDED or AMOUNT_TOO_LARGE (a line or the total above 10^12 minor units)',
+          ),
         },
       },
     },

@@ -4,7 +4,7 @@ import { API, createProduct, eventually, getOrder, orderOf, orderReaches, record
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 import { ShopEvents } from './events.js';
 import { signPayload } from './payments/signature.js';
-import { sandboxPayments } from './tables.js';
+import { paymentEvents, sandboxPayments } from './tables.js';
 
 const SECRET = 'sandbox-secret-for-tests-0123456789abcdef';
 
@@ -55,27 +55,23 @@ describe('payments with the sandbox gateway', () => {
     expect(twice.json().code).toBe('PAYMENT_NOT_PENDING');
   });
 
-  it('when the payment fails, then the order is cancelled and its stock released', async () => {
+  it('when an attempt is declined, then the order stays pending with its stock, and the customer can still pay it', async () => {
     const user = await t.createUser();
     const p = await createProduct(t, admin, { stock: 3 });
     const order = await orderOf(t, user, p.id, 3);
-    expect(await stockOf(t, p.id)).toBe(0);
     const events = recordEvents(t, [ShopEvents.orderCancelled]);
     expect((await settle(user, order.payment.reference, 'fail')).statusCode).toBe(202);
-    const cancelled = await orderReaches(t, user, order.id, 'cancelled');
-    expect(cancelled.closeReason).toBe('payment_failed');
     await eventually(
-      () => stockOf(t, p.id),
-      (s) => s === 3,
-      'stock back',
+      () => t.platform.db.select().from(paymentEvents).where(eq(paymentEvents.reference, order.payment.reference)),
+      (rows) => rows.length === 1 && rows[0]?.processedAt != null,
+      'decline applied',
     );
-    await eventually(
-      async () => events.seen.filter((e) => e.payload.order.id === order.id),
-      (e) => e.length === 1,
-      'order.cancelled',
-    );
-    expect(events.seen[0]?.payload.reason).toBe('payment_failed');
+    expect(await getOrder(t, user, order.id)).toMatchObject({ status: 'pending_payment', closedAt: null, payment: { status: 'failed' } });
+    expect(await stockOf(t, p.id)).toBe(0);
+    expect(events.seen).toEqual([]);
     events.stop();
+    expect((await settle(user, order.payment.reference, 'succeed')).statusCode).toBe(202);
+    await orderReaches(t, user, order.id, 'paid');
   });
 
   it('when someone else settles a payment, then 404; without a token, 401', async () => {

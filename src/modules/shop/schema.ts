@@ -1,6 +1,7 @@
 /** Wire shapes of the shop API. They drive validation, serialization and the OpenAPI document. */
 import { Type } from '@fastify/type-provider-typebox';
 import { PageQuery } from '../../platform/http/pagination.js';
+import { MAX_AMOUNT_CENTS } from './money.js';
 import { FULFILMENT_STATUSES } from './status.js';
 import { ORDER_STATUSES } from './tables.js';
 
@@ -8,6 +9,12 @@ const closed = { additionalProperties: false } as const;
 const Id = Type.String({ format: 'uuid' });
 const Instant = Type.String({ format: 'date-time' });
 const Cents = Type.Integer({ minimum: 0, description: 'Minor units of the currency (cents)' });
+/** An amount of an order: every line, total and refund is at most MAX_AMOUNT_CENTS (10^12). */
+const OrderCents = Type.Integer({
+  minimum: 0,
+  maximum: MAX_AMOUNT_CENTS,
+  description: 'Minor units of the currency (cents); at most 10^12 (1000000000000)',
+});
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const NullableInstant = Type.Union([Instant, Type.Null()]);
 
@@ -15,7 +22,16 @@ export const ProductParams = Type.Object({ productId: Id }, closed);
 export const OrderParams = Type.Object({ id: Id }, closed);
 export const PaymentRefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_]+$' }) }, closed);
 
-export const PutCartItemBody = Type.Object({ quantity: Type.Integer({ minimum: 1, maximum: 1000 }) }, closed);
+export const PutCartItemBody = Type.Object(
+  {
+    quantity: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description: 'Units of the product. Above SHOP_MAX_LINE_QUANTITY (default 10) the answer is 422 LINE_QUANTITY_LIMIT_EXCEEDED.',
+    }),
+  },
+  closed,
+);
 
 export const CartLine = Type.Object({
   productId: Id,
@@ -33,7 +49,11 @@ export const Cart = Type.Object(
   {
     items: Type.Array(CartLine),
     currency: NullableString,
-    totalCents: Cents,
+    totalCents: Type.Integer({
+      minimum: 0,
+      description:
+        'Minor units, at today’s prices. Putting a line that would take a line or this total above 10^12 is 422 AMOUNT_TOO_LARGE',
+    }),
     itemCount: Type.Integer(),
     orderable: Type.Boolean({ description: 'Every line can be ordered as it is' }),
   },
@@ -77,7 +97,9 @@ export const Payment = Type.Object(
   {
     provider: Type.String({ description: 'stripe or sandbox' }),
     reference: Type.String({ description: 'The provider’s payment id (a Stripe PaymentIntent id)' }),
-    status: Type.String({ description: 'requires_payment, processing, succeeded, failed or canceled' }),
+    status: Type.String({
+      description: 'requires_payment, processing, succeeded, failed (the last attempt was declined: pay again) or canceled',
+    }),
     clientSecret: Type.Optional(
       Type.String({ description: 'For the customer’s browser to confirm the payment (Stripe.js); never log it' }),
     ),
@@ -91,17 +113,17 @@ export const Order = Type.Object(
     userId: Id,
     status: Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s))),
     currency: Type.String(),
-    totalCents: Cents,
-    refundedCents: Cents,
+    totalCents: OrderCents,
+    refundedCents: OrderCents,
     itemCount: Type.Integer(),
     lines: Type.Array(
       Type.Object({
         productId: Id,
         sku: Type.String(),
         name: Type.String(),
-        unitPriceCents: Cents,
+        unitPriceCents: OrderCents,
         quantity: Type.Integer(),
-        lineTotalCents: Cents,
+        lineTotalCents: OrderCents,
       }),
     ),
     shippingAddress: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
@@ -144,7 +166,9 @@ export const FulfilmentBody = Type.Object(
 
 export const RefundBody = Type.Object(
   {
-    amountCents: Type.Optional(Type.Integer({ minimum: 1, description: 'Default: everything not yet refunded' })),
+    amountCents: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_AMOUNT_CENTS, description: 'Minor units. Default: everything not yet refunded' }),
+    ),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
   },
   closed,

@@ -1,7 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeStripe, startFakeStripe } from '../../../test/fake-stripe.js';
 import { API, createProduct, eventually, getOrder, orderOf, orderReaches, stockOf } from '../../../test/shop-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
+import { paymentEvents } from './tables.js';
 
 const WEBHOOK_SECRET = 'whsec_test_secret_for_the_fake';
 
@@ -13,7 +15,13 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
   beforeAll(async () => {
     stripe = await startFakeStripe(WEBHOOK_SECRET);
     t = await createTestApp({
-      env: { STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_URL: stripe.url, STRIPE_TIMEOUT: '2s' },
+      env: {
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_KEY: 'sk_test_fake',
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        STRIPE_API_URL: stripe.url,
+        STRIPE_TIMEOUT: '2s',
+      },
     });
     admin = await t.admin();
   });
@@ -90,25 +98,35 @@ describe('payments through Stripe (the official SDK against a local fake API)', 
     await orderReaches(t, other, second.id, 'paid');
   });
 
-  it('when the payment fails, then the order is cancelled, the stock released and the intent canceled at Stripe', async () => {
+  it('when an attempt is declined, then the order stays pending with its stock, and the customer pays again with the same intent', async () => {
     const user = await t.createUser();
     const p = await createProduct(t, admin, { stock: 2 });
     const order = await orderOf(t, user, p.id, 2);
-    stripe.decline(order.payment.reference);
-    await deliver(stripe.event('payment_intent.payment_failed', stripe.intentObject(order.payment.reference)));
-    const cancelled = await orderReaches(t, user, order.id, 'cancelled');
-    expect(cancelled.closeReason).toBe('payment_failed');
-    // The catalog releases the stock right after the cancellation commits.
+    const reference = order.payment.reference;
+    stripe.decline(reference);
+    const declined = stripe.event('payment_intent.payment_failed', stripe.intentObject(reference));
+    expect((await deliver(declined)).statusCode).toBe(200);
     await eventually(
-      () => stockOf(t, p.id),
-      (s) => s === 2,
-      'stock released',
+      () =>
+        t.platform.db
+          .select()
+          .from(paymentEvents)
+          .where(eq(paymentEvents.eventId, JSON.parse(declined.payload).id)),
+      (rows) => rows[0]?.processedAt != null,
+      'decline applied',
     );
-    await eventually(
-      async () => stripe.intents.get(order.payment.reference)?.status,
-      (s) => s === 'canceled',
-      'intent canceled',
-    );
+    const pending = await getOrder(t, user, order.id);
+    expect(pending).toMatchObject({ status: 'pending_payment', closedAt: null, payment: { reference, status: 'failed' } });
+    expect(await stockOf(t, p.id)).toBe(0);
+    expect(stripe.intents.get(reference)?.status).toBe('requires_payment_method');
+
+    // Paying again: the same intent and client secret come back, and its success pays the order.
+    const again = await t.request({ method: 'POST', url: `${API}/orders/${order.id}/payment`, token: user.token });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toMatchObject({ reference, clientSecret: order.payment.clientSecret });
+    await payAtStripe(user, order);
+    expect(stripe.requests.filter((r) => r.path === '/v1/payment_intents' && r.form.get('metadata[orderId]') === order.id)).toHaveLength(1);
+    expect(await stockOf(t, p.id)).toBe(0);
   });
 
   it('when payment_intent.canceled arrives, then the unpaid order is cancelled', async () => {

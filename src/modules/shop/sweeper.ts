@@ -1,7 +1,7 @@
 /**
  * The shop's scheduled job. Its state is all in the database, so it survives restarts and
  * any number of instances may run it: each step re-checks under the order's row lock.
- * - unpaid orders past ORDER_PAYMENT_TIMEOUT expire and give their stock back;
+ * - unpaid orders past ORDER_PAYMENT_TIMEOUT expire and give their stock back (all of them, each pass);
  * - closed orders whose stock release did not complete are released again;
  * - checkouts that died between reserving stock and writing the order are undone;
  * - Idempotency-Keys older than IDEMPOTENCY_KEY_TTL are forgotten;
@@ -16,6 +16,8 @@ import type { ShopRepo } from './repo.js';
 
 /** A checkout still in progress after this long is considered dead. */
 const ABANDONED_CHECKOUT_MS = 2 * 60_000;
+/** Orders read per query while expiring; a pass keeps reading until none are due. */
+export const EXPIRY_BATCH = 100;
 
 export interface Sweeper {
   start(): void;
@@ -38,9 +40,18 @@ export function createSweeper(deps: {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
+  /** Every order due now, in batches: a backlog (after downtime, or a burst) is cleared in one pass. */
   async function expireDue() {
-    for (const order of await repo.dueForExpiry(clock.now(), 100)) {
-      await lifecycle.closeUnpaid(order.id, 'expired');
+    const now = clock.now();
+    let after: { expiresAt: Date; id: string } | undefined;
+    for (;;) {
+      const batch = await repo.dueForExpiry(now, after, EXPIRY_BATCH);
+      for (const order of batch) {
+        // One order that cannot be closed now must not hold back the rest; the next pass retries it.
+        await lifecycle.closeUnpaid(order.id, 'expired').catch((err) => log.error({ err, orderId: order.id }, 'expiring an order failed'));
+      }
+      if (batch.length < EXPIRY_BATCH) return;
+      after = batch[batch.length - 1];
     }
   }
 

@@ -1,12 +1,16 @@
 /**
  * Tables of the shop module, in its own Postgres schema. Money is integer minor units
- * (cents) with an ISO 4217 currency; an order copies name, sku and unit price of each line,
+ * (cents) with an ISO 4217 currency, stored as bigint (price x quantity outgrows int4; see
+ * money.ts for the bound) and read as a JS number; an order copies name, sku and unit price of each line,
  * so later catalog changes never alter what was bought.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const shopSchema = pgSchema('shop');
+
+/** An amount in minor units: bigint in the database, a number in JS (bounded by MAX_AMOUNT_CENTS). */
+const money = (name: string) => bigint(name, { mode: 'number' });
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -32,9 +36,9 @@ export const orders = shopSchema.table(
     userId: uuid('user_id').notNull(),
     status: text('status').$type<OrderStatus>().notNull(),
     currency: text('currency').notNull(),
-    totalCents: integer('total_cents').notNull(),
+    totalCents: money('total_cents').notNull(),
     /** Refunds the provider confirmed (or that are in flight, see refunds.status). */
-    refundedCents: integer('refunded_cents').notNull().default(0),
+    refundedCents: money('refunded_cents').notNull().default(0),
     itemCount: integer('item_count').notNull(),
     shippingAddress: jsonb('shipping_address'),
     note: text('note'),
@@ -44,7 +48,7 @@ export const orders = shopSchema.table(
     expiresAt: at('expires_at').notNull(),
     paidAt: at('paid_at'),
     closedAt: at('closed_at'),
-    /** Why a pending order closed: customer, payment_failed, payment_canceled, expired. */
+    /** Why a pending order closed: customer, payment_canceled, expired (payment_failed on orders closed before declines became retryable). */
     closeReason: text('close_reason'),
     /** Set once the catalog confirmed the release; a cancelled order without it is retried. */
     stockReleasedAt: at('stock_released_at'),
@@ -70,9 +74,9 @@ export const orderLines = shopSchema.table(
     productId: uuid('product_id').notNull(),
     sku: text('sku').notNull(),
     name: text('name').notNull(),
-    unitPriceCents: integer('unit_price_cents').notNull(),
+    unitPriceCents: money('unit_price_cents').notNull(),
     quantity: integer('quantity').notNull(),
-    lineTotalCents: integer('line_total_cents').notNull(),
+    lineTotalCents: money('line_total_cents').notNull(),
   },
   (t) => [primaryKey({ columns: [t.orderId, t.productId] })],
 );
@@ -97,6 +101,7 @@ export const idempotencyKeys = shopSchema.table(
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
 
+/** `failed`: the last attempt was declined; the payment stays open for another attempt. */
 export type PaymentStatus = 'requires_payment' | 'processing' | 'succeeded' | 'failed' | 'canceled';
 
 /** The provider's payment of an order (a Stripe PaymentIntent, or a sandbox payment). */
@@ -107,7 +112,7 @@ export const payments = shopSchema.table('payments', {
   provider: text('provider').notNull(),
   reference: text('reference').notNull().unique(),
   status: text('status').$type<PaymentStatus>().notNull(),
-  amountCents: integer('amount_cents').notNull(),
+  amountCents: money('amount_cents').notNull(),
   currency: text('currency').notNull(),
   createdAt: at('created_at').notNull(),
   updatedAt: at('updated_at').notNull(),
@@ -121,7 +126,7 @@ export const refunds = shopSchema.table(
     orderId: uuid('order_id')
       .notNull()
       .references(() => orders.id, { onDelete: 'cascade' }),
-    amountCents: integer('amount_cents').notNull(),
+    amountCents: money('amount_cents').notNull(),
     status: text('status').$type<'pending' | 'succeeded' | 'failed'>().notNull(),
     providerRefundId: text('provider_refund_id'),
     reason: text('reason'),
@@ -157,10 +162,10 @@ export const paymentEvents = shopSchema.table(
 export const sandboxPayments = shopSchema.table('sandbox_payments', {
   reference: text('reference').primaryKey(),
   orderId: uuid('order_id').notNull().unique(),
-  amountCents: integer('amount_cents').notNull(),
+  amountCents: money('amount_cents').notNull(),
   currency: text('currency').notNull(),
   status: text('status').$type<PaymentStatus>().notNull(),
-  refundedCents: integer('refunded_cents').notNull().default(0),
+  refundedCents: money('refunded_cents').notNull().default(0),
   createdAt: at('created_at').notNull(),
   updatedAt: at('updated_at').notNull(),
 });

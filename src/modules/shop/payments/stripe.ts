@@ -32,7 +32,8 @@ function statusOf(pi: Stripe.PaymentIntent): PaymentStatus {
     case 'requires_capture':
       return 'processing';
     case 'requires_payment_method':
-      // Stripe returns a failed attempt to requires_payment_method with the error attached.
+      // Stripe returns a declined attempt to requires_payment_method with the error attached; the
+      // same intent can be confirmed again, so 'failed' is not final (only 'canceled' is).
       return pi.last_payment_error ? 'failed' : 'requires_payment';
     default:
       return 'requires_payment';
