@@ -39,8 +39,10 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         response: { 200: S.Ticket },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { ticket, expiresAt } = await tickets.issue(caller(request));
+      // A credential: no cache (browser, proxy) may keep it.
+      reply.header('cache-control', 'no-store');
       return { ticket, expiresAt: expiresAt.toISOString() };
     },
   );
