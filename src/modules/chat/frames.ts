@@ -86,6 +86,7 @@ export const ErrorFrame = Type.Object(
     message: Type.String(),
     room: Type.Optional(Id),
     clientId: Type.Optional(Type.String()),
+    path: Type.Optional(Type.String({ description: 'JSON pointer of the offending field of the frame (e.g. /text)' })),
   },
   { title: 'error' },
 );

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../platform/clock.js';
+import { findNulByte } from '../../platform/http/nul-bytes.js';
 import type { RealtimePort } from '../../platform/realtime/realtime.js';
 import { FrameErrors } from './errors.js';
 import { type RoomFeed, roomPresence } from './feed.js';
@@ -70,7 +71,7 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
     // Text frames always: a Buffer here is the UTF-8 of JSON shared by every receiver.
     socket.send(frame, { binary: false });
   };
-  const sendError = (code: string, message: string, about: { room?: string; clientId?: string } = {}) =>
+  const sendError = (code: string, message: string, about: { room?: string; clientId?: string; path?: string } = {}) =>
     send(encodeFrame('error', { code, message, ...about }));
 
   function takeToken(): boolean {
@@ -203,6 +204,16 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
       parsed = isBinary ? undefined : JSON.parse(data.toString());
     } catch {
       parsed = undefined;
+    }
+    // PostgreSQL cannot store U+0000: refuse the frame, naming the field, before anything is written.
+    const nulAt = findNulByte(parsed);
+    if (nulAt !== undefined) {
+      const { clientId, room } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+      return sendError(FrameErrors.badFrame, `${nulAt} must not contain the NUL character (U+0000)`, {
+        path: nulAt,
+        ...(typeof clientId === 'string' && !clientId.includes('\u0000') ? { clientId } : {}),
+        ...(typeof room === 'string' && !room.includes('\u0000') ? { room } : {}),
+      });
     }
     const frame = asClientFrame(parsed);
     if (!frame) {
