@@ -358,6 +358,12 @@ export const SETTINGS = {
     default: '500',
     parse: int(1, 100_000),
   },
+  CHAT_MAX_OWNED_ROOMS: {
+    doc: 'Private chat rooms one user may own; creating one more answers 422 CHAT_ROOM_LIMIT_REACHED. Public rooms (admins) are not counted.',
+    example: '50',
+    default: '50',
+    parse: int(1, 100_000),
+  },
   CHAT_MAX_ROOMS_PER_CONNECTION: {
     doc: 'Rooms one chat WebSocket may be subscribed to at once; one more answers an error frame ROOM_LIMIT_REACHED.',
     example: '100',

@@ -25,7 +25,14 @@ export const chatModule: ModuleFactory = (platform) => {
   const { config, realtime, clock } = platform;
   const log = platform.log.child({ module: 'chat' });
   const feed = createRoomFeed(realtime, log);
-  const chat = createChatService({ repo: createChatRepo(platform.db), feed, clock, log, users: createIdentityDirectory(platform) });
+  const chat = createChatService({
+    repo: createChatRepo(platform.db),
+    feed,
+    clock,
+    log,
+    users: createIdentityDirectory(platform),
+    limits: { maxOwnedRooms: config.CHAT_MAX_OWNED_ROOMS },
+  });
   const tickets = createTickets(platform.cacheFor('chat'), clock);
   const hub = createHub({ realtime, log });
   const base = publicUrl(config);

@@ -55,7 +55,11 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         ...rooms,
         summary: 'Create a room: public (admins) or private (the caller owns it and invites members)',
         body: S.CreateRoomBody,
-        response: { 201: Type.Ref('ChatRoom'), 403: problem('CHAT_PUBLIC_ROOM_ADMIN_ONLY') },
+        response: {
+          201: Type.Ref('ChatRoom'),
+          403: problem('CHAT_PUBLIC_ROOM_ADMIN_ONLY'),
+          422: problem('CHAT_ROOM_LIMIT_REACHED: the caller owns CHAT_MAX_OWNED_ROOMS private rooms already'),
+        },
       },
     },
     async (request, reply) => {

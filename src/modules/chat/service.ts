@@ -19,6 +19,7 @@ import {
   MessageNotFound,
   NotRoomOwner,
   PublicRoomAdminOnly,
+  RoomLimitReached,
   RoomNotFound,
   RoomNotJoinable,
 } from './errors.js';
@@ -48,8 +49,20 @@ export interface Posted {
 
 export type ChatService = ReturnType<typeof createChatService>;
 
-export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock: Clock; log: Logger; users: UserDirectory }) {
-  const { repo, feed, clock, users } = deps;
+export interface ChatLimits {
+  /** Private rooms one user may own. */
+  maxOwnedRooms: number;
+}
+
+export function createChatService(deps: {
+  repo: ChatRepo;
+  feed: RoomFeed;
+  clock: Clock;
+  log: Logger;
+  users: UserDirectory;
+  limits: ChatLimits;
+}) {
+  const { repo, feed, clock, users, limits } = deps;
 
   /** Rooms are only opened with, and invitations only sent to, accounts that exist and are active. */
   async function assertActiveUser(userId: string) {
@@ -84,7 +97,19 @@ export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock:
     async createRoom(who: Principal, input: { kind: 'public' | 'private'; name: string }) {
       if (input.kind === 'public' && who.role !== 'admin') throw PublicRoomAdminOnly();
       const now = clock.now();
-      return repo.insertRoom({ id: newId(), kind: input.kind, name: input.name.trim(), ownerId: who.id, createdAt: now }, [who.id], now);
+      const room = { id: newId(), kind: input.kind, name: input.name.trim(), ownerId: who.id, createdAt: now };
+      if (input.kind === 'public') return repo.insertRoom(room, [who.id], now);
+      // Counted under the owner's lock: concurrent creates cannot all see room for one more.
+      return repo.transaction(async (tx) => {
+        await tx.lockOwner(who.id);
+        const owned = await tx.countOwnedPrivateRooms(who.id);
+        if (owned >= limits.maxOwnedRooms) {
+          throw RoomLimitReached(`You already own ${owned} private rooms; the limit is ${limits.maxOwnedRooms}`, {
+            limit: limits.maxOwnedRooms,
+          });
+        }
+        return tx.insertRoom(room, [who.id], now);
+      });
     },
 
     /** The direct room of the caller and `otherId`, created on first use. */
