@@ -50,6 +50,7 @@ export const chatModule: ModuleFactory = (platform) => {
         // A message frame carries up to MAX_TEXT_BYTES of text plus a little JSON.
         maxPayload: MAX_TEXT_BYTES * 4 + 1024,
         heartbeatMs: config.CHAT_HEARTBEAT_INTERVAL,
+        maxConnectionsPerUser: config.CHAT_MAX_CONNECTIONS_PER_USER,
         session: {
           hub,
           chat,
