@@ -18,6 +18,9 @@ import { MAX_TEXT_BYTES } from './schema.js';
 import { createChatService } from './service.js';
 import { socketRoutes } from './socket-routes.js';
 
+/** The public room every demo deployment has, created with the demo catalog. */
+const DEMO_ROOM = 'general';
+
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Plugs chat into the app: REST and the WebSocket under /api/v1/chat, /asyncapi.json at the root. */
@@ -38,6 +41,10 @@ export const chatModule: ModuleFactory = (platform) => {
   const base = publicUrl(config);
   const allowedOrigins = new Set([...config.CORS_ORIGINS, new URL(base).origin]);
   const unsubscribes: (() => void)[] = [];
+
+  async function seed() {
+    if (await chat.ensurePublicRoom(DEMO_ROOM)) log.info({ room: DEMO_ROOM }, 'demo chat room created');
+  }
 
   return {
     name: 'chat',
@@ -74,6 +81,8 @@ export const chatModule: ModuleFactory = (platform) => {
     },
     async start() {
       await hub.start();
+      // The demo data's chat room, with the demo catalog (same switch); a no-op once it exists.
+      if (config.CATALOG_SEED_ON_EMPTY) await seed();
       // The bus delivers an event to one instance of this deployable; the kick reaches them all.
       unsubscribes.push(
         platform.bus.subscribe(IdentityEvents.userDisabled, async (event) => {
@@ -90,5 +99,6 @@ export const chatModule: ModuleFactory = (platform) => {
       for (const unsubscribe of unsubscribes) unsubscribe();
       await hub.stop();
     },
+    seed,
   };
 };

@@ -84,9 +84,10 @@ describe('chat limits and disconnects', () => {
   });
 
   it('when a user has CHAT_MAX_CONNECTIONS_PER_USER sockets open, then one more is refused with 429 before the upgrade until one closes', async () => {
-    t = await createTestApp({ env: { CHAT_MAX_CONNECTIONS_PER_USER: '2' } });
-    const base = await listen(t);
-    const [u, other] = [await t.createUser(), await t.createUser()];
+    const app = await createTestApp({ env: { CHAT_MAX_CONNECTIONS_PER_USER: '2' } });
+    t = app;
+    const base = await listen(app);
+    const [u, other] = [await app.createUser(), await app.createUser()];
     const first = track(await connectChat(t, base, u));
     track(await connectChat(t, base, u));
     const refused = await refusedHandshake(base, { ticket: await ticketFor(t, u) });
@@ -99,7 +100,7 @@ describe('chat limits and disconnects', () => {
     track(await connectChat(t, base, other));
     // Closing one socket gives its slot back.
     await first.close();
-    await waitFor(async () => (await handshakeStatus(base, { ticket: await ticketFor(t, u) })) === 101, 'a freed slot');
+    await waitFor(async () => (await handshakeStatus(base, { ticket: await ticketFor(app, u) })) === 101, 'a freed slot');
   });
 
   it('when a socket is refused for lack of credentials, then it takes no slot; kicked sockets give theirs back', async () => {

@@ -3,7 +3,7 @@
  * room's content, so a non-member's request behaves like one for a missing room. Plain
  * objects out; every function runs on the database or on the transaction it was given.
  */
-import { and, asc, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import { type MemberRow, type MessageRow, members, messages, type RoomRow, rooms } from './tables.js';
 
@@ -27,9 +27,31 @@ const LOCK_NAMESPACE = 0xc4a7;
 
 function queries(db: Executor) {
   return {
-    /** Serialises room creation by one owner until the transaction ends, so the count below holds. */
-    async lockOwner(ownerId: string): Promise<void> {
-      await db.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${ownerId}))`);
+    /**
+     * Serialises the transactions that lock the same `key` until they end (room creation by one
+     * owner, the seed of a public room), so what they count or look up holds until they commit.
+     */
+    async lock(key: string): Promise<void> {
+      await db.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${key}))`);
+    },
+
+    async findPublicRoomByName(name: string): Promise<RoomRow | null> {
+      const [row] = await db
+        .select()
+        .from(rooms)
+        .where(and(eq(rooms.kind, 'public'), eq(rooms.name, name)))
+        .limit(1);
+      return row ?? null;
+    },
+
+    /** Those of `userIds` who are members of the room. */
+    async membersAmong(roomId: string, userIds: string[]): Promise<string[]> {
+      if (userIds.length === 0) return [];
+      const rows = await db
+        .select({ userId: members.userId })
+        .from(members)
+        .where(and(eq(members.roomId, roomId), inArray(members.userId, userIds)));
+      return rows.map((r) => r.userId);
     },
 
     async countOwnedPrivateRooms(ownerId: string): Promise<number> {

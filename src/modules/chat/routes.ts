@@ -34,8 +34,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         description:
           'Open `GET /api/v1/chat/ws?ticket=...` (WebSocket, subprotocol `zaplecze.chat.v1`). The frames are described in ' +
           '[/asyncapi.json](/asyncapi.json). Instead of a ticket, a client may offer the subprotocol `bearer.<access token>` ' +
-          'next to `zaplecze.chat.v1`. A missing or bad credential is refused with 401 before the upgrade; an Origin ' +
-          'not in CORS_ORIGINS with 403.',
+          'next to `zaplecze.chat.v1`. A missing or bad credential, or a ticket whose session ended since, is refused with ' +
+          '401 before the upgrade; an Origin not in CORS_ORIGINS with 403; a user who already has CHAT_MAX_CONNECTIONS_PER_USER ' +
+          'sockets open with 429 CHAT_TOO_MANY_CONNECTIONS.',
         response: { 200: S.Ticket },
       },
     },

@@ -128,11 +128,20 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
         stopReceiving(roomId);
         return sendError(FrameErrors.notMember, 'No such room among yours', { room: roomId });
       }
-      if (await realtime.join(roomPresence(roomId), userId)) await feed.presenceJoin(roomId, userId);
+      if (await realtime.join(roomPresence(roomId), userId)) {
+        const names = await chat.memberNames(roomId, [userId]);
+        await feed.presenceJoin(roomId, userId, names.get(userId) ?? null);
+      }
       if (receiving.get(roomId) !== state) return void leavePresence(roomId);
     }
     send(encodeFrame('subscribed', { room: roomId, lastSeq: room.lastSeq }));
-    send(encodeFrame('presence', { room: roomId, online: await realtime.members(roomPresence(roomId)) }));
+    const online = await realtime.members(roomPresence(roomId));
+    const names = await chat.memberNames(roomId, online);
+    const users = online.flatMap((id) => {
+      const displayName = names.get(id);
+      return displayName === undefined ? [] : [{ userId: id, displayName }];
+    });
+    send(encodeFrame('presence', { room: roomId, online, users }));
     let replayedUpTo = 0;
     if (lastSeq !== undefined && lastSeq < room.lastSeq) {
       const missed = await chat.messagesAfter(roomId, lastSeq, limits.replayLimit + 1);
