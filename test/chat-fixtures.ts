@@ -81,6 +81,29 @@ export async function handshakeStatus(base: string, options: ConnectOptions): Pr
   });
 }
 
+/** A refused handshake's HTTP answer (status, headers, parsed body); throws when the socket opened. */
+export async function refusedHandshake(
+  base: string,
+  options: ConnectOptions,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Record<string, unknown> }> {
+  const ws = openSocket(base, options);
+  return new Promise((resolve, reject) => {
+    ws.once('unexpected-response', (_req, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        ws.terminate();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') });
+      });
+    });
+    ws.once('open', () => {
+      ws.close();
+      reject(new Error('the handshake was not refused'));
+    });
+    ws.once('error', (err) => reject(err));
+  });
+}
+
 /** Opens an authenticated socket (a fresh ticket for `user` unless options say otherwise) and waits for `welcome`. */
 export async function connectChat(t: TestApp, base: string, user: TestUser, options: ConnectOptions = {}): Promise<ChatClient> {
   const ticket = options.ticket ?? (options.token ? undefined : await ticketFor(t, user));

@@ -358,6 +358,18 @@ export const SETTINGS = {
     default: '500',
     parse: int(1, 100_000),
   },
+  CHAT_MAX_CONNECTIONS_PER_USER: {
+    doc: 'Chat WebSockets one user may have open at once across every instance; one more is refused before the upgrade with 429 CHAT_TOO_MANY_CONNECTIONS.',
+    example: '10',
+    default: '10',
+    parse: int(1, 10_000),
+  },
+  CHAT_MAX_OWNED_ROOMS: {
+    doc: 'Private chat rooms one user may own; creating one more answers 422 CHAT_ROOM_LIMIT_REACHED. Public rooms (admins) are not counted.',
+    example: '50',
+    default: '50',
+    parse: int(1, 100_000),
+  },
   CHAT_MAX_ROOMS_PER_CONNECTION: {
     doc: 'Rooms one chat WebSocket may be subscribed to at once; one more answers an error frame ROOM_LIMIT_REACHED.',
     example: '100',

@@ -34,7 +34,11 @@ export function buildAsyncApi(options: { version: string; publicUrl: string }) {
         '` (or offer `bearer.<access token>` as a second subprotocol instead of a ticket). Every frame is a JSON text ' +
         'frame with a `type`. Subscribe to rooms you are a member of; send `lastSeq` to receive what you missed. ' +
         'Every accepted message is stored, then acknowledged with `ack` (a resent `clientId` is acknowledged again, stored once). ' +
-        'Close codes: 1001 server shutting down, 1008 policy (account disabled), 1009 frame too large, 1013 reading too slowly.',
+        'The handshake is refused with HTTP 401 (no, bad, used or expired credential; a session ended since the ticket), ' +
+        '403 (Origin not allowed) or 429 `CHAT_TOO_MANY_CONNECTIONS` (the user has CHAT_MAX_CONNECTIONS_PER_USER sockets open ' +
+        'across the cluster). A frame with a NUL character gets `error` `BAD_FRAME` with its `path` and changes nothing. ' +
+        'Presence frames carry the display names of the room’s members. ' +
+        'Close codes: 1001 server shutting down, 1008 policy (account disabled, session ended), 1009 frame too large, 1013 reading too slowly.',
     },
     servers: {
       zaplecze: {

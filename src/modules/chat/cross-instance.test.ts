@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT, type ChatClient, connectChat, createRoom, listen, say, subscribe } from '../../../test/chat-fixtures.js';
+import {
+  CHAT,
+  type ChatClient,
+  connectChat,
+  createRoom,
+  handshakeStatus,
+  listen,
+  say,
+  subscribe,
+  waitFor,
+} from '../../../test/chat-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 
 // Two instances of one cluster: the same database and Redis, one client on each.
@@ -81,5 +91,23 @@ describe.runIf(process.env.TEST_REDIS_URL)('chat across instances through Redis'
     });
     expect(res.statusCode).toBe(200);
     expect(await daveSocket.closed).toMatchObject({ code: 1008 });
+  });
+
+  it('when a user has sockets on both instances, then CHAT_MAX_CONNECTIONS_PER_USER counts them together', async () => {
+    const capped = await createTestApp({ shareWith: one, env: { CHAT_MAX_CONNECTIONS_PER_USER: '2' } });
+    const cappedToo = await createTestApp({ shareWith: one, env: { CHAT_MAX_CONNECTIONS_PER_USER: '2' } });
+    const [base1, base2] = [await listen(capped), await listen(cappedToo)];
+    const u = await capped.createUser();
+    const opened = [await connectChat(capped, base1, u), await connectChat(capped, base2, u)];
+    try {
+      expect(await handshakeStatus(base1, { token: u.token })).toBe(429);
+      expect(await handshakeStatus(base2, { token: u.token })).toBe(429);
+      await opened[0]?.close();
+      await waitFor(async () => (await handshakeStatus(base2, { token: u.token })) === 101, 'the slot freed on the other instance');
+    } finally {
+      for (const c of opened) c.ws.terminate();
+      await cappedToo.close();
+      await capped.close();
+    }
   });
 });

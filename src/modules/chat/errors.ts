@@ -8,6 +8,8 @@ export const PublicRoomAdminOnly = defineError('CHAT_PUBLIC_ROOM_ADMIN_ONLY', 40
 export const RoomNotJoinable = defineError('CHAT_ROOM_NOT_JOINABLE', 422, 'Only public rooms can be joined freely');
 export const DirectRoomFixed = defineError('CHAT_DIRECT_ROOM_FIXED', 422, 'A direct room always has its two people');
 export const DirectWithSelf = defineError('CHAT_DIRECT_WITH_SELF', 422, 'A direct room needs another person');
+export const RoomLimitReached = defineError('CHAT_ROOM_LIMIT_REACHED', 422, 'Too many private rooms');
+export const TooManyConnections = defineError('CHAT_TOO_MANY_CONNECTIONS', 429, 'Too many chat connections');
 export const HistoryDirection = defineError('CHAT_HISTORY_DIRECTION', 400, 'Give before or after, not both');
 
 /** Codes of error frames that have no HTTP counterpart. */

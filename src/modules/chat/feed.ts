@@ -30,7 +30,8 @@ export function createRoomFeed(realtime: RealtimePort, log: Logger) {
     deleted: (m: MessageRow) => toRoom(m.roomId, 'message.deleted', toMessageWire(m)),
     typing: (room: string, userId: string) => toRoom(room, 'typing', { room, userId }),
     read: (room: string, userId: string, upToId: string, seq: number) => toRoom(room, 'read', { room, userId, upToId, seq }),
-    presenceJoin: (room: string, userId: string) => toRoom(room, 'presence.join', { room, userId }),
+    presenceJoin: (room: string, userId: string, displayName: string | null) =>
+      toRoom(room, 'presence.join', { room, userId, displayName }),
     presenceLeave: (room: string, userId: string) => toRoom(room, 'presence.leave', { room, userId }),
     memberRemoved: (room: string, userId: string) => toRoom(room, MEMBER_REMOVED, { room, userId }),
     kick: (userId: string, reason: string) => publish(USERS_CHANNEL, encodeFrame(KICK, { userId, reason })),

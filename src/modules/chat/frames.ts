@@ -61,11 +61,20 @@ export const AckFrame = Type.Object(
 );
 export const EditedFrame = Type.Object({ ...frame('message.edited'), ...MessageFields }, { title: 'message.edited' });
 export const DeletedFrame = Type.Object({ ...frame('message.deleted'), ...MessageFields }, { title: 'message.deleted' });
+const DisplayName = Type.String({ description: 'The account’s name, shown only to members of the room' });
 export const PresenceFrame = Type.Object(
-  { ...frame('presence'), room: Id, online: Type.Array(Id) },
+  {
+    ...frame('presence'),
+    room: Id,
+    online: Type.Array(Id),
+    users: Type.Array(Type.Object({ userId: Id, displayName: DisplayName }), { description: 'The online members with their names' }),
+  },
   { title: 'presence', description: 'Everyone online in the room, sent after subscribe' },
 );
-export const PresenceJoinFrame = Type.Object({ ...frame('presence.join'), room: Id, userId: Id }, { title: 'presence.join' });
+export const PresenceJoinFrame = Type.Object(
+  { ...frame('presence.join'), room: Id, userId: Id, displayName: Type.Union([DisplayName, Type.Null()]) },
+  { title: 'presence.join' },
+);
 export const PresenceLeaveFrame = Type.Object({ ...frame('presence.leave'), room: Id, userId: Id }, { title: 'presence.leave' });
 export const TypingEventFrame = Type.Object({ ...frame('typing'), room: Id, userId: Id }, { title: 'typing' });
 export const ReadEventFrame = Type.Object({ ...frame('read'), room: Id, userId: Id, upToId: Id, seq: Type.Integer() }, { title: 'read' });
@@ -86,6 +95,7 @@ export const ErrorFrame = Type.Object(
     message: Type.String(),
     room: Type.Optional(Id),
     clientId: Type.Optional(Type.String()),
+    path: Type.Optional(Type.String({ description: 'JSON pointer of the offending field of the frame (e.g. /text)' })),
   },
   { title: 'error' },
 );

@@ -51,6 +51,19 @@ describe('chat socket handshake: refused with an HTTP status before any upgrade'
     expect(await handshakeStatus(base, { token: user.token })).toBe(401);
   });
 
+  it('when a ticket is issued, then the answer may not be cached', async () => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/chat/ticket', token: (await t.createUser()).token });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('when the session logs out between ticket and upgrade, then the ticket is refused with 401', async () => {
+    const user = await t.createUser();
+    const ticket = await ticketFor(t, user);
+    expect((await t.request({ method: 'POST', url: '/api/v1/auth/logout', token: user.token })).statusCode).toBe(204);
+    expect(await handshakeStatus(base, { ticket })).toBe(401);
+  });
+
   it('when the browser Origin is not in CORS_ORIGINS, then 403 even with a valid ticket', async () => {
     expect(await handshakeStatus(base, { ticket: await ticketFor(t, await t.createUser()), origin: 'https://evil.example' })).toBe(403);
   });

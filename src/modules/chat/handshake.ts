@@ -65,8 +65,11 @@ export function createHandshakeGuard(app: FastifyInstance, options: { tickets: T
     const { ticket } = request.query as { ticket?: string };
     const bearer = protocolsOf(request).find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
     let who: Principal | null = null;
-    if (ticket) who = await options.tickets.redeem(ticket);
-    else if (bearer) who = await app.authenticateToken(bearer.slice(BEARER_PROTOCOL_PREFIX.length));
+    if (ticket) {
+      who = await options.tickets.redeem(ticket);
+      // A ticket outlives nothing: a logout or revoked session since it was issued ends it too.
+      if (who && !(await app.isPrincipalLive(who))) who = null;
+    } else if (bearer) who = await app.authenticateToken(bearer.slice(BEARER_PROTOCOL_PREFIX.length));
     else if (request.user) who = request.user;
     else throw Unauthorized('Open the socket with ?ticket= or a bearer.<token> subprotocol');
     if (!who) throw Unauthorized('The ticket or token is invalid, expired, used or revoked');

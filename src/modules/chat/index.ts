@@ -18,6 +18,9 @@ import { MAX_TEXT_BYTES } from './schema.js';
 import { createChatService } from './service.js';
 import { socketRoutes } from './socket-routes.js';
 
+/** The public room every demo deployment has, created with the demo catalog. */
+const DEMO_ROOM = 'general';
+
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Plugs chat into the app: REST and the WebSocket under /api/v1/chat, /asyncapi.json at the root. */
@@ -25,12 +28,23 @@ export const chatModule: ModuleFactory = (platform) => {
   const { config, realtime, clock } = platform;
   const log = platform.log.child({ module: 'chat' });
   const feed = createRoomFeed(realtime, log);
-  const chat = createChatService({ repo: createChatRepo(platform.db), feed, clock, log, users: createIdentityDirectory(platform) });
+  const chat = createChatService({
+    repo: createChatRepo(platform.db),
+    feed,
+    clock,
+    log,
+    users: createIdentityDirectory(platform),
+    limits: { maxOwnedRooms: config.CHAT_MAX_OWNED_ROOMS },
+  });
   const tickets = createTickets(platform.cacheFor('chat'), clock);
   const hub = createHub({ realtime, log });
   const base = publicUrl(config);
   const allowedOrigins = new Set([...config.CORS_ORIGINS, new URL(base).origin]);
   const unsubscribes: (() => void)[] = [];
+
+  async function seed() {
+    if (await chat.ensurePublicRoom(DEMO_ROOM)) log.info({ room: DEMO_ROOM }, 'demo chat room created');
+  }
 
   return {
     name: 'chat',
@@ -43,6 +57,7 @@ export const chatModule: ModuleFactory = (platform) => {
         // A message frame carries up to MAX_TEXT_BYTES of text plus a little JSON.
         maxPayload: MAX_TEXT_BYTES * 4 + 1024,
         heartbeatMs: config.CHAT_HEARTBEAT_INTERVAL,
+        maxConnectionsPerUser: config.CHAT_MAX_CONNECTIONS_PER_USER,
         session: {
           hub,
           chat,
@@ -66,6 +81,8 @@ export const chatModule: ModuleFactory = (platform) => {
     },
     async start() {
       await hub.start();
+      // The demo data's chat room, with the demo catalog (same switch); a no-op once it exists.
+      if (config.CATALOG_SEED_ON_EMPTY) await seed();
       // The bus delivers an event to one instance of this deployable; the kick reaches them all.
       unsubscribes.push(
         platform.bus.subscribe(IdentityEvents.userDisabled, async (event) => {
@@ -82,5 +99,6 @@ export const chatModule: ModuleFactory = (platform) => {
       for (const unsubscribe of unsubscribes) unsubscribe();
       await hub.stop();
     },
+    seed,
   };
 };

@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatClient, connectChat, createRoom, listen, say, subscribe, waitFor } from '../../../test/chat-fixtures.js';
+import {
+  type ChatClient,
+  connectChat,
+  createRoom,
+  handshakeStatus,
+  listen,
+  refusedHandshake,
+  say,
+  subscribe,
+  ticketFor,
+  waitFor,
+} from '../../../test/chat-fixtures.js';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
 
 describe('chat limits and disconnects', () => {
@@ -70,6 +81,37 @@ describe('chat limits and disconnects', () => {
     expect(slow.all({ type: 'message' }).length).toBeLessThan(sent);
     // The fast reader is unaffected.
     expect(await say(alice, room, 'still here', 'slow-after')).toMatchObject({ type: 'ack' });
+  });
+
+  it('when a user has CHAT_MAX_CONNECTIONS_PER_USER sockets open, then one more is refused with 429 before the upgrade until one closes', async () => {
+    const app = await createTestApp({ env: { CHAT_MAX_CONNECTIONS_PER_USER: '2' } });
+    t = app;
+    const base = await listen(app);
+    const [u, other] = [await app.createUser(), await app.createUser()];
+    const first = track(await connectChat(t, base, u));
+    track(await connectChat(t, base, u));
+    const refused = await refusedHandshake(base, { ticket: await ticketFor(t, u) });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).toMatchObject({ status: 429, code: 'CHAT_TOO_MANY_CONNECTIONS', limit: 2 });
+    // The bearer subprotocol counts the same way; another user is not affected.
+    expect(await handshakeStatus(base, { token: u.token })).toBe(429);
+    track(await connectChat(t, base, other));
+    // Closing one socket gives its slot back.
+    await first.close();
+    await waitFor(async () => (await handshakeStatus(base, { ticket: await ticketFor(app, u) })) === 101, 'a freed slot');
+  });
+
+  it('when a socket is refused for lack of credentials, then it takes no slot; kicked sockets give theirs back', async () => {
+    t = await createTestApp({ env: { CHAT_MAX_CONNECTIONS_PER_USER: '1' } });
+    const base = await listen(t);
+    const u = await t.createUser();
+    expect(await handshakeStatus(base, { ticket: 'made-up' })).toBe(401);
+    const s = track(await connectChat(t, base, u));
+    expect(await handshakeStatus(base, { token: u.token })).toBe(429);
+    s.ws.terminate();
+    await waitFor(async () => (await handshakeStatus(base, { token: u.token })) === 101, 'the slot of a dropped socket');
   });
 
   it('when an admin disables a user, then their open sockets are closed with 1008 at once', async () => {

@@ -43,6 +43,32 @@ describe('chat live events: presence, typing, read receipts, edits and deletions
     expect(alice.all({ type: 'presence.leave', userId: b.id })).toHaveLength(1);
   });
 
+  it('when members are online, then presence and presence.join carry their display names', async () => {
+    const [c, d] = [await t.createUser({ name: 'Celina Nowak' }), await t.createUser({ name: 'Dariusz Wojcik' })];
+    const named = await createRoom(t, c, { members: [d] });
+    const celina = await connectChat(t, base, c);
+    const dariusz = await connectChat(t, base, d);
+    try {
+      await subscribe(celina, named);
+      expect(await celina.next({ type: 'presence', room: named })).toMatchObject({
+        online: [c.id],
+        users: [{ userId: c.id, displayName: 'Celina Nowak' }],
+      });
+      await subscribe(dariusz, named);
+      const seen = (await dariusz.next({ type: 'presence', room: named })).users as { userId: string }[];
+      expect([...seen].sort((x, y) => x.userId.localeCompare(y.userId))).toEqual(
+        [
+          { userId: c.id, displayName: 'Celina Nowak' },
+          { userId: d.id, displayName: 'Dariusz Wojcik' },
+        ].sort((x, y) => x.userId.localeCompare(y.userId)),
+      );
+      expect(await celina.next({ type: 'presence.join', room: named, userId: d.id })).toMatchObject({ displayName: 'Dariusz Wojcik' });
+    } finally {
+      await dariusz.close();
+      await celina.close();
+    }
+  });
+
   it('when a member types, then the others receive typing and the typist does not', async () => {
     const bob = await connectChat(t, base, b);
     await subscribe(bob, room);

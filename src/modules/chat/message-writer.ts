@@ -59,9 +59,10 @@ export function createMessageWriter(deps: { repo: ChatRepo; clock: Clock }) {
         });
         // Not stored: a duplicate or a non-member; the single statement tells which.
         if (unsettled.length) await storeOneByOne(roomId, unsettled);
-      } catch (err) {
-        if (isUniqueViolation(err)) await storeOneByOne(roomId, batch);
-        else for (const p of batch) p.reject(err);
+      } catch {
+        // One message can fail the whole statement (a racing duplicate, text the database
+        // refuses): store them one by one, so only that one fails and the others are kept.
+        await storeOneByOne(roomId, batch);
       }
     }
     queues.delete(roomId);

@@ -47,6 +47,19 @@ describe('chat messages over the socket: stored, acknowledged, ordered, recovere
     expect(history.json().items.map((m: { id: string }) => m.id)).toContain(ack.id);
   });
 
+  it('when a frame carries a NUL character anywhere, then an error frame names its path and nothing is written', async () => {
+    const before = (await t.request({ method: 'GET', url: `${CHAT}/rooms/${room}`, token: a.token })).json().lastSeq;
+    alice.send({ type: 'message', room, text: 'nul\u0000here', clientId: 'nul-text' });
+    expect(await alice.next({ type: 'error', clientId: 'nul-text' })).toMatchObject({ code: 'BAD_FRAME', path: '/text', room });
+    alice.send({ type: 'message', room, text: 'fine', clientId: 'nul-\u0000-id' });
+    expect(await alice.next((f) => f.type === 'error' && f.path === '/clientId')).toMatchObject({ code: 'BAD_FRAME', room });
+    alice.send({ type: 'message', room, text: 'fine', clientId: 'nul-key', 'x\u0000': 1 });
+    expect(await alice.next({ type: 'error', clientId: 'nul-key' })).toMatchObject({ code: 'BAD_FRAME', path: '/x\u0000' });
+    // The socket still works, and the refused frames left no message behind.
+    const ack = await say(alice, room, 'after the NUL frames', 'nul-after');
+    expect(ack).toMatchObject({ type: 'ack', seq: before + 1 });
+  });
+
   it('when the same clientId is sent twice, then both are acked with the same id and it is stored and delivered once', async () => {
     const first = await say(alice, room, 'only once', 'dup-1');
     const again = await say(alice, room, 'only once', 'dup-1');

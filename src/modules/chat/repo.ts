@@ -3,7 +3,7 @@
  * room's content, so a non-member's request behaves like one for a missing room. Plain
  * objects out; every function runs on the database or on the transaction it was given.
  */
-import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import { type MemberRow, type MessageRow, members, messages, type RoomRow, rooms } from './tables.js';
 
@@ -22,8 +22,46 @@ export function createChatRepo(db: Executor): ChatRepo {
   return { ...queries(db), transaction: (work) => db.transaction((tx) => work(createChatRepo(tx))) };
 }
 
+/** First key of the module's advisory locks (the second is the hashed user id). */
+const LOCK_NAMESPACE = 0xc4a7;
+
 function queries(db: Executor) {
   return {
+    /**
+     * Serialises the transactions that lock the same `key` until they end (room creation by one
+     * owner, the seed of a public room), so what they count or look up holds until they commit.
+     */
+    async lock(key: string): Promise<void> {
+      await db.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${key}))`);
+    },
+
+    async findPublicRoomByName(name: string): Promise<RoomRow | null> {
+      const [row] = await db
+        .select()
+        .from(rooms)
+        .where(and(eq(rooms.kind, 'public'), eq(rooms.name, name)))
+        .limit(1);
+      return row ?? null;
+    },
+
+    /** Those of `userIds` who are members of the room. */
+    async membersAmong(roomId: string, userIds: string[]): Promise<string[]> {
+      if (userIds.length === 0) return [];
+      const rows = await db
+        .select({ userId: members.userId })
+        .from(members)
+        .where(and(eq(members.roomId, roomId), inArray(members.userId, userIds)));
+      return rows.map((r) => r.userId);
+    },
+
+    async countOwnedPrivateRooms(ownerId: string): Promise<number> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(rooms)
+        .where(and(eq(rooms.ownerId, ownerId), eq(rooms.kind, 'private')));
+      return row?.n ?? 0;
+    },
+
     async insertRoom(room: NewRoom, memberIds: string[], at: Date): Promise<RoomRow> {
       const [row] = await db.insert(rooms).values(room).returning();
       if (memberIds.length) await db.insert(members).values(memberIds.map((userId) => ({ roomId: room.id, userId, joinedAt: at })));

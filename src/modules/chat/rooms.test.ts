@@ -40,6 +40,19 @@ describe('chat rooms over REST: who may create, join, invite, read', () => {
     expect((await get(stranger, `/rooms/${room.id}/messages`)).statusCode).toBe(404);
   });
 
+  it('when members are listed, then each carries its display name; outsiders learn nothing', async () => {
+    const [named, other] = [await t.createUser({ name: 'Halina Poeta' }), await t.createUser({ name: 'Ignacy Kot' })];
+    const res = await post(named, '/rooms', { kind: 'private', name: 'names' });
+    const room = res.json().id;
+    expect((await post(named, `/rooms/${room}/members`, { userId: other.id })).statusCode).toBe(204);
+    const members = (await get(other, `/rooms/${room}/members`)).json().items as { userId: string; displayName: string }[];
+    expect(Object.fromEntries(members.map((m) => [m.userId, m.displayName]))).toEqual({
+      [named.id]: 'Halina Poeta',
+      [other.id]: 'Ignacy Kot',
+    });
+    expect((await get(stranger, `/rooms/${room}/members`)).json()).toMatchObject({ code: 'CHAT_ROOM_NOT_FOUND' });
+  });
+
   it('when a private room exists, then only members see it, only the owner invites, and nobody joins uninvited', async () => {
     const room = await createRoom(t, owner, { kind: 'private', name: 'secret' });
     expect((await get(stranger, `/rooms/${room}`)).statusCode).toBe(404);

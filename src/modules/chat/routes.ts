@@ -34,13 +34,16 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         description:
           'Open `GET /api/v1/chat/ws?ticket=...` (WebSocket, subprotocol `zaplecze.chat.v1`). The frames are described in ' +
           '[/asyncapi.json](/asyncapi.json). Instead of a ticket, a client may offer the subprotocol `bearer.<access token>` ' +
-          'next to `zaplecze.chat.v1`. A missing or bad credential is refused with 401 before the upgrade; an Origin ' +
-          'not in CORS_ORIGINS with 403.',
+          'next to `zaplecze.chat.v1`. A missing or bad credential, or a ticket whose session ended since, is refused with ' +
+          '401 before the upgrade; an Origin not in CORS_ORIGINS with 403; a user who already has CHAT_MAX_CONNECTIONS_PER_USER ' +
+          'sockets open with 429 CHAT_TOO_MANY_CONNECTIONS.',
         response: { 200: S.Ticket },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { ticket, expiresAt } = await tickets.issue(caller(request));
+      // A credential: no cache (browser, proxy) may keep it.
+      reply.header('cache-control', 'no-store');
       return { ticket, expiresAt: expiresAt.toISOString() };
     },
   );
@@ -53,7 +56,11 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         ...rooms,
         summary: 'Create a room: public (admins) or private (the caller owns it and invites members)',
         body: S.CreateRoomBody,
-        response: { 201: Type.Ref('ChatRoom'), 403: problem('CHAT_PUBLIC_ROOM_ADMIN_ONLY') },
+        response: {
+          201: Type.Ref('ChatRoom'),
+          403: problem('CHAT_PUBLIC_ROOM_ADMIN_ONLY'),
+          422: problem('CHAT_ROOM_LIMIT_REACHED: the caller owns CHAT_MAX_OWNED_ROOMS private rooms already'),
+        },
       },
     },
     async (request, reply) => {

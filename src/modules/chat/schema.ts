@@ -30,7 +30,12 @@ export const Room = Type.Object(
 );
 
 export const Member = Type.Object(
-  { userId: Id, joinedAt: Instant, readSeq: Type.Integer({ description: 'Highest seq the member reported read' }) },
+  {
+    userId: Id,
+    displayName: Type.Union([Type.String(), Type.Null()], { description: 'The account’s name (null: the account is gone)' }),
+    joinedAt: Instant,
+    readSeq: Type.Integer({ description: 'Highest seq the member reported read' }),
+  },
   { $id: 'ChatMember' },
 );
 

@@ -21,6 +21,7 @@ import {
   MessageNotFound,
   NotRoomOwner,
   PublicRoomAdminOnly,
+  RoomLimitReached,
   RoomNotFound,
   RoomNotJoinable,
 } from './errors.js';
@@ -54,8 +55,20 @@ export interface Posted {
 
 export type ChatService = ReturnType<typeof createChatService>;
 
-export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock: Clock; log: Logger; users: UserDirectory }) {
-  const { repo, feed, clock, users } = deps;
+export interface ChatLimits {
+  /** Private rooms one user may own. */
+  maxOwnedRooms: number;
+}
+
+export function createChatService(deps: {
+  repo: ChatRepo;
+  feed: RoomFeed;
+  clock: Clock;
+  log: Logger;
+  users: UserDirectory;
+  limits: ChatLimits;
+}) {
+  const { repo, feed, clock, users, limits } = deps;
 
   /** Rooms are only opened with, and invitations only sent to, accounts that exist and are active. */
   async function assertActiveUser(userId: string) {
@@ -88,7 +101,19 @@ export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock:
     async createRoom(who: Principal, input: { kind: 'public' | 'private'; name: string }) {
       if (input.kind === 'public' && who.role !== 'admin') throw PublicRoomAdminOnly();
       const now = clock.now();
-      return repo.insertRoom({ id: newId(), kind: input.kind, name: input.name.trim(), ownerId: who.id, createdAt: now }, [who.id], now);
+      const room = { id: newId(), kind: input.kind, name: input.name.trim(), ownerId: who.id, createdAt: now };
+      if (input.kind === 'public') return repo.insertRoom(room, [who.id], now);
+      // Counted under the owner's lock: concurrent creates cannot all see room for one more.
+      return repo.transaction(async (tx) => {
+        await tx.lock(who.id);
+        const owned = await tx.countOwnedPrivateRooms(who.id);
+        if (owned >= limits.maxOwnedRooms) {
+          throw RoomLimitReached(`You already own ${owned} private rooms; the limit is ${limits.maxOwnedRooms}`, {
+            limit: limits.maxOwnedRooms,
+          });
+        }
+        return tx.insertRoom(room, [who.id], now);
+      });
     },
 
     /** The direct room of the caller and `otherId`, created on first use. */
@@ -151,11 +176,36 @@ export function createChatService(deps: { repo: ChatRepo; feed: RoomFeed; clock:
 
     async listMembers(who: Principal, roomId: string, page: Page) {
       await memberRoom(roomId, who.id);
-      return idPage(
+      const found = await idPage(
         page,
         (limit, after) => repo.listMembers(roomId, limit, after),
         (m) => m.userId,
       );
+      const names = await users.displayNames(found.items.map((m) => m.userId));
+      return { ...found, items: found.items.map((m) => ({ ...m, displayName: names.get(m.userId) ?? null })) };
+    },
+
+    /**
+     * Display names of those of `userIds` who are members of the room, by id: a name is shown
+     * to the people one shares a room with, never to anyone else.
+     */
+    async memberNames(roomId: string, userIds: string[]): Promise<Map<string, string>> {
+      return users.displayNames(await repo.membersAmong(roomId, userIds));
+    },
+
+    /**
+     * Makes sure a public room of this name exists (the demo's "general"); true when created.
+     * Safe at every start and on several instances at once: the lookup and insert run under a
+     * lock on the name.
+     */
+    async ensurePublicRoom(name: string): Promise<boolean> {
+      return repo.transaction(async (tx) => {
+        await tx.lock(`public-room:${name}`);
+        if (await tx.findPublicRoomByName(name)) return false;
+        const now = clock.now();
+        await tx.insertRoom({ id: newId(), kind: 'public', name, ownerId: null, createdAt: now }, [], now);
+        return true;
+      });
     },
 
     /** Invites a user into a private room (owner) or a public one (admin). True when newly added. */

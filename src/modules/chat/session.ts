@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../platform/clock.js';
+import { findNulByte } from '../../platform/http/nul-bytes.js';
 import type { RealtimePort } from '../../platform/realtime/realtime.js';
 import { FrameErrors } from './errors.js';
 import { type RoomFeed, roomPresence } from './feed.js';
@@ -70,7 +71,7 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
     // Text frames always: a Buffer here is the UTF-8 of JSON shared by every receiver.
     socket.send(frame, { binary: false });
   };
-  const sendError = (code: string, message: string, about: { room?: string; clientId?: string } = {}) =>
+  const sendError = (code: string, message: string, about: { room?: string; clientId?: string; path?: string } = {}) =>
     send(encodeFrame('error', { code, message, ...about }));
 
   function takeToken(): boolean {
@@ -127,11 +128,20 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
         stopReceiving(roomId);
         return sendError(FrameErrors.notMember, 'No such room among yours', { room: roomId });
       }
-      if (await realtime.join(roomPresence(roomId), userId)) await feed.presenceJoin(roomId, userId);
+      if (await realtime.join(roomPresence(roomId), userId)) {
+        const names = await chat.memberNames(roomId, [userId]);
+        await feed.presenceJoin(roomId, userId, names.get(userId) ?? null);
+      }
       if (receiving.get(roomId) !== state) return void leavePresence(roomId);
     }
     send(encodeFrame('subscribed', { room: roomId, lastSeq: room.lastSeq }));
-    send(encodeFrame('presence', { room: roomId, online: await realtime.members(roomPresence(roomId)) }));
+    const online = await realtime.members(roomPresence(roomId));
+    const names = await chat.memberNames(roomId, online);
+    const users = online.flatMap((id) => {
+      const displayName = names.get(id);
+      return displayName === undefined ? [] : [{ userId: id, displayName }];
+    });
+    send(encodeFrame('presence', { room: roomId, online, users }));
     let replayedUpTo = 0;
     if (lastSeq !== undefined && lastSeq < room.lastSeq) {
       const missed = await chat.messagesAfter(roomId, lastSeq, limits.replayLimit + 1);
@@ -203,6 +213,16 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
       parsed = isBinary ? undefined : JSON.parse(data.toString());
     } catch {
       parsed = undefined;
+    }
+    // PostgreSQL cannot store U+0000: refuse the frame, naming the field, before anything is written.
+    const nulAt = findNulByte(parsed);
+    if (nulAt !== undefined) {
+      const { clientId, room } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+      return sendError(FrameErrors.badFrame, `${nulAt} must not contain the NUL character (U+0000)`, {
+        path: nulAt,
+        ...(typeof clientId === 'string' && !clientId.includes('\u0000') ? { clientId } : {}),
+        ...(typeof room === 'string' && !room.includes('\u0000') ? { room } : {}),
+      });
     }
     const frame = asClientFrame(parsed);
     if (!frame) {

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Principal } from '../../platform/auth/access-tokens.js';
+import { createConnectionCap } from './connection-cap.js';
 import { SUBPROTOCOL } from './frames.js';
 import { createHandshakeGuard, type Tickets } from './handshake.js';
 import type { Hub } from './hub.js';
@@ -21,6 +22,8 @@ export interface SocketRoutesOptions {
   /** Largest frame a client may send; ws closes the socket with 1009 above it. */
   maxPayload: number;
   heartbeatMs: number;
+  /** Most sockets one user may have open across the cluster. */
+  maxConnectionsPerUser: number;
 }
 
 /** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
@@ -84,6 +87,7 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
       config: { access: 'public' },
       preValidation: [
         createHandshakeGuard(app, { tickets: options.tickets, allowedOrigins: options.allowedOrigins }),
+        createConnectionCap(options.session.realtime, options.maxConnectionsPerUser),
         async (request, reply) => {
           handshakeResponses.set(request.raw, reply.raw);
         },

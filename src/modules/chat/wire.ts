@@ -10,7 +10,12 @@ export const toRoomWire = (r: RoomRow) => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-export const toMemberWire = (m: MemberRow) => ({ userId: m.userId, joinedAt: m.joinedAt.toISOString(), readSeq: m.readSeq });
+export const toMemberWire = (m: MemberRow & { displayName: string | null }) => ({
+  userId: m.userId,
+  displayName: m.displayName,
+  joinedAt: m.joinedAt.toISOString(),
+  readSeq: m.readSeq,
+});
 
 export const toMessageWire = (m: MessageRow) => ({
   id: m.id,

@@ -6,14 +6,18 @@
 
 // C0 and C1 control characters and DEL.
 const isControl = (code: number) => code < 0x20 || (code >= 0x7f && code <= 0x9f);
+// Bidirectional controls (LRM, RLM, ALM, embeddings, overrides, isolates): they reorder what a
+// reader sees, so "invoice\u202Efdp.exe" displays as "invoiceexe.pdf".
+const isBidiControl = (code: number) =>
+  code === 0x200e || code === 0x200f || code === 0x061c || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
 
-/** Cleans a client-supplied file name for storage and display: last path segment, no control characters, bounded. */
+/** Cleans a client-supplied file name for storage and display: last path segment, no control or bidi characters, bounded. */
 export function cleanFileName(raw: string | undefined): string {
   const last = (raw ?? '').split(/[/\\]/).pop() ?? '';
   const cleaned = last
     .normalize('NFC')
     .split('')
-    .filter((c) => !isControl(c.charCodeAt(0)))
+    .filter((c) => !isControl(c.charCodeAt(0)) && !isBidiControl(c.charCodeAt(0)))
     .join('')
     .trim()
     .slice(0, 255);

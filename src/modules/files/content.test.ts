@@ -17,6 +17,8 @@ describe('Content-Disposition', () => {
     ['../../etc/passwd', 'passwd'],
     ['C:\\Users\\me\\photo.png', 'photo.png'],
     ['bad\u0000name\r\n.txt', 'badname.txt'],
+    ['invoice\u202Efdp.exe', 'invoicefdp.exe'],
+    ['\u2066a\u2067b\u2068c\u2069\u200E\u200F\u061C\u202A\u202B\u202C\u202Dd.txt', 'abcd.txt'],
     ['..', 'file'],
     [undefined, 'file'],
     ['a'.repeat(300), 'a'.repeat(255)],

@@ -351,6 +351,11 @@ describe.each(backends)('files on $name', (backend) => {
     );
   });
 
+  it('when the name carries a right-to-left override, then it is stored without it', async () => {
+    const file = await uploadOne(owner, png(300), 'invoice\u202Efdp.exe');
+    expect(file.name).toBe('invoicefdp.exe');
+  });
+
   it('when a signed link is made, then it works without a token until it expires, and tampering gives 403', async () => {
     const file = await uploadOne(owner, png(700));
     const made = await t.request({ method: 'POST', url: `/api/v1/files/${file.id}/links`, token: owner.token, payload: { expiresIn: 60 } });

@@ -151,6 +151,15 @@ describe.each(backends)('tus uploads on $name', (backend) => {
     expect((await t.request({ method: 'GET', url: `/api/v1/files/${id}/content`, token: user.token })).rawPayload.equals(data)).toBe(true);
   });
 
+  it('when the tus filename carries bidirectional controls, then the file keeps the name without them', async () => {
+    const user = await t.createUser();
+    const data = png(500);
+    const url = await create(user, data.length, '\u2067invoice\u202Efdp.exe\u2069');
+    expect((await patch(user, url, 0, data)).statusCode).toBe(204);
+    const meta = await t.request({ method: 'GET', url: `/api/v1/files/${url.split('/').pop()}`, token: user.token });
+    expect(meta.json().name).toBe('invoicefdp.exe');
+  });
+
   it('when the offset is wrong, the body type is wrong or Tus-Resumable is missing, then 409, 415 and 412', async () => {
     const user = await t.createUser();
     const url = await create(user, 1000);

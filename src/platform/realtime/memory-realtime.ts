@@ -1,11 +1,13 @@
 /** The embedded realtime adapter: one process is the whole cluster. */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { type ChannelHandler, createPresenceCounts, type RealtimePort } from './realtime.js';
+import { type ChannelHandler, createHeldSlots, createPresenceCounts, type RealtimePort } from './realtime.js';
 
 /** In-process fan-out and presence. Handlers run synchronously, in publish order. */
 export function createMemoryRealtime(log: Logger): RealtimePort {
   const channels = new Map<string, Set<ChannelHandler>>();
   const presence = createPresenceCounts();
+  const slots = createHeldSlots();
   return {
     async publish(channel, message) {
       for (const handler of channels.get(channel) ?? []) {
@@ -36,9 +38,19 @@ export function createMemoryRealtime(log: Logger): RealtimePort {
     async members(set) {
       return presence.members(set);
     },
+    async claimSlot(key, limit) {
+      if (slots.count(key) >= limit) return null;
+      const slot = randomUUID();
+      slots.add(key, slot);
+      return slot;
+    },
+    async releaseSlot(key, slot) {
+      slots.remove(key, slot);
+    },
     async close() {
       channels.clear();
       presence.clear();
+      slots.clear();
     },
   };
 }

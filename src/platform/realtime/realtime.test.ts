@@ -79,7 +79,60 @@ describe.each(adapters)('realtime port (%s)', (kind, enabled) => {
   });
 });
 
+describe.each(adapters)('realtime port slots (%s)', (kind, enabled) => {
+  it.runIf(enabled)('when every slot of a key is taken, then one more is refused until one is released; other keys are apart', async () => {
+    const [port] = (await cluster(kind, 1)) as [RealtimePort];
+    const first = await port.claimSlot('user:1', 2);
+    const second = await port.claimSlot('user:1', 2);
+    expect(first).toEqual(expect.any(String));
+    expect(second).toEqual(expect.any(String));
+    expect(first).not.toBe(second);
+    expect(await port.claimSlot('user:1', 2)).toBeNull();
+    expect(await port.claimSlot('user:2', 2)).toEqual(expect.any(String));
+    await port.releaseSlot('user:1', first as string);
+    await port.releaseSlot('user:1', first as string);
+    expect(await port.claimSlot('user:1', 2)).toEqual(expect.any(String));
+    expect(await port.claimSlot('user:1', 2)).toBeNull();
+  });
+});
+
 describe.runIf(redisUrl)('realtime port (redis) across instances', () => {
+  it('when two instances claim slots of one key, then the limit spans both, and closing one frees its slots', async () => {
+    const [one, two] = (await cluster('redis', 2)) as [RealtimePort, RealtimePort];
+    expect(await one.claimSlot('u', 2)).not.toBeNull();
+    expect(await two.claimSlot('u', 2)).not.toBeNull();
+    expect(await one.claimSlot('u', 2)).toBeNull();
+    expect(await two.claimSlot('u', 2)).toBeNull();
+    await one.close();
+    expect(await two.claimSlot('u', 2)).not.toBeNull();
+  });
+
+  it('when an instance dies without closing, then its slots expire and others may claim them; a live instance keeps its own', async () => {
+    const prefix = `test-rt-${randomBytes(4).toString('hex')}:`;
+    const short = async () => {
+      const redis = new Redis(redisUrl as string);
+      const port = await createRedisRealtime({ redis, prefix, log, ttlMs: 300 });
+      opened.push(
+        () => redis.quit().catch(() => {}),
+        () => port.close(),
+      );
+      return { redis, port };
+    };
+    const [dying, living] = [await short(), await short()];
+    expect(await dying.port.claimSlot('u', 2)).not.toBeNull();
+    expect(await living.port.claimSlot('u', 2)).not.toBeNull();
+    // A crash: the connection is gone, so nothing refreshes or removes the slot.
+    dying.redis.disconnect();
+    let claimed: string | null = null;
+    for (let i = 0; claimed === null; i++) {
+      if (i > 200) throw new Error('the dead instance kept its slot');
+      await sleep(10);
+      claimed = await living.port.claimSlot('u', 2);
+    }
+    // The living instance's first slot was refreshed all along: the key is full again.
+    expect(await living.port.claimSlot('u', 2)).toBeNull();
+  });
+
   it('when two instances share a prefix, then messages reach both and presence counts a member once until it left both', async () => {
     const [one, two] = (await cluster('redis', 2)) as [RealtimePort, RealtimePort];
     const got: string[] = [];

@@ -3,15 +3,13 @@
  * duplicate (a subscribed connection can run no other command). Presence: one sorted set per
  * presence set, entries `<member>\n<instance>` scored with their expiry time; each instance
  * refreshes its own entries every third of PRESENCE_TTL_MS, so a crashed instance's members
- * disappear within the TTL instead of staying online forever.
+ * disappear within the TTL instead of staying online forever. Slots: one sorted set per key,
+ * entries `<slot id>` scored with their expiry the same way, so a crash frees its slots too.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { type ChannelHandler, createPresenceCounts, type RealtimePort } from './realtime.js';
-
-/** How long an instance's presence entries live without a refresh. */
-export const PRESENCE_TTL_MS = 30_000;
+import { type ChannelHandler, createHeldSlots, createPresenceCounts, PRESENCE_TTL_MS, type RealtimePort } from './realtime.js';
 
 const SEPARATOR = '\n';
 
@@ -37,22 +35,34 @@ for _, e in ipairs(others) do
 end
 return 0`;
 
+// KEYS[1] slot key; ARGV: slot, now, expiry, limit, key ttl. Drops expired slots, then adds one if there is room.
+const CLAIM = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1`;
+
 export interface RedisRealtimeOptions {
   redis: Redis;
   /** Prefix of every channel and key (REDIS_KEY_PREFIX), so deployments sharing a Redis stay apart. */
   prefix: string;
   log: Logger;
+  /** How long presence entries and slots live without a refresh (tests shorten it). */
+  ttlMs?: number;
 }
 
-/** Connects the subscriber connection and starts refreshing presence. */
-export async function createRedisRealtime({ redis, prefix, log }: RedisRealtimeOptions): Promise<RealtimePort> {
+/** Connects the subscriber connection and starts refreshing presence and slots. */
+export async function createRedisRealtime({ redis, prefix, log, ttlMs = PRESENCE_TTL_MS }: RedisRealtimeOptions): Promise<RealtimePort> {
   const instance = randomUUID();
   const subscriber = redis.duplicate();
   if (subscriber.status === 'wait') await subscriber.connect();
   const handlers = new Map<string, Set<ChannelHandler>>();
   const presence = createPresenceCounts();
+  const slots = createHeldSlots();
   const channelKey = (channel: string) => `${prefix}rt:${channel}`;
   const setKey = (set: string) => `${prefix}rt:presence:${set}`;
+  const slotKey = (key: string) => `${prefix}rt:slots:${key}`;
   const entry = (member: string) => `${member}${SEPARATOR}${instance}`;
 
   subscriber.on('message', (channel: string, message: string) => {
@@ -68,15 +78,20 @@ export async function createRedisRealtime({ redis, prefix, log }: RedisRealtimeO
 
   const refresh = setInterval(() => {
     const entries = presence.entries();
-    if (entries.length === 0) return;
-    const expiry = Date.now() + PRESENCE_TTL_MS;
+    const held = slots.entries();
+    if (entries.length === 0 && held.length === 0) return;
+    const expiry = Date.now() + ttlMs;
     const pipeline = redis.pipeline();
     for (const [set, member] of entries) {
       pipeline.zadd(setKey(set), expiry, entry(member));
-      pipeline.pexpire(setKey(set), PRESENCE_TTL_MS);
+      pipeline.pexpire(setKey(set), ttlMs);
+    }
+    for (const [key, slot] of held) {
+      pipeline.zadd(slotKey(key), expiry, slot);
+      pipeline.pexpire(slotKey(key), ttlMs);
     }
     pipeline.exec().catch((err) => log.warn({ err }, 'presence refresh failed'));
-  }, PRESENCE_TTL_MS / 3);
+  }, ttlMs / 3);
   refresh.unref();
 
   return {
@@ -103,7 +118,7 @@ export async function createRedisRealtime({ redis, prefix, log }: RedisRealtimeO
     async join(set, member) {
       if (presence.add(set, member) > 1) return false;
       const now = Date.now();
-      const seen = await redis.eval(JOIN, 1, setKey(set), entry(member), member + SEPARATOR, now, now + PRESENCE_TTL_MS, PRESENCE_TTL_MS);
+      const seen = await redis.eval(JOIN, 1, setKey(set), entry(member), member + SEPARATOR, now, now + ttlMs, ttlMs);
       return seen === 0;
     },
     async leave(set, member) {
@@ -115,14 +130,34 @@ export async function createRedisRealtime({ redis, prefix, log }: RedisRealtimeO
       const entries = await redis.zrangebyscore(setKey(set), Date.now(), '+inf');
       return [...new Set(entries.map((e) => e.slice(0, e.lastIndexOf(SEPARATOR))))];
     },
+    async claimSlot(key, limit) {
+      const slot = randomUUID();
+      const now = Date.now();
+      // Held (and refreshed) from before the answer, so a slot granted now never goes stale.
+      slots.add(key, slot);
+      try {
+        if ((await redis.eval(CLAIM, 1, slotKey(key), slot, now, now + ttlMs, limit, ttlMs)) === 1) return slot;
+      } catch (err) {
+        slots.remove(key, slot);
+        throw err;
+      }
+      slots.remove(key, slot);
+      return null;
+    },
+    async releaseSlot(key, slot) {
+      if (slots.remove(key, slot)) await redis.zrem(slotKey(key), slot);
+    },
     async close() {
       clearInterval(refresh);
       const entries = presence.entries();
+      const held = slots.entries();
       presence.clear();
+      slots.clear();
       handlers.clear();
-      if (entries.length) {
+      if (entries.length || held.length) {
         const pipeline = redis.pipeline();
         for (const [set, member] of entries) pipeline.zrem(setKey(set), entry(member));
+        for (const [key, slot] of held) pipeline.zrem(slotKey(key), slot);
         await pipeline.exec().catch(() => {});
       }
       await subscriber.quit().catch(() => {});
