@@ -157,7 +157,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         throw InvalidCredentials('The email or the password is wrong');
       }
       if (user.disabledAt) throw AccountDisabled('This account is disabled; contact an administrator');
-      await deps.throttle.recordSuccess(email);
+      await deps.throttle.recordSuccess(email, client.ip);
       const now = clock.now();
       const sessionId = newId();
       const refreshToken = newSecretToken();
