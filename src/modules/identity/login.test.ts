@@ -26,10 +26,11 @@ describe('POST /auth/login', () => {
   const login = (email: string, password: string, ip = '127.0.0.1') =>
     t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password }, remoteAddress: ip });
 
-  it('when the credentials are right, then 200 with a token pair, Bearer, 900 s and the user without secrets', async () => {
+  it('when the credentials are right, then 200 with a token pair (not to be stored), Bearer, 900 s and the user without secrets', async () => {
     const u = await t.createUser();
     const res = await login(u.email, u.password);
     expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
     const body = res.json();
     expect(body).toEqual({
       accessToken: expect.any(String),
