@@ -1,5 +1,5 @@
 /** The process logger: pino, JSON lines, secrets redacted. Modules take child loggers from it. */
-import { type Logger, pino } from 'pino';
+import { type Logger, pino, stdSerializers } from 'pino';
 import { constraintOf, pgCode } from './db/errors.js';
 
 /**
@@ -46,18 +46,17 @@ function databaseMessage(err: unknown): string | undefined {
  * The query text stays: drizzle binds every value, so it holds only placeholders.
  */
 export function serializeError(err: unknown): Record<string, unknown> {
-  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  const out = stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
   if ((out as unknown) === err) return out; // not an error: pino passes it through, and so do we
   const code = pgCode(err);
   const isDatabaseError = code !== undefined || (typeof out.message === 'string' && out.message.includes('\nparams: '));
   if (!isDatabaseError) return out;
   for (const field of VALUE_FIELDS) delete out[field];
   for (const field of ['message', 'stack'] as const) {
-    let text = out[field];
+    const text = out[field];
     if (typeof text !== 'string') continue;
-    text = text.replace(PARAMS_IN_TEXT, '\nparams: [redacted]');
-    if (code?.startsWith('22')) text = text.replace(QUOTED_INPUT, ': "[redacted]"');
-    out[field] = text;
+    const withoutParams = text.replace(PARAMS_IN_TEXT, '\nparams: [redacted]');
+    out[field] = code?.startsWith('22') ? withoutParams.replace(QUOTED_INPUT, ': "[redacted]"') : withoutParams;
   }
   if (code) {
     out.sqlState = code;

@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ describe('global rate limit when Redis fails', () => {
     // Nothing listens on port 1; without an offline queue every command fails at once.
     const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     const { lines, log } = capture();
-    const app = Fastify({ loggerInstance: log });
+    const app = Fastify({ loggerInstance: log as FastifyBaseLogger });
     try {
       const stats = await installRateLimit(app, { max: 2, windowMs: 60_000, redis: down, keyPrefix: 'test:' });
       app.get('/ping', async () => ({ pong: true }));
