@@ -35,6 +35,7 @@ export const identityModule: ModuleFactory = (platform) => {
     tokens: platform.tokens,
     passwords: platform.passwords,
     throttle: createLoginThrottle(throttleStore, config.LOGIN_MAX_FAILURES),
+    marks: throttleStore,
     mailer: platform.mailer,
     bus: platform.bus,
     clock: platform.clock,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, DEFAULT_PASSWORD, type TestApp } from '../../../test/test-app.js';
+import { readOutbox } from '../../platform/mail/mailer.js';
 
 let n = 0;
 const freshEmail = () => `reg${++n}-${Math.random().toString(36).slice(2, 8)}@test.local`;
@@ -96,6 +97,23 @@ describe('POST /auth/register', () => {
     // The first account keeps its password; the second sign-up changed nothing.
     expect((await login(email, DEFAULT_PASSWORD)).statusCode).toBe(200);
     expect((await login(email, 'another-good-passphrase')).statusCode).toBe(401);
+  });
+
+  it('when a taken address is signed up with again and again, then its owner gets one notice, not one per attempt', async () => {
+    const email = freshEmail();
+    expect((await register({ email, password: DEFAULT_PASSWORD, name: 'Owner' })).statusCode).toBe(202);
+    const notices = async () => (await readOutbox(t.platform.db, email, 50)).filter((m) => /tried to sign up/.test(m.subject));
+    for (let i = 0; i < 3; i++) expect((await register({ email, password: DEFAULT_PASSWORD, name: 'Spam' })).statusCode).toBe(202);
+    await t.mailTo(email, /tried to sign up/);
+    // A mail queued after the three attempts has arrived, so theirs have been handled too.
+    const witness = freshEmail();
+    expect((await register({ email: witness, password: DEFAULT_PASSWORD, name: 'Witness' })).statusCode).toBe(202);
+    await t.mailTo(witness, /Confirm/);
+    expect(await notices()).toHaveLength(1);
+    if (process.env.TEST_REDIS_URL) return; // the fake clock moves only the embedded store's time
+    t.clock.advance(60 * 60_000 + 1000);
+    expect((await register({ email, password: DEFAULT_PASSWORD, name: 'An hour later' })).statusCode).toBe(202);
+    await expect.poll(notices).toHaveLength(2);
   });
 
   it('when the email is already registered, then the password is still hashed (the answer takes as long as for a new address)', async () => {

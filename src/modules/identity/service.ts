@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AccessTokens, Principal } from '../../platform/auth/access-tokens.js';
 import type { PasswordHasher } from '../../platform/auth/passwords.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { KeyValueStore } from '../../platform/cache/key-value-store.js';
 import type { Clock } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
@@ -40,6 +41,8 @@ export interface IdentityServiceDeps {
   tokens: AccessTokens;
   passwords: PasswordHasher;
   throttle: LoginThrottle;
+  /** Short-lived marks shared by instances: at most one unasked-for notice per address per hour. */
+  marks: KeyValueStore;
   mailer: Mailer;
   bus: EventBus;
   clock: Clock;
@@ -50,6 +53,7 @@ export interface IdentityServiceDeps {
 
 const RESET_TTL_MS = 60 * 60_000;
 const VERIFY_TTL_MS = 48 * 60 * 60_000;
+const NOTICE_INTERVAL_MS = 60 * 60_000;
 /** How long an instance trusts its last answer about a session; see README (revocation delay). */
 export const SESSION_CHECK_TTL_MS = 1000;
 
@@ -141,6 +145,11 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     await deps.mailer.send({ to, subject, text: `Hello,\n\n${body}\n` });
   }
 
+  /** A notice nobody at `to` asked for (a sign-up or a move to a taken address): at most one an hour, so it cannot be used to flood a mailbox. */
+  async function sendUnaskedNotice(to: string, subject: string, body: string) {
+    if (await deps.marks.setIfAbsent(`notice:${to}`, '1', NOTICE_INTERVAL_MS)) await sendNotice(to, subject, body);
+  }
+
   function forgetSessions(ids: string[]) {
     for (const id of ids) sessionCache.delete(id);
   }
@@ -163,7 +172,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         return;
       }
       inBackground('sign-up notice', () =>
-        sendNotice(
+        sendUnaskedNotice(
           email,
           'Someone tried to sign up with your address',
           `Someone tried to create an account with ${email}, which already has one. Nothing was changed.\n` +
@@ -273,7 +282,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       if (email === user.email) return;
       inBackground('email change mail', async () => {
         if (await repo.findUserByEmail(email)) {
-          await sendNotice(
+          await sendUnaskedNotice(
             email,
             'Someone tried to move an account to your address',
             `Someone asked to change another account's email to ${email}, which already has an account. Nothing was changed.`,
