@@ -63,7 +63,7 @@ async function createUsers(base: string, count: number, tag: string) {
       const i = next++;
       const email = `chat-bench-${tag}-${i}@bench.local`;
       const password = 'a-perfectly-fine-bench-passphrase';
-      await fetchJson(`${base}/api/v1/auth/register`, { method: 'POST', body: { email, password, name: `Bench ${i}` }, expect: 201 });
+      await fetchJson(`${base}/api/v1/auth/register`, { method: 'POST', body: { email, password, name: `Bench ${i}` }, expect: 202 });
       const { body } = await fetchJson(`${base}/api/v1/auth/login`, { method: 'POST', body: { email, password }, expect: 200 });
       const login = body as { accessToken: string; user: { id: string } };
       users[i] = { id: login.user.id, token: login.accessToken };

@@ -133,7 +133,7 @@ export const checkoutBench: Bench = {
         await fetchJson(`${zaplecze.url}/api/v1/auth/register`, {
           method: 'POST',
           body: { email, password, name: `Shopper ${i}` },
-          expect: 201,
+          expect: 202,
         });
         const login = await fetchJson(`${zaplecze.url}/api/v1/auth/login`, { method: 'POST', body: { email, password }, expect: 200 });
         tokens.push((login.body as { accessToken: string }).accessToken);

@@ -116,7 +116,7 @@ async function main() {
       );
       const email = `bench-${Date.now()}@bench.local`;
       const password = 'a-long-bench-password-123';
-      await fetchJson(`${zaplecze.url}/api/v1/auth/register`, { method: 'POST', body: { email, password, name: 'Bench' }, expect: 201 });
+      await fetchJson(`${zaplecze.url}/api/v1/auth/register`, { method: 'POST', body: { email, password, name: 'Bench' }, expect: 202 });
       const login = await fetchJson(`${zaplecze.url}/api/v1/auth/login`, { method: 'POST', body: { email, password }, expect: 200 });
       let token = (login.body as { accessToken: string }).accessToken;
       const auth = () => ({ authorization: `Bearer ${token}` });

@@ -38,7 +38,7 @@ export const login: Bench = {
       await fetchJson(`${zaplecze.url}/api/v1/auth/register`, {
         method: 'POST',
         body: { ...credentials, name: 'Bench User' },
-        expect: 201,
+        expect: 202,
       });
       const first = await fetchJson(`${zaplecze.url}${path}`, { method: 'POST', body: credentials, expect: 200 });
       if (typeof (first.body as { accessToken?: unknown }).accessToken !== 'string') throw new Error('login returned no accessToken');

@@ -15,6 +15,7 @@ import { installRateLimit } from './platform/http/rate-limit.js';
 import { installRequestIdEcho, requestIdFrom } from './platform/http/request-id.js';
 import { installSecurity } from './platform/http/security.js';
 import { installStrictNumbers } from './platform/http/strict-numbers.js';
+import { trustProxyOption } from './platform/http/trust-proxy.js';
 import type { ModuleFactory, Platform } from './platform/platform.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -39,7 +40,7 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT,
     // proxy-addr takes a hop count too; Fastify's types omit it.
-    trustProxy: config.TRUST_PROXY as boolean | string,
+    trustProxy: trustProxyOption(config.TRUST_PROXY as boolean | number | string, platform.log) as boolean | string,
     // Fail fast on slow-loris clients; large uploads stream and are bounded by their own limits.
     requestTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },

@@ -30,8 +30,11 @@ export interface TestApp {
   drain(): void;
   /** Shorthand for http.inject with an optional bearer token. */
   request(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
-  /** Registers a user and returns it with an access token and a refresh token. */
-  createUser(overrides?: { email?: string; password?: string; name?: string }): Promise<TestUser>;
+  /**
+   * Registers a user and returns it with an access token and a refresh token. `verified`: also
+   * confirms the address with the mailed token (a password reset goes only to a confirmed one).
+   */
+  createUser(overrides?: { email?: string; password?: string; name?: string; verified?: boolean }): Promise<TestUser>;
   /** Logs in as the configured admin. */
   admin(): Promise<TestUser>;
   login(email: string, password: string): Promise<TestUser>;
@@ -98,6 +101,21 @@ export async function createTestApp(
     return { id: body.user.id, email, password, token: body.accessToken, refreshToken: body.refreshToken, sessionId: claims.sid };
   }
 
+  async function mailTo(to: string, subject?: RegExp) {
+    for (let i = 0; i < 100; i++) {
+      const [mail] = (await readOutbox(platform.db, to, 20)).filter((m) => !subject || subject.test(m.subject));
+      if (mail) return mail;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no mail to ${to}${subject ? ` matching ${subject}` : ''}`);
+  }
+
+  async function verify(email: string) {
+    const token = /Token: (\S+)/.exec((await mailTo(email, /Confirm/)).text)?.[1];
+    const res = await request({ method: 'POST', url: '/api/v1/auth/verify-email/confirm', payload: { token } });
+    if (res.statusCode !== 200) throw new Error(`verification of ${email} failed: ${res.statusCode} ${res.body}`);
+  }
+
   return {
     http,
     platform,
@@ -114,18 +132,12 @@ export async function createTestApp(
         url: '/api/v1/auth/register',
         payload: { email, password, name: overrides.name ?? `User ${counter}` },
       });
-      if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+      if (res.statusCode !== 202) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+      if (overrides.verified) await verify(email);
       return login(email, password);
     },
     admin: () => login(ADMIN.email, ADMIN.password),
-    async mailTo(to, subject) {
-      for (let i = 0; i < 100; i++) {
-        const [mail] = (await readOutbox(platform.db, to, 20)).filter((m) => !subject || subject.test(m.subject));
-        if (mail) return mail;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error(`no mail to ${to}${subject ? ` matching ${subject}` : ''}`);
-    },
+    mailTo,
     async close() {
       await http.close();
       await closePlatform(platform);

@@ -188,7 +188,7 @@ export const SETTINGS = {
     parse: origins,
   },
   TRUST_PROXY: {
-    doc: 'Trust X-Forwarded-* from a proxy: false, true, a hop count, or comma-separated addresses/CIDRs.',
+    doc: 'Trust X-Forwarded-* only from these proxy addresses/CIDRs (e.g. 10.0.0.0/8), or false. `true` trusts any client, a hop count nobody (warned at start).',
     example: 'false',
     default: 'false',
     parse: (raw): boolean | number | string => {
@@ -223,7 +223,7 @@ export const SETTINGS = {
     parse: int(1, 1_000_000),
   },
   LOGIN_MAX_FAILURES: {
-    doc: 'Failed logins per account (and 4x that per IP) before the login is locked for a growing delay.',
+    doc: 'Failed logins per (account, address) before that pair locks for a growing delay; 4x per address locks the address; 20x per account slows it (see Security notes).',
     example: '5',
     default: '5',
     parse: int(1, 1000),

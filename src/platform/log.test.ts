@@ -1,6 +1,12 @@
 import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { describe, expect, it } from 'vitest';
+import { createTestApp } from '../../test/test-app.js';
+import { DEPLOYMENTS } from '../deployments.js';
+import { newId } from './ids.js';
 import { createLogger } from './log.js';
+import type { ModuleFactory } from './platform.js';
 
 describe('logger redaction', () => {
   it('when a body or headers with secrets are logged, then the secrets are replaced', () => {
@@ -33,5 +39,86 @@ describe('logger redaction', () => {
     }
     expect(text).toContain('a@b.co');
     expect(text).toContain('"reqId":"r1"');
+  });
+});
+
+describe('database errors in the log', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    return { lines, log: createLogger('info', sink) };
+  };
+
+  it('when a wrapped PostgreSQL error is logged, then no bound parameter or row value appears, but the SQLSTATE and constraint do', () => {
+    const pgError = Object.assign(new Error('duplicate key value violates unique constraint "users_email_key"'), {
+      code: '23505',
+      detail: 'Key (email)=(victim@example.com) already exists.',
+      constraint: 'users_email_key',
+    });
+    const wrapped = new DrizzleQueryError(
+      'insert into "users" ("email", "hash") values ($1, $2)',
+      ['victim@example.com', 'multi\nline $argon2id$hash'],
+      pgError,
+    );
+    const { lines, log } = capture();
+    log.error({ err: wrapped }, 'request failed');
+    const text = lines.join('');
+    for (const secret of ['victim@example.com', 'argon2id', 'multi']) expect(text).not.toContain(secret);
+    const entry = JSON.parse(lines[0] as string);
+    expect(entry.err).toMatchObject({
+      type: 'DrizzleQueryError',
+      query: 'insert into "users" ("email", "hash") values ($1, $2)',
+      sqlState: '23505',
+      constraint: 'users_email_key',
+      databaseMessage: 'duplicate key value violates unique constraint "users_email_key"',
+    });
+    expect(entry.err.stack).toContain('params: [redacted]');
+  });
+
+  it('when something other than an error is logged under err, then it is left as it is', () => {
+    const { lines, log } = capture();
+    log.warn({ err: { reason: 'plain' } }, 'odd');
+    expect(JSON.parse(lines[0] as string).err).toEqual({ reason: 'plain' });
+  });
+
+  it('when a failing insert and a failing cast answer 500 in the app, then the logs hold no parameter of either', async () => {
+    const { lines, log } = capture();
+    const secretEmail = `leak-${Date.now()}@secret.test`;
+    const secretHash = '$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0LXNhbHQ$secret-hash-value';
+    const secretToken = 'not-a-uuid-secret-token-value';
+    const leakyModule: ModuleFactory = (platform) => ({
+      name: 'leaky-test',
+      routes: async (app) => {
+        app.post('/leaky/insert', { config: { access: 'public' }, schema: { hide: true } }, async () => {
+          const insert = () =>
+            platform.db.execute(sql`insert into identity.users (id, email, name, password_hash, created_at, updated_at)
+              values (${newId()}, ${secretEmail}, 'Leak', ${secretHash}, now(), now())`);
+          await insert();
+          await insert();
+          return {};
+        });
+        app.post('/leaky/cast', { config: { access: 'public' }, schema: { hide: true } }, async () => {
+          await platform.db.execute(sql`select ${secretToken}::uuid`);
+          return {};
+        });
+      },
+    });
+    const t = await createTestApp({ log, modules: [...DEPLOYMENTS['all-in-one'], leakyModule] });
+    try {
+      const insert = await t.request({ method: 'POST', url: '/api/v1/leaky/insert' });
+      const cast = await t.request({ method: 'POST', url: '/api/v1/leaky/cast' });
+      expect([insert.statusCode, cast.statusCode]).toEqual([500, 500]);
+    } finally {
+      await t.close();
+    }
+    const failures = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request failed');
+    expect(failures.map((f) => f.err.sqlState)).toEqual(['23505', '22P02']);
+    const text = lines.join('');
+    for (const secret of [secretEmail, 'secret-hash-value', secretToken]) expect(text).not.toContain(secret);
   });
 });

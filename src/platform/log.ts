@@ -1,5 +1,6 @@
 /** The process logger: pino, JSON lines, secrets redacted. Modules take child loggers from it. */
-import { type Logger, pino } from 'pino';
+import { type Logger, pino, stdSerializers } from 'pino';
+import { constraintOf, pgCode } from './db/errors.js';
 
 /**
  * Paths never written to the log. They are explicit (no `*.password` wildcards): a wildcard
@@ -18,8 +19,57 @@ const REDACT = [
   'body.token',
 ];
 
+// Drizzle's DrizzleQueryError message is "Failed query: <sql>\nparams: <values>", and the stack
+// repeats it; the values run until the first stack frame (a value may hold newlines).
+const PARAMS_IN_TEXT = /\nparams: [\s\S]*?(?=\n {4}at |\ncaused by: |$)/g;
+// PostgreSQL quotes the offending input in data exceptions (class 22): `invalid input syntax for type uuid: "..."`.
+const QUOTED_INPUT = /: "(?:[^"\\]|\\.)*"/g;
+// Fields of pg / PGlite errors that carry row or parameter values ("Key (email)=(a@b.c) already exists.").
+const VALUE_FIELDS = ['params', 'parameters', 'detail', 'where', 'internalQuery'];
+
+/** PostgreSQL's own message (the innermost error with a SQLSTATE); it names constraints, not values. */
+function databaseMessage(err: unknown): string | undefined {
+  let found: string | undefined;
+  for (
+    let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
+    if (typeof e.code === 'string' && typeof e.message === 'string') found = e.message;
+  }
+  return found;
+}
+
+/**
+ * The `err` serializer: pino's, minus what a database error carries of the data itself (bound
+ * parameters, the failing row), plus its SQLSTATE and constraint, which are what an operator needs.
+ * The query text stays: drizzle binds every value, so it holds only placeholders.
+ */
+export function serializeError(err: unknown): Record<string, unknown> {
+  const out = stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  if ((out as unknown) === err) return out; // not an error: pino passes it through, and so do we
+  const code = pgCode(err);
+  const isDatabaseError = code !== undefined || (typeof out.message === 'string' && out.message.includes('\nparams: '));
+  if (!isDatabaseError) return out;
+  for (const field of VALUE_FIELDS) delete out[field];
+  for (const field of ['message', 'stack'] as const) {
+    const text = out[field];
+    if (typeof text !== 'string') continue;
+    const withoutParams = text.replace(PARAMS_IN_TEXT, '\nparams: [redacted]');
+    out[field] = code?.startsWith('22') ? withoutParams.replace(QUOTED_INPUT, ': "[redacted]"') : withoutParams;
+  }
+  if (code) {
+    out.sqlState = code;
+    const message = databaseMessage(err);
+    if (message) out.databaseMessage = code.startsWith('22') ? message.replace(QUOTED_INPUT, ': "[redacted]"') : message;
+  }
+  const constraint = constraintOf(err);
+  if (constraint) out.constraint = constraint;
+  return out;
+}
+
 /** Creates the root logger at `level`, writing JSON lines to `destination` (stdout by default). */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  const options = { level, redact: { paths: REDACT, censor: '[redacted]' } };
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { err: serializeError } };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -36,6 +36,6 @@ describe('server process: data folder lock', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'still-works@test.local', password: 'a-perfectly-fine-passphrase', name: 'Still' }),
     });
-    expect(register.status).toBe(201);
+    expect(register.status).toBe(202);
   }, 90_000);
 });

@@ -25,7 +25,7 @@ describe('server process: graceful shutdown', () => {
     const first = await startServer({ DATA_DIR: dataDir });
     await waitUntilLive(first);
     const registered = await post(`${first.url}/api/v1/auth/register`, USER);
-    expect(registered.status).toBe(201);
+    expect(registered.status).toBe(202);
 
     first.child.kill('SIGTERM');
     expect(await exitOf(first)).toBe(0);

@@ -2,10 +2,12 @@
  * The identity module: accounts, roles, sessions. Other modules use only what is exported
  * here: the module factory, the event names and payloads, and the user directory.
  */
+import { createMemoryStore } from '../../platform/cache/memory-store.js';
 import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createAdminService } from './admin-service.js';
 import { createUserDirectory, type UserDirectory } from './directory.js';
+import { createFallbackStore } from './fallback-store.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { createIdentityRepo } from './repo.js';
 import { identityRoutes } from './routes.js';
@@ -24,11 +26,16 @@ export const identityModule: ModuleFactory = (platform) => {
   const { config } = platform;
   const log = platform.log.child({ module: 'identity' });
   const repo = createIdentityRepo(platform.db);
+  // With Redis, a Redis outage must not fail every login: count in this process meanwhile.
+  const throttleStore = platform.redis
+    ? createFallbackStore(platform.cacheFor('identity'), createMemoryStore({ clock: platform.clock }), log, 'login throttle')
+    : platform.cacheFor('identity');
   const identity = createIdentityService({
     repo,
     tokens: platform.tokens,
     passwords: platform.passwords,
-    throttle: createLoginThrottle(platform.cacheFor('identity'), config.LOGIN_MAX_FAILURES),
+    throttle: createLoginThrottle(throttleStore, config.LOGIN_MAX_FAILURES),
+    marks: throttleStore,
     mailer: platform.mailer,
     bus: platform.bus,
     clock: platform.clock,

@@ -1,7 +1,11 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../../test/fake-clock.js';
 import { createTestApp, DEFAULT_PASSWORD, type TestApp } from '../../../test/test-app.js';
 import { createMemoryStore } from '../../platform/cache/memory-store.js';
+import { createRedisStore } from '../../platform/cache/redis-store.js';
+import { createFallbackStore } from './fallback-store.js';
 import { createLoginThrottle } from './login-throttle.js';
 
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString());
@@ -22,10 +26,11 @@ describe('POST /auth/login', () => {
   const login = (email: string, password: string, ip = '127.0.0.1') =>
     t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password }, remoteAddress: ip });
 
-  it('when the credentials are right, then 200 with a token pair, Bearer, 900 s and the user without secrets', async () => {
+  it('when the credentials are right, then 200 with a token pair (not to be stored), Bearer, 900 s and the user without secrets', async () => {
     const u = await t.createUser();
     const res = await login(u.email, u.password);
     expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
     const body = res.json();
     expect(body).toEqual({
       accessToken: expect.any(String),
@@ -99,7 +104,7 @@ describe('POST /auth/login', () => {
     expect((await login(u.email, u.password, ip)).statusCode).toBe(200);
   });
 
-  it('when an account fails 5 times, then even the right password gets 429 LOGIN_LOCKED with Retry-After, from any IP', async () => {
+  it('when an account fails 5 times from one address, then that address gets 429 LOGIN_LOCKED even with the right password, and the owner elsewhere logs in', async () => {
     const u = await t.createUser();
     const ip = newIp();
     for (let i = 0; i < 5; i++) expect((await login(u.email, 'wrong-password', ip)).statusCode).toBe(401);
@@ -110,8 +115,9 @@ describe('POST /auth/login', () => {
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
-    expect((await login(u.email, u.password, newIp())).statusCode).toBe(429);
-    // Other accounts are not affected by this account's lock.
+    // The guesser locked only itself: the owner, on an address that has not failed, logs in.
+    expect((await login(u.email, u.password, newIp())).statusCode).toBe(200);
+    // Other accounts are not affected by this pair's lock.
     const other = await t.createUser();
     expect((await login(other.email, other.password, ip)).statusCode).toBe(200);
   });
@@ -181,6 +187,40 @@ describe('login throttle', () => {
     expect(await throttle.retryAfterMs('a@test.local', '192.0.2.1')).toBe(0);
   });
 
+  it('when one address fails past the limit, then only that (account, address) pair is locked', async () => {
+    const clock = createFakeClock();
+    const throttle = createLoginThrottle(createMemoryStore({ clock }), 3);
+    for (let i = 0; i < 3; i++) await throttle.recordFailure('a@test.local', '192.0.2.1');
+    expect(await throttle.retryAfterMs('a@test.local', '192.0.2.1')).toBe(30_000);
+    expect(await throttle.retryAfterMs('a@test.local', '192.0.2.2')).toBe(0);
+    expect(await throttle.retryAfterMs('b@test.local', '192.0.2.1')).toBe(0);
+  });
+
+  it('when a success follows failures, then the pair starts counting afresh', async () => {
+    const clock = createFakeClock();
+    const throttle = createLoginThrottle(createMemoryStore({ clock }), 3);
+    for (let i = 0; i < 2; i++) await throttle.recordFailure('a@test.local', '192.0.2.1');
+    await throttle.recordSuccess('a@test.local', '192.0.2.1');
+    for (let i = 0; i < 2; i++) await throttle.recordFailure('a@test.local', '192.0.2.1');
+    expect(await throttle.retryAfterMs('a@test.local', '192.0.2.1')).toBe(0);
+  });
+
+  it('when an account fails 20x the limit across many addresses, then each failing address is locked at once and clean ones are not', async () => {
+    const clock = createFakeClock();
+    const throttle = createLoginThrottle(createMemoryStore({ clock }), 2);
+    // 40 addresses, one failure each: no pair reaches its own limit of 2.
+    for (let i = 0; i < 39; i++) await throttle.recordFailure('a@test.local', `198.51.100.${i}`);
+    expect(await throttle.retryAfterMs('a@test.local', '198.51.100.0')).toBe(0);
+    await throttle.recordFailure('a@test.local', '198.51.100.39');
+    // The 40th failure put the account under attack: its own address is now locked after one failure.
+    expect(await throttle.retryAfterMs('a@test.local', '198.51.100.39')).toBe(30_000);
+    expect(await throttle.retryAfterMs('a@test.local', '192.0.2.200')).toBe(0);
+    await throttle.recordFailure('a@test.local', '192.0.2.201');
+    expect(await throttle.retryAfterMs('a@test.local', '192.0.2.201')).toBe(30_000);
+    // Other accounts on those addresses are untouched.
+    expect(await throttle.retryAfterMs('b@test.local', '192.0.2.201')).toBe(0);
+  });
+
   it('when an IP fails 4x the account limit across accounts, then the IP is locked for any account', async () => {
     const clock = createFakeClock();
     const throttle = createLoginThrottle(createMemoryStore({ clock }), 2);
@@ -206,4 +246,66 @@ describe('POST /auth/login with LOGIN_MAX_FAILURES=2', () => {
     expect((await attempt('wrong-password')).statusCode).toBe(401);
     expect((await attempt(DEFAULT_PASSWORD)).statusCode).toBe(429);
   });
+
+  it('when an account fails 40 times from 40 addresses, then it is slowed, not locked: failed addresses wait, a clean one logs in', async () => {
+    const u = await t.createUser({ password: DEFAULT_PASSWORD });
+    const attempt = (password: string, ip: string) =>
+      t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password }, remoteAddress: ip });
+    const botnet = Array.from({ length: 40 }, (_, i) => `2001:db8::${(i + 1).toString(16)}`);
+    for (const ip of botnet) expect((await attempt('wrong-password', ip)).statusCode).toBe(401);
+    // Under attack, one more failure of a bot locks its address at once, even for the right password.
+    expect((await attempt('wrong-password', botnet[0] as string)).statusCode).toBe(401);
+    const slowed = await attempt(DEFAULT_PASSWORD, botnet[0] as string);
+    expect(slowed.statusCode).toBe(429);
+    expect(Number(slowed.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await attempt(DEFAULT_PASSWORD, newIp())).statusCode).toBe(200);
+    // A new address that fails once now waits before its second guess.
+    const guesser = newIp();
+    expect((await attempt('wrong-password', guesser)).statusCode).toBe(401);
+    expect((await attempt('wrong-password', guesser)).statusCode).toBe(429);
+  });
+});
+
+describe('login throttle when Redis fails', () => {
+  const captured = () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    return { lines, log };
+  };
+
+  it('when Redis is unreachable, then the throttle counts in process, logs the outage once, and still locks', async () => {
+    // Nothing listens on port 1; without an offline queue every command fails at once.
+    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const { lines, log } = captured();
+    const store = createFallbackStore(createRedisStore(down), createMemoryStore({ clock: createFakeClock() }), log, 'login throttle');
+    const throttle = createLoginThrottle(store, 2);
+    expect(await throttle.retryAfterMs('a@test.local', '192.0.2.1')).toBe(0);
+    await throttle.recordFailure('a@test.local', '192.0.2.1');
+    await throttle.recordFailure('a@test.local', '192.0.2.1');
+    expect(await throttle.retryAfterMs('a@test.local', '192.0.2.1')).toBe(30_000);
+    expect(store.fallbacks()).toBeGreaterThan(0);
+    const outage = lines.filter((l) => /shared store failed/.test(String(l.msg)));
+    expect(outage).toHaveLength(1);
+    expect(outage[0]).toMatchObject({ level: 50, err: expect.objectContaining({ message: expect.any(String) }) });
+    down.disconnect();
+  });
+
+  it.skipIf(!process.env.TEST_REDIS_URL)(
+    'when the Redis connection stops under a running app, then login still works and failures still lock the pair',
+    async () => {
+      const t = await createTestApp({ env: { LOGIN_MAX_FAILURES: '2' } });
+      try {
+        const u = await t.createUser({ password: DEFAULT_PASSWORD });
+        t.platform.redis?.disconnect();
+        const attempt = (password: string, ip: string) =>
+          t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password }, remoteAddress: ip });
+        expect((await attempt(DEFAULT_PASSWORD, '192.0.2.50')).statusCode).toBe(200);
+        expect((await attempt('wrong-password', '192.0.2.51')).statusCode).toBe(401);
+        expect((await attempt('wrong-password', '192.0.2.51')).statusCode).toBe(401);
+        expect((await attempt(DEFAULT_PASSWORD, '192.0.2.51')).statusCode).toBe(429);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 });

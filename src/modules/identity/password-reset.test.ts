@@ -33,7 +33,7 @@ describe('password reset', () => {
   }
 
   it('when the token is confirmed with a new password, then the new password works, the old does not, and every session ends', async () => {
-    const u = await t.createUser();
+    const u = await t.createUser({ verified: true });
     const second = await t.login(u.email, u.password);
     const token = await resetToken(u.email);
     const res = await confirm(token, 'a-brand-new-passphrase');
@@ -48,7 +48,7 @@ describe('password reset', () => {
   });
 
   it('when the reset is asked in upper case, then the mail goes to the stored address and carries a link with the token', async () => {
-    const u = await t.createUser();
+    const u = await t.createUser({ verified: true });
     expect((await requestReset(u.email.toUpperCase())).statusCode).toBe(202);
     const mail = await t.mailTo(u.email, /Reset/);
     const token = tokenIn(mail);
@@ -57,7 +57,7 @@ describe('password reset', () => {
   });
 
   it('when the email is unknown, then the same 202 answer and no mail is sent', async () => {
-    const known = await t.createUser();
+    const known = await t.createUser({ verified: true });
     const unknown = `nobody-${Date.now()}@test.local`;
     const a = await requestReset(unknown);
     const b = await requestReset(known.email);
@@ -71,7 +71,7 @@ describe('password reset', () => {
   });
 
   it('when a token is used a second time, then 400 INVALID_TOKEN and the password stays the first new one', async () => {
-    const u = await t.createUser();
+    const u = await t.createUser({ verified: true });
     const token = await resetToken(u.email);
     expect((await confirm(token, 'first-new-passphrase')).statusCode).toBe(204);
     const again = await confirm(token, 'second-new-passphrase');
@@ -82,14 +82,14 @@ describe('password reset', () => {
   });
 
   it('when the token is 59 minutes old, then it works', async () => {
-    const u = await t.createUser();
+    const u = await t.createUser({ verified: true });
     const token = await resetToken(u.email);
     t.clock.advance(59 * 60_000);
     expect((await confirm(token, 'just-in-time-passphrase')).statusCode).toBe(204);
   });
 
   it('when the token is more than an hour old, then 400 INVALID_TOKEN and the password is unchanged', async () => {
-    const u = await t.createUser();
+    const u = await t.createUser({ verified: true });
     const token = await resetToken(u.email);
     t.clock.advance(60 * 60_000 + 1000);
     const res = await confirm(token, 'too-late-passphrase');
@@ -99,7 +99,7 @@ describe('password reset', () => {
   });
 
   it('when a newer reset is requested, then the older token no longer works', async () => {
-    const u = await t.createUser();
+    const u = await t.createUser({ verified: true });
     const older = await resetToken(u.email);
     const newer = await resetToken(u.email, older);
     expect((await confirm(older, 'from-the-old-link-1')).statusCode).toBe(400);
@@ -107,7 +107,7 @@ describe('password reset', () => {
   });
 
   it('when the new password is weak, then 400 with path /newPassword and the token can still be used', async () => {
-    const u = await t.createUser();
+    const u = await t.createUser({ verified: true });
     const token = await resetToken(u.email);
     for (const weak of ['short', 'password1', u.email]) {
       const res = await confirm(token, weak);
@@ -141,13 +141,34 @@ describe('password reset', () => {
     expect(bad.json().errors).toEqual([expect.objectContaining({ path: '/email' })]);
   });
 
-  it('when a disabled user asks for a reset, then 202 but no mail, so a reset cannot re-enable the account', async () => {
+  it('when the address is not confirmed, then no reset link but a verification link; once confirmed, a reset works', async () => {
     const u = await t.createUser();
+    expect((await requestReset(u.email)).statusCode).toBe(202);
+    await expect.poll(async () => (await readOutbox(t.platform.db, u.email, 10)).length).toBe(2);
+    const [newest] = await readOutbox(t.platform.db, u.email, 10);
+    expect(newest?.subject).toBe('Confirm your email address');
+    expect(newest?.text).toContain('A password reset was asked');
+    expect(await resetMails(u.email)).toEqual([]);
+    expect(
+      (
+        await t.request({
+          method: 'POST',
+          url: '/api/v1/auth/verify-email/confirm',
+          payload: { token: tokenIn(newest as { text: string }) },
+        })
+      ).statusCode,
+    ).toBe(200);
+    const token = await resetToken(u.email);
+    expect((await confirm(token, 'confirmed-then-reset-passphrase')).statusCode).toBe(204);
+  });
+
+  it('when a disabled user asks for a reset, then 202 but no mail, so a reset cannot re-enable the account', async () => {
+    const u = await t.createUser({ verified: true });
     const admin = await t.admin();
     await t.request({ method: 'PATCH', url: `/api/v1/admin/users/${u.id}`, token: admin.token, payload: { disabled: true } });
     expect((await requestReset(u.email)).statusCode).toBe(202);
     // Another user's mail requested after it has arrived; the disabled one got none.
-    const witness = await t.createUser();
+    const witness = await t.createUser({ verified: true });
     await requestReset(witness.email);
     await t.mailTo(witness.email, /Reset/);
     expect(await resetMails(u.email)).toEqual([]);

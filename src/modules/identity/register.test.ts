@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, DEFAULT_PASSWORD, type TestApp } from '../../../test/test-app.js';
+import { readOutbox } from '../../platform/mail/mailer.js';
 
 let n = 0;
 const freshEmail = () => `reg${++n}-${Math.random().toString(36).slice(2, 8)}@test.local`;
@@ -14,12 +15,15 @@ describe('POST /auth/register', () => {
   const register = (payload: Record<string, unknown>) => t.request({ method: 'POST', url: '/api/v1/auth/register', payload });
   const login = (email: string, password: string) => t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
 
-  it('when the input is valid, then 201 with a plain user, role user, and a Location of the new user', async () => {
+  it('when the input is valid, then 202 accepted, the account (role user, name trimmed) logs in and a verification link is mailed', async () => {
     const email = freshEmail();
     const res = await register({ email, password: DEFAULT_PASSWORD, name: '  Ada Lovelace ' });
-    expect(res.statusCode).toBe(201);
-    const body = res.json();
-    expect(body).toEqual({
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ status: 'accepted' });
+    expect(res.headers.location).toBeUndefined();
+    const session = await login(email, DEFAULT_PASSWORD);
+    expect(session.statusCode).toBe(200);
+    expect(session.json().user).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       email,
       name: 'Ada Lovelace',
@@ -29,12 +33,7 @@ describe('POST /auth/register', () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
-    expect(res.headers.location).toBe(`/api/v1/admin/users/${body.id}`);
-    expect(res.body).not.toMatch(/password|argon2/i);
-    const admin = await t.admin();
-    const fetched = await t.request({ method: 'GET', url: res.headers.location as string, token: admin.token });
-    expect(fetched.statusCode).toBe(200);
-    expect(fetched.json().email).toBe(email);
+    expect((await t.mailTo(email, /Confirm/)).text).toMatch(/verify-email\?token=/);
   });
 
   it('when the body carries a role, then 400 with path /role and no account is created', async () => {
@@ -77,22 +76,56 @@ describe('POST /auth/register', () => {
   it('when the email has spaces and capitals, then it is stored trimmed and lower-cased and logs in in any case', async () => {
     const local = `Mixed.Case${++n}`;
     const res = await register({ email: `${local}@Test.LOCAL`, password: DEFAULT_PASSWORD, name: 'Mixed' });
-    expect(res.statusCode).toBe(201);
-    expect(res.json().email).toBe(`${local.toLowerCase()}@test.local`);
-    expect((await login(`${local.toLowerCase()}@test.local`, DEFAULT_PASSWORD)).statusCode).toBe(200);
+    expect(res.statusCode).toBe(202);
+    const session = await login(`${local.toLowerCase()}@test.local`, DEFAULT_PASSWORD);
+    expect(session.statusCode).toBe(200);
+    expect(session.json().user.email).toBe(`${local.toLowerCase()}@test.local`);
     expect((await login(` ${local.toUpperCase()}@TEST.LOCAL `, DEFAULT_PASSWORD)).statusCode).toBe(200);
   });
 
-  it('when the email is already registered in another case, then 409 EMAIL_TAKEN without SQL in the answer', async () => {
+  it('when the email is already registered (in another case), then the same 202 answer, the owner is told by mail and keeps the password', async () => {
     const email = freshEmail();
-    expect((await register({ email, password: DEFAULT_PASSWORD, name: 'First' })).statusCode).toBe(201);
-    const res = await register({ email: email.toUpperCase(), password: 'another-good-passphrase', name: 'Second' });
-    expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ status: 409, code: 'EMAIL_TAKEN' });
-    expect(res.body).not.toMatch(/duplicate key|users_email_key|constraint|insert into|identity\./i);
-    // The first account keeps its password.
+    const fresh = await register({ email, password: DEFAULT_PASSWORD, name: 'First' });
+    const taken = await register({ email: email.toUpperCase(), password: 'another-good-passphrase', name: 'Second' });
+    // No enumeration: same status, same body, no header that differs.
+    expect(taken.statusCode).toBe(fresh.statusCode);
+    expect(taken.body).toBe(fresh.body);
+    expect(Object.keys(taken.headers).sort()).toEqual(Object.keys(fresh.headers).sort());
+    const notice = await t.mailTo(email, /tried to sign up/);
+    expect(notice.text).toContain('already has one');
+    expect(notice.text).not.toMatch(/token=/i);
+    // The first account keeps its password; the second sign-up changed nothing.
     expect((await login(email, DEFAULT_PASSWORD)).statusCode).toBe(200);
     expect((await login(email, 'another-good-passphrase')).statusCode).toBe(401);
+  });
+
+  it('when a taken address is signed up with again and again, then its owner gets one notice, not one per attempt', async () => {
+    const email = freshEmail();
+    expect((await register({ email, password: DEFAULT_PASSWORD, name: 'Owner' })).statusCode).toBe(202);
+    const notices = async () => (await readOutbox(t.platform.db, email, 50)).filter((m) => /tried to sign up/.test(m.subject));
+    for (let i = 0; i < 3; i++) expect((await register({ email, password: DEFAULT_PASSWORD, name: 'Spam' })).statusCode).toBe(202);
+    await t.mailTo(email, /tried to sign up/);
+    // A mail queued after the three attempts has arrived, so theirs have been handled too.
+    const witness = freshEmail();
+    expect((await register({ email: witness, password: DEFAULT_PASSWORD, name: 'Witness' })).statusCode).toBe(202);
+    await t.mailTo(witness, /Confirm/);
+    expect(await notices()).toHaveLength(1);
+    if (process.env.TEST_REDIS_URL) return; // the fake clock moves only the embedded store's time
+    t.clock.advance(60 * 60_000 + 1000);
+    expect((await register({ email, password: DEFAULT_PASSWORD, name: 'An hour later' })).statusCode).toBe(202);
+    await expect.poll(notices).toHaveLength(2);
+  });
+
+  it('when the email is already registered, then the password is still hashed (the answer takes as long as for a new address)', async () => {
+    const email = freshEmail();
+    expect((await register({ email, password: DEFAULT_PASSWORD, name: 'First' })).statusCode).toBe(202);
+    const hash = vi.spyOn(t.platform.passwords, 'hash');
+    try {
+      expect((await register({ email, password: 'another-good-passphrase', name: 'Second' })).statusCode).toBe(202);
+      expect(hash).toHaveBeenCalledTimes(1);
+    } finally {
+      hash.mockRestore();
+    }
   });
 
   it.each([
@@ -126,7 +159,7 @@ describe('POST /auth/register', () => {
   ])('when the password is %s, then it is accepted and works for login', async (_what, password) => {
     const email = freshEmail();
     const res = await register({ email, password, name: 'Strong' });
-    expect(res.statusCode).toBe(201);
+    expect(res.statusCode).toBe(202);
     expect((await login(email, password)).statusCode).toBe(200);
   });
 
@@ -136,8 +169,13 @@ describe('POST /auth/register', () => {
       seen.push(event.payload);
     });
     const email = freshEmail();
-    const res = await register({ email, password: DEFAULT_PASSWORD, name: 'Evented' });
-    await expect.poll(() => seen).toContainEqual({ userId: res.json().id, email });
+    expect((await register({ email, password: DEFAULT_PASSWORD, name: 'Evented' })).statusCode).toBe(202);
+    const { user } = (await login(email, DEFAULT_PASSWORD)).json();
+    await expect.poll(() => seen).toContainEqual({ userId: user.id, email });
+    // A sign-up with a taken address creates nothing and publishes nothing.
+    expect((await register({ email, password: DEFAULT_PASSWORD, name: 'Again' })).statusCode).toBe(202);
+    await t.mailTo(email, /tried to sign up/);
+    expect(seen.filter((e) => (e as { email: string }).email === email)).toHaveLength(1);
     unsubscribe();
   });
 });
@@ -160,7 +198,7 @@ describe('POST /auth/register rate limit', () => {
       });
       statuses.push(res.statusCode);
     }
-    expect(statuses).toEqual([201, 201, 201]);
+    expect(statuses).toEqual([202, 202, 202]);
     const email = freshEmail();
     const res = await t.request({
       method: 'POST',
@@ -178,6 +216,6 @@ describe('POST /auth/register rate limit', () => {
       payload: { email, password: DEFAULT_PASSWORD, name: 'Human' },
       remoteAddress: '198.51.100.8',
     });
-    expect(other.statusCode).toBe(201);
+    expect(other.statusCode).toBe(202);
   });
 });

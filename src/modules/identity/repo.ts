@@ -1,7 +1,7 @@
 /** SQL of the identity module. Plain objects out; every function takes the database or a transaction. */
-import { and, desc, eq, gt, ilike, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, ilike, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { mailTokens, refreshTokens, type SessionRow, sessions, type UserRow, users } from './tables.js';
+import { type MailPurpose, mailTokens, refreshTokens, type SessionRow, sessions, type UserRow, users } from './tables.js';
 
 export type NewUser = typeof users.$inferInsert;
 export type NewSession = Required<Omit<typeof sessions.$inferInsert, 'revokedAt' | 'revokedReason'>>;
@@ -186,25 +186,25 @@ function queries(db: Executor) {
       await db.insert(mailTokens).values(token);
     },
 
-    /** Uses a mail token once: returns its user and email if it was unused and unexpired. */
-    async consumeMailToken(tokenHash: string, purpose: 'password-reset' | 'email-verification', now: Date) {
+    /** Uses a mail token of one of `purposes` once: returns its user, email and purpose if it was unused and unexpired. */
+    async consumeMailToken(tokenHash: string, purposes: MailPurpose | MailPurpose[], now: Date) {
       const [row] = await db
         .update(mailTokens)
         .set({ usedAt: now })
         .where(
           and(
             eq(mailTokens.tokenHash, tokenHash),
-            eq(mailTokens.purpose, purpose),
+            inArray(mailTokens.purpose, Array.isArray(purposes) ? purposes : [purposes]),
             isNull(mailTokens.usedAt),
             gt(mailTokens.expiresAt, now),
           ),
         )
-        .returning({ userId: mailTokens.userId, email: mailTokens.email });
+        .returning({ userId: mailTokens.userId, email: mailTokens.email, purpose: mailTokens.purpose });
       return row;
     },
 
     /** Voids the unused tokens of one purpose (a new reset link replaces the old ones). */
-    async voidMailTokens(userId: string, purpose: 'password-reset' | 'email-verification', now: Date) {
+    async voidMailTokens(userId: string, purpose: MailPurpose, now: Date) {
       await db
         .update(mailTokens)
         .set({ usedAt: now })

@@ -1,6 +1,6 @@
 /** HTTP routes of the identity module: validate -> service -> wire shape. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { caller } from '../../platform/http/access.js';
 import type { AdminService } from './admin-service.js';
 import * as S from './schema.js';
@@ -20,6 +20,10 @@ const clientOf = (request: FastifyRequest): ClientMeta => ({
 });
 
 const NoContent = Type.Null({ description: 'No content' });
+const problem = (description: string) => ({ $ref: 'Problem#', description });
+
+/** Answers that carry tokens must not be kept by a browser or a shared cache (RFC 6749 5.1). */
+const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 
 export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = async (app, { identity, admin, authRateLimit }) => {
   app.addSchema(S.User);
@@ -28,10 +32,25 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
 
   app.post(
     '/auth/register',
-    { config: publicAuth, schema: { tags, summary: 'Create an account (role user)', body: S.RegisterBody, response: { 201: S.User } } },
+    {
+      config: publicAuth,
+      schema: {
+        tags,
+        summary: 'Create an account (role user); always 202, a mail tells the rest',
+        description:
+          'The same answer whether the address is new or taken, so it cannot be used to find accounts: a new ' +
+          'address gets a verification link, a taken one a notice to its owner. The account can log in at once.',
+        body: S.RegisterBody,
+        response: {
+          202: S.Accepted,
+          400: problem('VALIDATION_FAILED: a field is malformed or the password is weak'),
+          429: problem('RATE_LIMITED'),
+        },
+      },
+    },
     async (request, reply) => {
-      const user = await identity.register(request.body);
-      return reply.code(201).header('location', `/api/v1/admin/users/${user.id}`).send(toUserWire(user));
+      await identity.register(request.body);
+      return reply.code(202).send({ status: 'accepted' });
     },
   );
 
@@ -41,13 +60,13 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
       config: publicAuth,
       schema: { tags, summary: 'Log in; returns an access and a refresh token', body: S.LoginBody, response: { 200: S.TokenPair } },
     },
-    async (request) => toTokensWire(await identity.login(request.body, clientOf(request))),
+    async (request, reply) => noStore(reply).send(toTokensWire(await identity.login(request.body, clientOf(request)))),
   );
 
   app.post(
     '/auth/refresh',
     { config: publicAuth, schema: { tags, summary: 'Rotate a refresh token', body: S.RefreshBody, response: { 200: S.TokenPair } } },
-    async (request) => toTokensWire(await identity.refresh(request.body.refreshToken, clientOf(request))),
+    async (request, reply) => noStore(reply).send(toTokensWire(await identity.refresh(request.body.refreshToken, clientOf(request)))),
   );
 
   app.post(
@@ -92,7 +111,13 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     '/auth/password-reset/request',
     {
       config: publicAuth,
-      schema: { tags, summary: 'Mail a reset token (always 202)', body: S.ResetRequestBody, response: { 202: S.Accepted } },
+      schema: {
+        tags,
+        summary: 'Mail a reset token to the account’s confirmed address (always 202)',
+        description: 'An account whose address is not confirmed yet gets a verification link instead; it can ask again once confirmed.',
+        body: S.ResetRequestBody,
+        response: { 202: S.Accepted },
+      },
     },
     async (request, reply) => {
       identity.requestPasswordReset(request.body.email);
@@ -130,7 +155,16 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     '/auth/verify-email/confirm',
     {
       config: publicAuth,
-      schema: { tags, summary: 'Confirm an email address with its token', body: S.VerifyConfirmBody, response: { 200: S.User } },
+      schema: {
+        tags,
+        summary: 'Confirm an email address with its token (for an email change: the new address becomes the account’s)',
+        body: S.VerifyConfirmBody,
+        response: {
+          200: S.User,
+          400: problem('INVALID_TOKEN: unknown, used or expired'),
+          409: problem('EMAIL_TAKEN: the new address of an email change was registered since'),
+        },
+      },
     },
     async (request) => toUserWire(await identity.confirmEmailVerification(request.body.token)),
   );
@@ -148,12 +182,33 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
       config: { access: 'user' },
       schema: {
         ...me,
-        summary: 'Change name or email (a new email must be verified again)',
+        summary: 'Change the name (the email changes through POST /users/me/email)',
         body: S.UpdateMeBody,
         response: { 200: S.User },
       },
     },
     async (request) => toUserWire(await identity.updateMe(caller(request), request.body)),
+  );
+
+  app.post(
+    '/users/me/email',
+    {
+      config: { access: 'user', rateLimit: publicAuth.rateLimit },
+      schema: {
+        ...me,
+        summary: 'Ask to change the email; it changes when the new address confirms (always 202)',
+        description:
+          'Needs the current password. A token goes to the new address (confirm it at POST /auth/verify-email/confirm) ' +
+          'and a notice to the current one; the account keeps its current address until then. The answer does not say ' +
+          'whether the new address is taken (its owner is told by mail).',
+        body: S.ChangeEmailBody,
+        response: { 202: S.Accepted, 403: problem('WRONG_PASSWORD: the current password is wrong') },
+      },
+    },
+    async (request, reply) => {
+      await identity.requestEmailChange(caller(request), request.body.email, request.body.currentPassword);
+      return reply.code(202).send({ status: 'accepted' });
+    },
   );
 
   app.post(

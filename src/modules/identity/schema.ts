@@ -55,7 +55,8 @@ export const Session = Type.Object({
   current: Type.Boolean(),
 });
 
-export const UpdateMeBody = Type.Object({ name: Type.Optional(Name), email: Type.Optional(Email) }, { ...closed, minProperties: 1 });
+export const UpdateMeBody = Type.Object({ name: Type.Optional(Name) }, { ...closed, minProperties: 1 });
+export const ChangeEmailBody = Type.Object({ email: Email, currentPassword: Type.String({ minLength: 1, maxLength: 512 }) }, closed);
 export const ChangePasswordBody = Type.Object(
   { currentPassword: Type.String({ minLength: 1, maxLength: 512 }), newPassword: Password },
   closed,

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AccessTokens, Principal } from '../../platform/auth/access-tokens.js';
 import type { PasswordHasher } from '../../platform/auth/passwords.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { KeyValueStore } from '../../platform/cache/key-value-store.js';
 import type { Clock } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
@@ -27,7 +28,7 @@ import { IdentityEvents } from './events.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { passwordProblem } from './password-policy.js';
 import type { IdentityRepo } from './repo.js';
-import type { SessionRow, UserRow } from './tables.js';
+import type { MailPurpose, SessionRow, UserRow } from './tables.js';
 
 /** Where a request came from, kept on the session for `GET /auth/sessions`. */
 export interface ClientMeta {
@@ -40,6 +41,8 @@ export interface IdentityServiceDeps {
   tokens: AccessTokens;
   passwords: PasswordHasher;
   throttle: LoginThrottle;
+  /** Short-lived marks shared by instances: at most one unasked-for notice per address per hour. */
+  marks: KeyValueStore;
   mailer: Mailer;
   bus: EventBus;
   clock: Clock;
@@ -50,6 +53,7 @@ export interface IdentityServiceDeps {
 
 const RESET_TTL_MS = 60 * 60_000;
 const VERIFY_TTL_MS = 48 * 60 * 60_000;
+const NOTICE_INTERVAL_MS = 60 * 60_000;
 /** How long an instance trusts its last answer about a session; see README (revocation delay). */
 export const SESSION_CHECK_TTL_MS = 1000;
 
@@ -89,28 +93,61 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     return tokenPair(user, sessionId, refreshToken);
   }
 
-  async function sendMailToken(user: Pick<UserRow, 'id' | 'email' | 'name'>, purpose: 'password-reset' | 'email-verification') {
+  const MAIL_TOKENS = {
+    'password-reset': {
+      ttl: RESET_TTL_MS,
+      subject: 'Reset your password',
+      path: 'reset-password',
+      action: 'POST it with a new password to /api/v1/auth/password-reset/confirm',
+    },
+    'email-verification': {
+      ttl: VERIFY_TTL_MS,
+      subject: 'Confirm your email address',
+      path: 'verify-email',
+      action: 'POST it to /api/v1/auth/verify-email/confirm',
+    },
+    'email-change': {
+      ttl: VERIFY_TTL_MS,
+      subject: 'Confirm your new email address',
+      path: 'verify-email',
+      action: 'POST it to /api/v1/auth/verify-email/confirm; until then the account keeps its old address',
+    },
+  } as const;
+
+  /** Mails a single-use token proving `to` (the user's address unless an email change names another). */
+  async function sendMailToken(
+    user: Pick<UserRow, 'id' | 'email' | 'name'>,
+    purpose: MailPurpose,
+    options: { to?: string; note?: string } = {},
+  ) {
+    const to = options.to ?? user.email;
     const token = newSecretToken();
     const now = clock.now();
+    const kind = MAIL_TOKENS[purpose];
     await repo.voidMailTokens(user.id, purpose, now);
-    const ttl = purpose === 'password-reset' ? RESET_TTL_MS : VERIFY_TTL_MS;
     await repo.insertMailToken({
       tokenHash: sha256(token),
       userId: user.id,
       purpose,
-      email: user.email,
+      email: to,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + ttl),
+      expiresAt: new Date(now.getTime() + kind.ttl),
     });
-    const [subject, path, action] =
-      purpose === 'password-reset'
-        ? ['Reset your password', 'reset-password', 'POST it with a new password to /api/v1/auth/password-reset/confirm']
-        : ['Confirm your email address', 'verify-email', 'POST it to /api/v1/auth/verify-email/confirm'];
     await deps.mailer.send({
-      to: user.email,
-      subject,
-      text: `Hello ${user.name},\n\nOpen ${deps.publicUrl}/${path}?token=${token}\nor ${action}.\nToken: ${token}\n\nThe link expires in ${ttl / 3_600_000} hours. If you did not ask for this, ignore this message.\n`,
+      to,
+      subject: kind.subject,
+      text: `Hello ${user.name},\n\n${options.note ? `${options.note}\n\n` : ''}Open ${deps.publicUrl}/${kind.path}?token=${token}\nor ${kind.action}.\nToken: ${token}\n\nThe link expires in ${kind.ttl / 3_600_000} hours. If you did not ask for this, ignore this message.\n`,
     });
+  }
+
+  /** A plain notice without a token (someone used this address; the address changed). */
+  async function sendNotice(to: string, subject: string, body: string) {
+    await deps.mailer.send({ to, subject, text: `Hello,\n\n${body}\n` });
+  }
+
+  /** A notice nobody at `to` asked for (a sign-up or a move to a taken address): at most one an hour, so it cannot be used to flood a mailbox. */
+  async function sendUnaskedNotice(to: string, subject: string, body: string) {
+    if (await deps.marks.setIfAbsent(`notice:${to}`, '1', NOTICE_INTERVAL_MS)) await sendNotice(to, subject, body);
   }
 
   function forgetSessions(ids: string[]) {
@@ -118,29 +155,30 @@ export function createIdentityService(deps: IdentityServiceDeps) {
   }
 
   return {
-    async register(input: { email: string; password: string; name: string }): Promise<UserRow> {
+    /**
+     * Creates the account unless the address is taken. The caller cannot tell which happened
+     * (no enumeration): the same answer, the password hashed in both paths, and a mail either
+     * way, a verification link for a new account or a notice to the address's owner.
+     */
+    async register(input: { email: string; password: string; name: string }): Promise<void> {
       const email = normaliseEmail(input.email);
       assertPassword(input.password, email);
       const now = clock.now();
       const passwordHash = await deps.passwords.hash(input.password);
-      let user: UserRow;
-      try {
-        user = await repo.insertUser({
-          id: newId(),
-          email,
-          name: input.name.trim(),
-          passwordHash,
-          role: 'user',
-          createdAt: now,
-          updatedAt: now,
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw EmailTaken(`An account with ${email} already exists`);
-        throw err;
+      const user = { id: newId(), email, name: input.name.trim(), passwordHash, role: 'user' as const, createdAt: now, updatedAt: now };
+      if (await repo.insertUserIfAbsent(user)) {
+        await deps.bus.publish(IdentityEvents.userRegistered, { userId: user.id, email });
+        inBackground('verification mail', () => sendMailToken(user, 'email-verification'));
+        return;
       }
-      await deps.bus.publish(IdentityEvents.userRegistered, { userId: user.id, email });
-      inBackground('verification mail', () => sendMailToken(user, 'email-verification'));
-      return user;
+      inBackground('sign-up notice', () =>
+        sendUnaskedNotice(
+          email,
+          'Someone tried to sign up with your address',
+          `Someone tried to create an account with ${email}, which already has one. Nothing was changed.\n` +
+            `If it was you, log in, or reset your password at ${deps.publicUrl}/reset-password. If not, ignore this message.`,
+        ),
+      );
     },
 
     async login(input: { email: string; password: string }, client: ClientMeta) {
@@ -157,7 +195,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         throw InvalidCredentials('The email or the password is wrong');
       }
       if (user.disabledAt) throw AccountDisabled('This account is disabled; contact an administrator');
-      await deps.throttle.recordSuccess(email);
+      await deps.throttle.recordSuccess(email, client.ip);
       const now = clock.now();
       const sessionId = newId();
       const refreshToken = newSecretToken();
@@ -225,28 +263,40 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       return user;
     },
 
-    async updateMe(principal: Principal, patch: { name?: string; email?: string }): Promise<UserRow> {
-      const current = await repo.findUserById(principal.id);
-      if (!current) throw UserNotFound();
-      const email = patch.email === undefined ? undefined : normaliseEmail(patch.email);
-      const emailChanged = email !== undefined && email !== current.email;
-      let user: UserRow | undefined;
-      try {
-        user = await repo.updateUser(
-          principal.id,
-          {
-            ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-            ...(emailChanged ? { email, emailVerifiedAt: null } : {}),
-          },
-          clock.now(),
-        );
-      } catch (err) {
-        if (isUniqueViolation(err)) throw EmailTaken(`An account with ${email} already exists`);
-        throw err;
-      }
+    async updateMe(principal: Principal, patch: { name?: string }): Promise<UserRow> {
+      const user = await repo.updateUser(principal.id, patch.name !== undefined ? { name: patch.name.trim() } : {}, clock.now());
       if (!user) throw UserNotFound();
-      if (emailChanged) inBackground('verification mail', () => sendMailToken(user, 'email-verification'));
       return user;
+    },
+
+    /**
+     * Starts an email change: with the current password, a token goes to the new address and
+     * a notice to the old one; the account keeps its old address until the token is confirmed.
+     * The answer never says whether the new address is taken: its owner is told by mail.
+     */
+    async requestEmailChange(principal: Principal, rawEmail: string, currentPassword: string) {
+      const user = await repo.findUserById(principal.id);
+      if (!user) throw UserNotFound();
+      if (!(await deps.passwords.verify(user.passwordHash, currentPassword))) throw WrongPassword('The current password is wrong');
+      const email = normaliseEmail(rawEmail);
+      if (email === user.email) return;
+      inBackground('email change mail', async () => {
+        if (await repo.findUserByEmail(email)) {
+          await sendUnaskedNotice(
+            email,
+            'Someone tried to move an account to your address',
+            `Someone asked to change another account's email to ${email}, which already has an account. Nothing was changed.`,
+          );
+        } else {
+          await sendMailToken(user, 'email-change', { to: email, note: `You asked to change your account's email to ${email}.` });
+        }
+        await sendNotice(
+          user.email,
+          'Your email address is about to change',
+          `Someone with your password asked to change your account's email from ${user.email} to ${email}.\n` +
+            'It changes only once the new address confirms it. If it was not you, change your password and end your sessions now.',
+        );
+      });
     },
 
     /** Changes the password and ends every other session of the user. */
@@ -269,7 +319,14 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const email = normaliseEmail(rawEmail);
       inBackground('password reset mail', async () => {
         const user = await repo.findUserByEmail(email);
-        if (user && !user.disabledAt) await sendMailToken(user, 'password-reset');
+        if (!user || user.disabledAt) return;
+        // A reset link goes only to an address the owner has proved; an unproved one is asked to prove itself first.
+        if (user.emailVerifiedAt) await sendMailToken(user, 'password-reset');
+        else {
+          await sendMailToken(user, 'email-verification', {
+            note: 'A password reset was asked for this account. Its address is not confirmed yet: confirm it with this link, then ask for the reset again.',
+          });
+        }
       });
     },
 
@@ -297,15 +354,41 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       if (!user.emailVerifiedAt) inBackground('verification mail', () => sendMailToken(user, 'email-verification'));
     },
 
+    /** Confirms the address a token was mailed to: the account's own, or the new one of an email change. */
     async confirmEmailVerification(token: string): Promise<UserRow> {
       const now = clock.now();
-      return repo.transaction(async (tx) => {
-        const used = await tx.consumeMailToken(sha256(token), 'email-verification', now);
+      const invalid = () => InvalidMailToken('The verification token is invalid, used or expired');
+      const { user, previousEmail } = await repo.transaction(async (tx) => {
+        const used = await tx.consumeMailToken(sha256(token), ['email-verification', 'email-change'], now);
         const user = used ? await tx.findUserById(used.userId) : undefined;
-        // A token for an address the user has since changed proves nothing about the new one.
-        if (!used || !user || user.email !== used.email) throw InvalidMailToken('The verification token is invalid, used or expired');
-        return (await tx.updateUser(user.id, { emailVerifiedAt: now }, now)) as UserRow;
+        if (!used || !user || user.disabledAt) throw invalid();
+        if (used.purpose === 'email-verification') {
+          // A token for an address the user has since changed proves nothing about the new one.
+          if (user.email !== used.email) throw invalid();
+          return { user: (await tx.updateUser(user.id, { emailVerifiedAt: now }, now)) as UserRow, previousEmail: undefined };
+        }
+        // Tokens mailed to the old address (reset, verification) must not outlive it.
+        for (const purpose of ['password-reset', 'email-verification', 'email-change'] as const)
+          await tx.voidMailTokens(user.id, purpose, now);
+        try {
+          const changed = await tx.updateUser(user.id, { email: used.email, emailVerifiedAt: now }, now);
+          return { user: changed as UserRow, previousEmail: user.email };
+        } catch (err) {
+          // Taken since the request; only the owner of that mailbox (who holds the token) learns it.
+          if (isUniqueViolation(err)) throw EmailTaken(`${used.email} has been registered by another account since the change was asked`);
+          throw err;
+        }
       });
+      if (previousEmail) {
+        inBackground('email changed notice', () =>
+          sendNotice(
+            previousEmail,
+            'Your email address was changed',
+            `Your account's email was changed from ${previousEmail} to ${user.email}. If it was not you, contact an administrator.`,
+          ),
+        );
+      }
+      return user;
     },
 
     /**

@@ -64,7 +64,11 @@ export const refreshTokens = identity.table(
   (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
 );
 
-/** Single-use tokens sent by mail: password reset and email verification. */
+/** Why a mail token was sent. `email-change`: it proves a new address, which becomes the account's when confirmed. */
+export const MAIL_PURPOSES = ['password-reset', 'email-verification', 'email-change'] as const;
+export type MailPurpose = (typeof MAIL_PURPOSES)[number];
+
+/** Single-use tokens sent by mail: password reset, email verification and email change. */
 export const mailTokens = identity.table(
   'mail_tokens',
   {
@@ -72,8 +76,8 @@ export const mailTokens = identity.table(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    purpose: text('purpose', { enum: ['password-reset', 'email-verification'] }).notNull(),
-    /** For email verification: the address the token proves. */
+    purpose: text('purpose', { enum: MAIL_PURPOSES }).notNull(),
+    /** The address the token was mailed to (for a change: the new address it proves). */
     email: text('email').notNull(),
     createdAt: at('created_at').notNull(),
     expiresAt: at('expires_at').notNull(),

@@ -130,9 +130,10 @@ describe('POST /auth/refresh', () => {
   const refresh = (refreshToken: string) => t.request({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
   const me = (token: string) => t.request({ method: 'GET', url: '/api/v1/users/me', token });
 
-  it('when a refresh token is used, then a new pair of the same session is issued and the token rotates', async () => {
+  it('when a refresh token is used, then a new pair of the same session is issued (not to be stored) and the token rotates', async () => {
     const u = await t.createUser();
     const res = await refresh(u.refreshToken);
+    expect(res.headers['cache-control']).toBe('no-store');
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { id: u.id, role: 'user' } });

@@ -1,13 +1,15 @@
 /** Recognising PostgreSQL errors the same way on PGlite and on node-postgres (drizzle wraps both). */
 
-const pgCode = (err: unknown): string | undefined => {
+/** The SQLSTATE of a PostgreSQL error, looked up through the `cause` chain drizzle wraps it in. */
+export const pgCode = (err: unknown): string | undefined => {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
     if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
   }
   return undefined;
 };
 
-const constraintOf = (err: unknown): string | undefined => {
+/** The violated constraint's name, through the `cause` chain. */
+export const constraintOf = (err: unknown): string | undefined => {
   for (let e = err as { constraint?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
     if (typeof e.constraint === 'string') return e.constraint;
   }
