@@ -51,7 +51,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags,
         summary: 'Search and filter products (active ones; admins may ask for archived)',
         querystring: S.ListQuery,
-        response: { 200: S.ProductList },
+        response: { 200: S.ProductList, 403: Problem('FORBIDDEN: only administrators list archived products') },
       },
     },
     async (request, reply) => {
@@ -200,7 +200,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: categoryTags,
         summary: 'Categories in slug order',
         querystring: S.CategoryListQuery,
-        response: { 200: S.CategoryList },
+        response: { 200: S.CategoryList, 404: Problem('CATEGORY_NOT_FOUND: no category with the slug in parent') },
       },
     },
     async (request, reply) => {

@@ -6,6 +6,7 @@ export const FileTooLarge = defineError('FILE_TOO_LARGE', 413, 'File too large')
 export const QuotaExceeded = defineError('QUOTA_EXCEEDED', 413, 'Storage quota exceeded');
 export const FileTypeNotAllowed = defineError('FILE_TYPE_NOT_ALLOWED', 415, 'File type not allowed');
 export const NotMultipart = defineError('NOT_MULTIPART', 415, 'Expected multipart/form-data');
+export const MalformedMultipart = defineError('MALFORMED_MULTIPART', 400, 'Malformed multipart body');
 export const NoFiles = defineError('NO_FILES', 400, 'No file in the request');
 export const UnexpectedField = defineError('UNEXPECTED_FIELD', 400, 'Unexpected form field');
 export const TooManyFiles = defineError('TOO_MANY_FILES', 413, 'Too many files in one request');

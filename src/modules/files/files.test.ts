@@ -276,6 +276,17 @@ describe.each(backends)('files on $name', (backend) => {
     expect(field.json().code).toBe('UNEXPECTED_FIELD');
   });
 
+  it.each([
+    ['no boundary', 'multipart/form-data', Buffer.from([1, 2, 3])],
+    ['a boundary but random bytes', 'multipart/form-data; boundary=x', Buffer.from([0, 159, 146, 150])],
+  ])('when the multipart body has %s, then 400 MALFORMED_MULTIPART and nothing is stored', async (_what, type, payload) => {
+    const before = await storedObjects();
+    const res = await t.request({ method: 'POST', url: '/api/v1/files', token: owner.token, headers: { 'content-type': type }, payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('MALFORMED_MULTIPART');
+    expect(await storedObjects()).toEqual(before);
+  });
+
   it('when the client disconnects mid-upload, then no blob, temporary file or row remains', async () => {
     const user = await t.createUser();
     const before = await storedObjects();

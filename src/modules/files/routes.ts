@@ -8,7 +8,7 @@ import { matchesIfNoneMatch } from '../../platform/http/etag.js';
 import { CursorPart, decodeOptional, defineCursor, toPage } from '../../platform/http/pagination.js';
 import { contentDisposition } from './content-disposition.js';
 import { isInlineSafe } from './content-type.js';
-import { NotMultipart, RangeNotSatisfiable, TooManyFiles, UnexpectedField } from './errors.js';
+import { MalformedMultipart, NotMultipart, RangeNotSatisfiable, TooManyFiles, UnexpectedField } from './errors.js';
 import { decideRange } from './http-range.js';
 import * as S from './schema.js';
 import type { FilesLimits, FilesService, IncomingFile } from './service.js';
@@ -25,6 +25,8 @@ export interface FilesRoutesOptions {
   publicUrl: string;
 }
 
+const BUSBOY_ERRORS = /^(Multipart: |Unexpected end of (form|multipart)|Malformed part header)/;
+
 /** The file parts of a multipart request, in order; any other part is refused. */
 async function* multipartFiles(request: FastifyRequest): AsyncIterable<IncomingFile> {
   try {
@@ -36,10 +38,13 @@ async function* multipartFiles(request: FastifyRequest): AsyncIterable<IncomingF
     const code = (err as { code?: string }).code;
     if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') throw TooManyFiles('Too many files in one request');
     if (code === 'FST_FIELDS_LIMIT') throw UnexpectedField('Only file parts are accepted');
+    // The parser's own complaints about the body (no boundary, cut off, bad part headers).
+    if (err instanceof Error && BUSBOY_ERRORS.test(err.message)) throw MalformedMultipart(err.message);
     throw err;
   }
 }
 
+const problem = (description: string) => ({ $ref: 'Problem#', description });
 const fileCursor = defineCursor(Type.Tuple([CursorPart.uuid()]));
 const CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
 
@@ -74,7 +79,12 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
           `(413 QUOTA_EXCEEDED). All or nothing: a refused part leaves no file of the request behind.`,
         consumes: ['multipart/form-data'],
         body: S.UploadBody,
-        response: { 201: S.UploadResult },
+        response: {
+          201: S.UploadResult,
+          400: problem('NO_FILES, UNEXPECTED_FIELD or MALFORMED_MULTIPART'),
+          413: problem('FILE_TOO_LARGE, TOO_MANY_FILES or QUOTA_EXCEEDED'),
+          415: problem('NOT_MULTIPART or FILE_TYPE_NOT_ALLOWED (the bytes are not an allowed type)'),
+        },
       },
       // The body schema only documents the parts, which are streamed and checked as they arrive;
       // not compiling it also keeps Ajv from warning at every start that it has no `type`.
@@ -136,7 +146,14 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
           'an unsatisfiable range answers 416 with Content-Range bytes */size. inline is honoured for raster images only.',
         params: S.IdParams,
         querystring: S.ContentQuery,
-        response: { 200: S.Binary, 206: S.Binary, 304: Type.Null({ description: 'Not modified (If-None-Match matched)' }) },
+        response: {
+          200: S.Binary,
+          206: S.Binary,
+          304: Type.Null({ description: 'Not modified (If-None-Match matched)' }),
+          403: problem('INVALID_SIGNATURE or LINK_EXPIRED (signed links)'),
+          404: problem('FILE_NOT_FOUND: no such file, or not the caller’s'),
+          416: problem('RANGE_NOT_SATISFIABLE'),
+        },
       },
     },
     async (request, reply) => {

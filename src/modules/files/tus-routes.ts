@@ -58,6 +58,8 @@ const uploadHeaders = (reply: FastifyReply, upload: UploadRow) =>
     .header('upload-expires', upload.expiresAt.toUTCString())
     .header('cache-control', 'no-store');
 
+const problem = (description: string) => ({ $ref: 'Problem#', description });
+
 export const tusRoutes: FastifyPluginAsyncTypebox<{ tus: TusService; limits: FilesLimits }> = async (app, { tus, limits }) => {
   // The body of a PATCH is appended as it arrives, so it must reach the handler unread.
   app.addContentTypeParser(OFFSET_STREAM, (_request, _payload, done) => done(null, undefined));
@@ -92,7 +94,13 @@ export const tusRoutes: FastifyPluginAsyncTypebox<{ tus: TusService; limits: Fil
       schema: {
         tags,
         summary: 'tus creation: Upload-Length (required), Upload-Metadata filename/filetype; reserves the quota',
-        response: { 201: Empty },
+        response: {
+          201: Empty,
+          400: problem('INVALID_TUS_HEADER, VALIDATION_FAILED'),
+          412: problem('TUS_VERSION_UNSUPPORTED: send Tus-Resumable: 1.0.0'),
+          413: problem('FILE_TOO_LARGE or QUOTA_EXCEEDED (Upload-Length)'),
+          415: problem('FILE_TYPE_NOT_ALLOWED'),
+        },
       },
     },
     async (request, reply) => {
@@ -134,7 +142,18 @@ export const tusRoutes: FastifyPluginAsyncTypebox<{ tus: TusService; limits: Fil
         summary: 'tus: append bytes at Upload-Offset (application/offset+octet-stream); 409 on a wrong offset',
         consumes: [OFFSET_STREAM],
         params: IdParams,
-        response: { 204: Empty },
+        response: {
+          204: Empty,
+          400: problem('INVALID_TUS_HEADER, UPLOAD_LENGTH_EXCEEDED or CHECKSUM_ALGORITHM_UNSUPPORTED'),
+          404: problem('UPLOAD_NOT_FOUND'),
+          409: problem('UPLOAD_OFFSET_MISMATCH: Upload-Offset is not where the upload is'),
+          410: problem('UPLOAD_EXPIRED'),
+          412: problem('TUS_VERSION_UNSUPPORTED: send Tus-Resumable: 1.0.0'),
+          413: problem('FILE_TOO_LARGE or QUOTA_EXCEEDED'),
+          415: problem('OFFSET_STREAM_EXPECTED or FILE_TYPE_NOT_ALLOWED'),
+          423: problem('UPLOAD_BUSY: another request is appending'),
+          460: problem('CHECKSUM_MISMATCH: Upload-Checksum does not match the bytes'),
+        },
       },
     },
     async (request, reply) => {
@@ -158,7 +177,12 @@ export const tusRoutes: FastifyPluginAsyncTypebox<{ tus: TusService; limits: Fil
     '/files/tus/:id',
     {
       config: { access: 'user' },
-      schema: { tags, summary: 'tus termination: drop the upload and its bytes', params: IdParams, response: { 204: Empty } },
+      schema: {
+        tags,
+        summary: 'tus termination: drop the upload and its bytes',
+        params: IdParams,
+        response: { 204: Empty, 404: problem('UPLOAD_NOT_FOUND'), 412: problem('TUS_VERSION_UNSUPPORTED: send Tus-Resumable: 1.0.0') },
+      },
     },
     async (request, reply) => {
       await tus.terminate(caller(request), request.params.id);

@@ -58,14 +58,36 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     '/auth/login',
     {
       config: publicAuth,
-      schema: { tags, summary: 'Log in; returns an access and a refresh token', body: S.LoginBody, response: { 200: S.TokenPair } },
+      schema: {
+        tags,
+        summary: 'Log in; returns an access and a refresh token',
+        body: S.LoginBody,
+        response: {
+          200: S.TokenPair,
+          401: problem('INVALID_CREDENTIALS: the email or the password is wrong'),
+          403: problem('ACCOUNT_DISABLED'),
+          429: problem('LOGIN_LOCKED (this address failed too often for this account) or RATE_LIMITED; see Retry-After'),
+        },
+      },
     },
     async (request, reply) => noStore(reply).send(toTokensWire(await identity.login(request.body, clientOf(request)))),
   );
 
   app.post(
     '/auth/refresh',
-    { config: publicAuth, schema: { tags, summary: 'Rotate a refresh token', body: S.RefreshBody, response: { 200: S.TokenPair } } },
+    {
+      config: publicAuth,
+      schema: {
+        tags,
+        summary: 'Rotate a refresh token',
+        body: S.RefreshBody,
+        response: {
+          200: S.TokenPair,
+          401: problem('INVALID_REFRESH_TOKEN: unknown, expired, revoked or reused (a reuse ends the session)'),
+          403: problem('ACCOUNT_DISABLED'),
+        },
+      },
+    },
     async (request, reply) => noStore(reply).send(toTokensWire(await identity.refresh(request.body.refreshToken, clientOf(request)))),
   );
 
@@ -215,7 +237,16 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     '/users/me/password',
     {
       config: { access: 'user', rateLimit: publicAuth.rateLimit },
-      schema: { ...me, summary: 'Change password; ends the other sessions', body: S.ChangePasswordBody, response: { 204: NoContent } },
+      schema: {
+        ...me,
+        summary: 'Change password; ends the other sessions',
+        body: S.ChangePasswordBody,
+        response: {
+          204: NoContent,
+          400: problem('VALIDATION_FAILED or WEAK_PASSWORD'),
+          403: problem('WRONG_PASSWORD: the current password is wrong'),
+        },
+      },
     },
     async (request, reply) => {
       await identity.changePassword(caller(request), request.body.currentPassword, request.body.newPassword);
@@ -251,7 +282,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
         summary: 'Change role or disable; disabling ends every session',
         params: S.IdParams,
         body: S.AdminUpdateBody,
-        response: { 200: S.User },
+        response: { 200: S.User, 422: problem('LAST_ADMIN: the last active admin cannot be demoted or disabled') },
       },
     },
     async (request) => toUserWire(await admin.updateUser(request.params.id, request.body)),
@@ -261,7 +292,12 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     '/admin/users/:id',
     {
       config: { access: 'admin' },
-      schema: { ...adminTags, summary: 'Delete a user and their sessions', params: S.IdParams, response: { 204: NoContent } },
+      schema: {
+        ...adminTags,
+        summary: 'Delete a user and their sessions',
+        params: S.IdParams,
+        response: { 204: NoContent, 422: problem('LAST_ADMIN: the last active admin cannot be deleted') },
+      },
     },
     async (request, reply) => {
       await admin.deleteUser(request.params.id);
