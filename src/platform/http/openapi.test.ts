@@ -94,6 +94,23 @@ describe('OpenAPI document', () => {
         .map((p) => `${name}: ${p.name}`),
     );
     expect(wrong).toEqual([]);
+    const bodies = apiOperations.flatMap(({ name, op }) => {
+      const schema = (
+        op as {
+          requestBody?: {
+            content?: Record<string, { schema?: { properties?: Record<string, { default?: unknown }>; required?: string[] } }>;
+          };
+        }
+      ).requestBody?.content?.['application/json']?.schema;
+      return (schema?.required ?? [])
+        .filter((field) => schema?.properties?.[field]?.default !== undefined)
+        .map((field) => `${name}: ${field}`);
+    });
+    expect(bodies).toEqual([]);
+    const links = doc.paths['/api/v1/files/{id}/links']?.post as {
+      requestBody: { content: { 'application/json': { schema: { properties: object } } } };
+    };
+    expect(links.requestBody.content['application/json'].schema.properties).toHaveProperty('expiresIn');
     const products = doc.paths['/api/v1/products']?.get as { parameters: { name: string; required?: boolean }[] };
     expect(products.parameters.find((p) => p.name === 'limit')?.required).toBe(false);
   });
