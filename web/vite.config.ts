@@ -15,11 +15,14 @@ const api = process.env.API_URL ?? 'http://127.0.0.1:3000';
 
 /** Writes .br and .gz beside every text asset, so the server never compresses per request. */
 function precompress(): Plugin {
+  let dir = join(outDir, 'assets');
   return {
     name: 'zaplecze-precompress',
     apply: 'build',
+    configResolved(config) {
+      dir = join(config.build.outDir, 'assets');
+    },
     closeBundle() {
-      const dir = join(outDir, 'assets');
       for (const name of readdirSync(dir)) {
         if (!/\.(js|css|svg|json)$/.test(name)) continue;
         const body = readFileSync(join(dir, name));

@@ -11,7 +11,7 @@ import type { components } from '../api/openapi.gen';
 import { useSession } from '../auth';
 import { RequireUser } from '../require-user';
 import { shortId } from '../ui/format';
-import { Field, Form } from '../ui/form';
+import { Field, Form, Select } from '../ui/form';
 import { Page } from '../ui/page';
 import { ProblemAlert } from '../ui/problem-alert';
 import { useAction, useLoad } from '../ui/use-load';
@@ -237,6 +237,9 @@ function ChatView() {
   const mine = useLoad(() => ok(api.GET('/api/v1/chat/rooms', { params: { query: { limit: 100 } } })), []);
   const open = useLoad(() => ok(api.GET('/api/v1/chat/public-rooms', { params: { query: { limit: 100 } } })), []);
   const [name, setName] = useState('');
+  // Only administrators may open public rooms; everyone else's rooms are private (invite or DM).
+  const isAdmin = session?.user.role === 'admin';
+  const [kind, setKind] = useState<'public' | 'private'>('private');
   const action = useAction();
   const rooms = mine.data?.items ?? [];
   const joinable = (open.data?.items ?? []).filter((r) => !rooms.some((m) => m.id === r.id));
@@ -245,7 +248,7 @@ function ChatView() {
   useEffect(() => () => shared?.stop(), []);
 
   const create = async () => {
-    const room = await action.run(() => ok(api.POST('/api/v1/chat/rooms', { body: { kind: 'public', name: name.trim() } })));
+    const room = await action.run(() => ok(api.POST('/api/v1/chat/rooms', { body: { kind: isAdmin ? kind : 'private', name: name.trim() } })));
     if (room) {
       setName('');
       await mine.reload();
@@ -291,6 +294,18 @@ function ChatView() {
           ) : null}
           <Form problem={action.problem} busy={action.busy} onSubmit={create} label="New room">
             <Field label="New room name" path="/name" value={name} onValue={setName} required maxLength={100} />
+            {isAdmin ? (
+              <Select
+                label="Who may join"
+                path="/kind"
+                value={kind}
+                onValue={(v) => setKind(v as 'public' | 'private')}
+                options={[
+                  ['private', 'Invited people'],
+                  ['public', 'Everyone'],
+                ]}
+              />
+            ) : null}
             <button type="submit" disabled={!name.trim()}>
               Create room
             </button>
