@@ -86,7 +86,10 @@ describe('web client journey in Chromium', () => {
       const navigations: string[] = [];
       page.on('framenavigated', (f) => f === page.mainFrame() && navigations.push(f.url()));
       await page.getByRole('button', { name: /^Pay / }).click();
-      await page.getByTestId('order-status').filter({ hasText: /^paid$/ }).waitFor(WAIT);
+      await page
+        .getByTestId('order-status')
+        .filter({ hasText: /^paid$/ })
+        .waitFor(WAIT);
       expect(navigations).toEqual([]); // turned paid in place
 
       await page.getByRole('link', { name: 'Orders', exact: true }).click();
@@ -151,7 +154,10 @@ describe('web client journey in Chromium', () => {
       await adminContext.close();
 
       await page.goto(`/app/orders/${orderId}`);
-      await page.getByTestId('order-status').filter({ hasText: /^refunded$/ }).waitFor(WAIT);
+      await page
+        .getByTestId('order-status')
+        .filter({ hasText: /^refunded$/ })
+        .waitFor(WAIT);
     }, 60_000);
 
     it('when a file is uploaded over tus, then progress is shown and the download is byte-exact', async () => {
@@ -162,7 +168,9 @@ describe('web client journey in Chromium', () => {
       await page.getByRole('button', { name: 'Upload', exact: true }).click();
       await page.getByText(/journey\.pdf: uploaded/).waitFor(WAIT);
       const progress = page.locator('progress#upload-progress');
-      await expect(progress.evaluate((p: HTMLProgressElement) => [p.value, p.max])).resolves.toEqual([bytes.length, bytes.length]);
+      await expect(
+        progress.evaluate((p) => [(p as unknown as { value: number }).value, (p as unknown as { max: number }).max]),
+      ).resolves.toEqual([bytes.length, bytes.length]);
 
       const [download] = await Promise.all([
         page.waitForEvent('download', WAIT),

@@ -28,7 +28,11 @@ export function lanAddress(): string {
 export async function buildWebClient(): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), 'zaplecze-web-build-'));
   const { build } = await import('vite');
-  await build({ configFile: new URL('../../web/vite.config.ts', import.meta.url).pathname, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await build({
+    configFile: new URL('../../web/vite.config.ts', import.meta.url).pathname,
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
   return outDir;
 }
 
@@ -82,9 +86,9 @@ export async function startWebHarness(options: { env?: Record<string, string> } 
     async context() {
       const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 }, acceptDownloads: true });
       // CSP violations surface as console errors; this catches the ones that do not (e.g. report-only).
-      await context.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
-      });
+      await context.addInitScript(
+        "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+      );
       context.on('page', (page) => watch(page, problems));
       return context;
     },

@@ -6,7 +6,7 @@
  * All of it is public and outside the rate limit: a page load fetches several assets at once.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
@@ -21,14 +21,15 @@ export const WEB_APP_ROOT = new URL('../../../dist/web/', import.meta.url).pathn
  * caller can send `/` to the app or, without a build, to the API docs.
  */
 export async function installWebApp(app: FastifyInstance, options: { root: string }): Promise<boolean> {
-  const indexFile = join(options.root, 'index.html');
+  const root = resolve(options.root);
+  const indexFile = join(root, 'index.html');
   if (!existsSync(indexFile)) return false;
   const indexHtml = readFileSync(indexFile);
   const routeConfig = { access: 'public', rateLimit: false } as const;
 
   await app.register(async (scope) => {
     await scope.register(fastifyStatic, {
-      root: join(options.root, 'assets'),
+      root: join(root, 'assets'),
       serve: false,
       preCompressed: true,
       immutable: true,

@@ -6,9 +6,9 @@ import { RequireUser } from '../require-user';
 import { money, statusLabel } from '../ui/format';
 import { Page } from '../ui/page';
 import { ProblemAlert } from '../ui/problem-alert';
-import { OrderLines, AdminOrderTable } from './order-parts';
 import { useAction, useLoad } from '../ui/use-load';
 import { AdminNav } from './admin-nav';
+import { AdminOrderTable, OrderLines } from './order-parts';
 
 type Order = components['schemas']['Order'];
 type Status = Order['status'];

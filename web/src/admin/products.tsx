@@ -3,8 +3,8 @@ import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client';
 import type { components } from '../api/openapi.gen';
 import { RequireUser } from '../require-user';
-import { money } from '../ui/format';
 import { Field, Form, Select } from '../ui/form';
+import { money } from '../ui/format';
 import { Page } from '../ui/page';
 import { ProblemAlert } from '../ui/problem-alert';
 import { useAction, useLoad } from '../ui/use-load';
@@ -120,7 +120,12 @@ function Products() {
   const action = useAction();
   const archive = async (p: Product) => {
     const done = await action.run(() =>
-      ok(api.PATCH('/api/v1/products/{id}', { params: { path: { id: p.id }, header: { 'if-match': etag(p) } }, body: { status: 'archived' } })),
+      ok(
+        api.PATCH('/api/v1/products/{id}', {
+          params: { path: { id: p.id }, header: { 'if-match': etag(p) } },
+          body: { status: 'archived' },
+        }),
+      ),
     );
     if (done) await list.reload();
   };
@@ -137,7 +142,12 @@ function Products() {
         </button>
       </div>
       {editing ? (
-        <Editor key={editing === 'new' ? 'new' : editing.id} product={editing === 'new' ? null : editing} onSaved={saved} onCancel={() => setEditing(null)} />
+        <Editor
+          key={editing === 'new' ? 'new' : editing.id}
+          product={editing === 'new' ? null : editing}
+          onSaved={saved}
+          onCancel={() => setEditing(null)}
+        />
       ) : null}
       <ProblemAlert problem={list.problem ?? action.problem} focus={Boolean(action.problem)} />
       <table>

@@ -13,7 +13,10 @@ type User = components['schemas']['User'];
 function Users() {
   const [q, setQ] = useState('');
   const [applied, setApplied] = useState('');
-  const list = useLoad(() => ok(api.GET('/api/v1/admin/users', { params: { query: { limit: 50, ...(applied ? { q: applied } : {}) } } })), [applied]);
+  const list = useLoad(
+    () => ok(api.GET('/api/v1/admin/users', { params: { query: { limit: 50, ...(applied ? { q: applied } : {}) } } })),
+    [applied],
+  );
   const action = useAction();
   const update = async (u: User, body: { role?: User['role']; disabled?: boolean }) => {
     const next = await action.run(() => ok(api.PATCH('/api/v1/admin/users/{id}', { params: { path: { id: u.id } }, body })));
@@ -22,6 +25,7 @@ function Users() {
   return (
     <Page title="Admin users" busy={list.busy || action.busy}>
       <AdminNav />
+      {/* biome-ignore lint/a11y/useSemanticElements: the <search> element is too new for some screen readers; role=search is understood everywhere */}
       <form
         class="form inline"
         role="search"

@@ -46,7 +46,9 @@ function CartView() {
                   <td>
                     <a href={`/app/products/${line.productId}`}>{line.name ?? line.sku ?? line.productId}</a>
                     {line.problem ? (
-                      <div class="field-error">{line.problem === 'unavailable' ? 'No longer available' : `Only ${line.available} left`}</div>
+                      <div class="field-error">
+                        {line.problem === 'unavailable' ? 'No longer available' : `Only ${line.available} left`}
+                      </div>
                     ) : null}
                   </td>
                   <td>{line.unitPriceCents === null ? '—' : money(line.unitPriceCents, line.currency)}</td>

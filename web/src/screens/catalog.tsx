@@ -41,8 +41,6 @@ export function Catalog() {
     setCursor(page.nextCursor);
     setLoaded(true);
   };
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload only when the applied filters change
   useEffect(() => {
     void load(applied, null);
   }, [applied]);
@@ -51,6 +49,7 @@ export function Catalog() {
     <Page title="Catalog" busy={busy}>
       <div class="with-aside">
         <div>
+          {/* biome-ignore lint/a11y/useSemanticElements: the <search> element is too new for some screen readers; role=search is understood everywhere */}
           <form
             class="form inline"
             role="search"

@@ -10,8 +10,8 @@ import { api, ok } from '../api/client';
 import type { components } from '../api/openapi.gen';
 import { useSession } from '../auth';
 import { RequireUser } from '../require-user';
-import { shortId } from '../ui/format';
 import { Field, Form, Select } from '../ui/form';
+import { shortId } from '../ui/format';
 import { Page } from '../ui/page';
 import { ProblemAlert } from '../ui/problem-alert';
 import { useAction, useLoad } from '../ui/use-load';
@@ -184,15 +184,16 @@ function RoomPane(props: { room: Room; me: string; onDirect: (userId: string) =>
         </ul>
       </section>
       <ProblemAlert problem={history.problem} />
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log must be reachable by keyboard to scroll it (WCAG 2.1.1) */}
       <div class="log" role="log" aria-label="Messages" aria-busy={history.busy ? 'true' : 'false'} tabIndex={0}>
         <ol ref={log}>
-        {view.messages.map((m) => (
-          <li key={m.id} class={m.pending ? 'pending' : undefined} data-pending={m.pending ? 'true' : undefined}>
-            <strong>{nameOf(m.author)}</strong>: {m.deletedAt ? <em>deleted</em> : m.text}
-            {m.pending ? <span class="muted"> (sending…)</span> : null}
-          </li>
-        ))}
-      </ol>
+          {view.messages.map((m) => (
+            <li key={m.id} class={m.pending ? 'pending' : undefined} data-pending={m.pending ? 'true' : undefined}>
+              <strong>{nameOf(m.author)}</strong>: {m.deletedAt ? <em>deleted</em> : m.text}
+              {m.pending ? <span class="muted"> (sending…)</span> : null}
+            </li>
+          ))}
+        </ol>
       </div>
       <p class="typing" aria-live="polite">
         {typingNow.length ? `${typingNow.join(', ')} ${typingNow.length === 1 ? 'is' : 'are'} typing…` : ''}
@@ -248,7 +249,9 @@ function ChatView() {
   useEffect(() => () => shared?.stop(), []);
 
   const create = async () => {
-    const room = await action.run(() => ok(api.POST('/api/v1/chat/rooms', { body: { kind: isAdmin ? kind : 'private', name: name.trim() } })));
+    const room = await action.run(() =>
+      ok(api.POST('/api/v1/chat/rooms', { body: { kind: isAdmin ? kind : 'private', name: name.trim() } })),
+    );
     if (room) {
       setName('');
       await mine.reload();

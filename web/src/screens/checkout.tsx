@@ -65,7 +65,14 @@ function CheckoutForm() {
             onValue={set('line2')}
             autoComplete="address-line2"
           />
-          <Field label="City" path="/shippingAddress/city" value={address.city} onValue={set('city')} autoComplete="address-level2" required />
+          <Field
+            label="City"
+            path="/shippingAddress/city"
+            value={address.city}
+            onValue={set('city')}
+            autoComplete="address-level2"
+            required
+          />
           <Field
             label="Postal code"
             path="/shippingAddress/postalCode"

@@ -126,9 +126,7 @@ function FilesView() {
     });
 
   const share = async (id: string) => {
-    const link = await action.run(() =>
-      ok(api.POST('/api/v1/files/{id}/links', { params: { path: { id } }, body: { expiresIn: 3600 } })),
-    );
+    const link = await action.run(() => ok(api.POST('/api/v1/files/{id}/links', { params: { path: { id } }, body: { expiresIn: 3600 } })));
     if (link) setLinks((l) => ({ ...l, [id]: new URL(link.url, location.href).href }));
   };
 
@@ -165,7 +163,13 @@ function FilesView() {
                     Share link <span class="visually-hidden">for {f.name}</span>
                   </button>
                   {links[f.id] ? (
-                    <input class="share" readOnly value={links[f.id]} aria-label={`Share link for ${f.name}`} onFocus={(e) => e.currentTarget.select()} />
+                    <input
+                      class="share"
+                      readOnly
+                      value={links[f.id]}
+                      aria-label={`Share link for ${f.name}`}
+                      onFocus={(e) => e.currentTarget.select()}
+                    />
                   ) : null}
                 </td>
               </tr>

@@ -49,10 +49,12 @@ export function OrderLines(props: { order: Order }) {
 }
 
 function OrderView(props: { id: string }) {
-  const { data: order, setData, busy, problem } = useLoad(
-    () => ok(api.GET('/api/v1/orders/{id}', { params: { path: { id: props.id } } })),
-    [props.id],
-  );
+  const {
+    data: order,
+    setData,
+    busy,
+    problem,
+  } = useLoad(() => ok(api.GET('/api/v1/orders/{id}', { params: { path: { id: props.id } } })), [props.id]);
   const action = useAction();
   const pending = order?.status === 'pending_payment';
 
@@ -94,10 +96,7 @@ function OrderView(props: { id: string }) {
           {pending && order.payment?.provider === 'sandbox' ? (
             <section class="card sandbox" aria-labelledby="sandbox-title">
               <h2 id="sandbox-title">Sandbox payment</h2>
-              <p>
-                This shop uses a test gateway: no money moves. Pay before {dateTime(order.expiresAt)} or the order is
-                cancelled.
-              </p>
+              <p>This shop uses a test gateway: no money moves. Pay before {dateTime(order.expiresAt)} or the order is cancelled.</p>
               <div class="row">
                 <button type="button" disabled={action.busy} onClick={() => settle('succeed')}>
                   Pay {money(order.totalCents, order.currency)}

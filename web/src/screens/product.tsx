@@ -36,7 +36,7 @@ export function ProductPage() {
         <div class="product-detail">
           <div class="images">
             {p.imageUrls.map((url, i) => (
-              <img key={url} src={url} alt={`${p.name}, picture ${i + 1}`} width={320} height={240} />
+              <img key={url} src={url} alt={`${p.name} (${i + 1} of ${p.imageUrls.length})`} width={320} height={240} />
             ))}
           </div>
           <div>

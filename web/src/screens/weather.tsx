@@ -22,7 +22,6 @@ export function WeatherWidget() {
       localStorage.setItem(KEY, name);
     }
   };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: only the remembered city, once
   useEffect(() => {
     if (city) void show(city);
   }, []);

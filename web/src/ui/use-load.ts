@@ -6,7 +6,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   const [data, setData] = useState<T | undefined>(undefined);
   const [busy, setBusy] = useState(true);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller lists what `load` depends on
   const reload = useCallback(async () => {
     setBusy(true);
     try {
