@@ -40,7 +40,9 @@ async function loadDocument(): Promise<Record<string, unknown>> {
 }
 
 const frameKey = (side: 'client' | 'server', schema: unknown) =>
-  `chat.${side}.${String((schema as { title?: string }).title).replace(/[^\w.]+/g, '_').replace(/_$/, '')}`;
+  `chat.${side}.${String((schema as { title?: string }).title)
+    .replace(/[^\w.]+/g, '_')
+    .replace(/_$/, '')}`;
 
 async function generate(): Promise<string> {
   const doc = await loadDocument();

@@ -30,11 +30,7 @@ export interface App {
 }
 
 /** Builds (but does not start listening) the app for `modules`. Runs each module's `start`. */
-export async function buildApp(
-  platform: Platform,
-  modules: ModuleFactory[],
-  options: { webRoot?: string } = {},
-): Promise<App> {
+export async function buildApp(platform: Platform, modules: ModuleFactory[], options: { webRoot?: string } = {}): Promise<App> {
   const { config } = platform;
   const http: FastifyInstance = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
