@@ -181,6 +181,30 @@ describe('web client journey in Chromium', () => {
       expect(back.equals(bytes)).toBe(true);
     }, 60_000);
 
+    it('when two tabs find the access token expired at once, then exactly one refresh runs and both stay signed in', async () => {
+      // Plain HTTP on a LAN address has no Web Locks: this exercises the localStorage lease.
+      const second = await customer.newPage();
+      await second.goto('/app/orders');
+      await second.getByRole('heading', { level: 1, name: 'Orders' }).waitFor(WAIT);
+      await page.evaluate(`(() => {
+        const s = JSON.parse(localStorage.getItem('zaplecze.session'));
+        localStorage.setItem('zaplecze.session', JSON.stringify({ ...s, expiresAt: 0 }));
+      })()`);
+      const refreshes: string[] = [];
+      customer.on('request', (r) => r.url().endsWith('/api/v1/auth/refresh') && refreshes.push(r.url()));
+      await Promise.all([page.goto('/app/orders'), second.goto('/app/todos')]);
+      await page.getByRole('link', { name: `#${orderId.slice(-8)}` }).waitFor(WAIT);
+      await second.getByRole('heading', { level: 2, name: 'Lists' }).waitFor(WAIT);
+      expect(refreshes).toHaveLength(1);
+      // The rotated token is the one both tabs use now; the server did not see a reuse and revoke.
+      await second.reload();
+      await second.getByRole('button', { name: 'Sign out' }).waitFor(WAIT);
+      await page.goto('/app/cart');
+      await page.getByRole('heading', { level: 1, name: 'Cart' }).waitFor(WAIT);
+      await page.getByText('Your cart is empty').waitFor(WAIT);
+      await second.close();
+    }, 60_000);
+
     it('then no page had a failed request, a console error or a CSP violation', () => {
       expect(h.problems).toEqual([]);
     });
