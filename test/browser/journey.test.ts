@@ -190,11 +190,27 @@ describe('web client journey in Chromium', () => {
         const s = JSON.parse(localStorage.getItem('zaplecze.session'));
         localStorage.setItem('zaplecze.session', JSON.stringify({ ...s, expiresAt: 0 }));
       })()`);
+      // The first refresh is held at the network until both tabs have rendered and started
+      // loading, so without a cross-tab lock the second tab would send its own refresh meanwhile.
       const refreshes: string[] = [];
-      customer.on('request', (r) => r.url().endsWith('/api/v1/auth/refresh') && refreshes.push(r.url()));
+      let release = () => {};
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      await customer.route('**/api/v1/auth/refresh', async (route) => {
+        refreshes.push(route.request().url());
+        if (refreshes.length === 1) await released;
+        await route.continue();
+      });
       await Promise.all([page.goto('/app/orders'), second.goto('/app/todos')]);
+      await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor(WAIT);
+      await second.getByRole('heading', { level: 1, name: 'Todos' }).waitFor(WAIT);
+      const nextFrame = 'new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))';
+      await Promise.all([page.evaluate(nextFrame), second.evaluate(nextFrame)]);
+      release();
       await page.getByRole('link', { name: `#${orderId.slice(-8)}` }).waitFor(WAIT);
       await second.getByRole('heading', { level: 2, name: 'Lists' }).waitFor(WAIT);
+      await customer.unroute('**/api/v1/auth/refresh');
       expect(refreshes).toHaveLength(1);
       // The rotated token is the one both tabs use now; the server did not see a reuse and revoke.
       await second.reload();
