@@ -93,6 +93,10 @@ describe('web client journey in Chromium', () => {
       expect(navigations).toEqual([]); // turned paid in place
 
       await page.getByRole('link', { name: 'Orders', exact: true }).click();
+      // A route change names the page and puts focus on its heading (for screen readers).
+      await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor(WAIT);
+      await expect(page.title()).resolves.toBe('Orders · Zaplecze');
+      await expect(page.evaluate('document.activeElement.id')).resolves.toBe('page-title');
       const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: `#${orderId.slice(-8)}` }) });
       await row.waitFor(WAIT);
       await expect(row.getByText('paid', { exact: true }).count()).resolves.toBe(1);
