@@ -161,6 +161,14 @@ describe('web client journey in Chromium', () => {
       expect(Date.now() - sentAt).toBeLessThan(5_000);
       // The sender's copy is no longer pending once the server acked it.
       await friend.locator('[role="log"] li:not([data-pending])').filter({ hasText: text }).waitFor(WAIT);
+
+      // A direct message to someone online in the room opens a direct room and is delivered there.
+      await page.getByRole('button', { name: /^Message .* directly$/ }).click();
+      await page.getByRole('heading', { level: 1, name: 'Direct message' }).waitFor(WAIT);
+      await page.getByText('Connected').waitFor(WAIT);
+      await page.getByLabel('Message', { exact: true }).fill('just between us');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.locator('[role="log"] li:not([data-pending])').filter({ hasText: 'just between us' }).waitFor(WAIT);
       await friendContext.close();
     }, 60_000);
 
@@ -202,6 +210,31 @@ describe('web client journey in Chromium', () => {
       expect(download.suggestedFilename()).toBe('journey.pdf');
       const back = await readFile(await download.path());
       expect(back.equals(bytes)).toBe(true);
+    }, 60_000);
+
+    it('when todos are reordered with the keyboard, then the new order is kept and focus stays on the moved item', async () => {
+      await page.getByRole('link', { name: 'Todos' }).click();
+      await page.getByLabel('New list name').fill('Errands');
+      await page.getByRole('button', { name: 'Create list' }).click();
+      await page.getByRole('heading', { level: 2, name: 'Errands' }).waitFor(WAIT);
+      for (const title of ['Post office', 'Bakery']) {
+        await page.getByLabel('New todo').fill(title);
+        await page.getByLabel('New todo').press('Enter');
+        await page.getByText(title, { exact: true }).waitFor(WAIT);
+      }
+      const titles = () => page.locator('ul.todos li label').allTextContents();
+      await expect(titles()).resolves.toEqual(['Post office', 'Bakery']);
+      const up = page.getByRole('button', { name: 'Move “Bakery” up' });
+      await up.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Move “Bakery” up' }).and(page.locator('[disabled]')).waitFor(WAIT);
+      await expect(titles()).resolves.toEqual(['Bakery', 'Post office']);
+      await expect(page.evaluate('document.activeElement.textContent')).resolves.toContain('Move “Bakery” down');
+      await page.getByLabel('Post office').click();
+      await page.locator('ul.todos li.done').filter({ hasText: 'Post office' }).waitFor(WAIT);
+      await page.reload();
+      await page.locator('ul.todos li.done').filter({ hasText: 'Post office' }).waitFor(WAIT);
+      await expect(titles()).resolves.toEqual(['Bakery', 'Post office']);
     }, 60_000);
 
     it('when two tabs find the access token expired at once, then exactly one refresh runs and both stay signed in', async () => {

@@ -27,18 +27,16 @@ const socket = () => {
   return shared;
 };
 
-function roomTitle(room: Room, me: string, names: Map<string, string>) {
-  if (room.name) return room.name;
-  return `Direct: ${room.ownerId && room.ownerId !== me ? (names.get(room.ownerId) ?? 'direct message') : 'direct message'}`;
-}
+/** Direct rooms have no name; their title says what they are. */
+const roomTitle = (room: Room) => room.name ?? 'Direct message';
 
-function RoomList(props: { rooms: Room[]; current: string | undefined; me: string; names: Map<string, string> }) {
+function RoomList(props: { rooms: Room[]; current: string | undefined }) {
   return (
     <ul class="rooms">
       {props.rooms.map((r) => (
         <li key={r.id}>
           <a href={`/app/chat/${r.id}`} aria-current={r.id === props.current ? 'page' : undefined}>
-            {roomTitle(r, props.me, props.names)}
+            {roomTitle(r)}
           </a>
         </li>
       ))}
@@ -274,13 +272,13 @@ function ChatView() {
   };
 
   return (
-    <Page title={current ? roomTitle(current, me, new Map()) : 'Chat'} busy={mine.busy || open.busy}>
+    <Page title={current ? roomTitle(current) : 'Chat'} busy={mine.busy || open.busy}>
       <ProblemAlert problem={mine.problem ?? open.problem} />
       <div class="chat">
         <nav aria-label="Rooms">
           <h2>Your rooms</h2>
           {mine.data && rooms.length === 0 ? <p>None yet.</p> : null}
-          <RoomList rooms={rooms} current={params.room} me={me} names={new Map()} />
+          <RoomList rooms={rooms} current={params.room} />
           {joinable.length ? (
             <>
               <h2>Public rooms</h2>

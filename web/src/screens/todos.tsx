@@ -1,5 +1,5 @@
 /** Todos: lists, adding, completing, and reordering with "move up" / "move down" buttons. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api/client';
 import type { components } from '../api/openapi.gen';
 import { RequireUser } from '../require-user';
@@ -17,6 +17,7 @@ function TodoList(props: { listId: string }) {
   );
   const [title, setTitle] = useState('');
   const action = useAction();
+  const [refocus, setRefocus] = useState<{ id: string; dir: 'up' | 'down' } | null>(null);
   const items = [...(todos.data?.items ?? [])].sort((a, b) => a.position - b.position);
 
   const add = async () => {
@@ -27,7 +28,9 @@ function TodoList(props: { listId: string }) {
     }
   };
   const toggle = async (t: Todo) => {
-    const done = await action.run(() =>
+    // Show the new state at once (a checkbox must not snap back while the request runs).
+    todos.setData((d) => (d ? { ...d, items: d.items.map((x) => (x.id === t.id ? { ...x, completed: !t.completed } : x)) } : d));
+    await action.run(() =>
       ok(
         api.PATCH('/api/v1/todos/{id}', {
           params: { path: { id: t.id }, header: { 'if-match': `"${t.id}.${t.version}"` } },
@@ -35,7 +38,7 @@ function TodoList(props: { listId: string }) {
         }),
       ),
     );
-    if (done) await todos.reload();
+    await todos.reload(); // the server's state, also when the change was refused
   };
   const move = async (index: number, by: -1 | 1) => {
     const t = items[index];
@@ -44,10 +47,20 @@ function TodoList(props: { listId: string }) {
     const body = by < 0 ? { before: other.id } : { after: other.id };
     const done = await action.run(() => ok(api.POST('/api/v1/todos/{id}/move', { params: { path: { id: t.id } }, body })));
     if (done) {
+      setRefocus({ id: t.id, dir: by < 0 ? 'up' : 'down' });
       await todos.reload();
-      document.getElementById(`move-${by < 0 ? 'up' : 'down'}-${t.id}`)?.focus();
     }
   };
+
+  // Keep keyboard focus on the moved item once the list has re-rendered: the same button, or
+  // the other one when the item reached the end (a disabled button cannot hold focus).
+  useEffect(() => {
+    if (!refocus || todos.busy) return;
+    const same = document.getElementById(`move-${refocus.dir}-${refocus.id}`) as HTMLButtonElement | null;
+    const other = document.getElementById(`move-${refocus.dir === 'up' ? 'down' : 'up'}-${refocus.id}`);
+    (same && !same.disabled ? same : other)?.focus();
+    setRefocus(null);
+  }, [refocus, todos.busy]);
 
   return (
     <div aria-busy={todos.busy || action.busy ? 'true' : 'false'}>
