@@ -64,6 +64,11 @@ describe('web client journey in Chromium', () => {
     it('when the customer searches, buys and pays in the sandbox, then the order turns paid without a reload and is listed', async () => {
       await page.getByLabel('Search').fill(productName);
       await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('link', { name: productName }).waitFor(WAIT);
+      // The kind filter applies with the search: the lamp is a product, not a book.
+      await page.getByLabel('Kind').selectOption('book');
+      await page.getByText('No products match.').waitFor(WAIT);
+      await page.getByLabel('Kind').selectOption('product');
       await page.getByRole('link', { name: productName }).click();
       await page.getByRole('heading', { level: 1, name: productName }).waitFor(WAIT);
       await page.getByText('5 in stock').waitFor(WAIT);
