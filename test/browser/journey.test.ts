@@ -40,6 +40,14 @@ describe('web client journey in Chromium', () => {
       const admin = await h.t.admin();
       await createProduct(h.t, admin, { name: productName, stock: 5, priceCents: 4200, currency: 'PLN' });
       customer = await h.context();
+      // Test instrumentation: keep the page's WebSockets reachable, to drop the chat connection.
+      await customer.addInitScript(`{
+        const Native = WebSocket;
+        window.__sockets = [];
+        window.WebSocket = class extends Native {
+          constructor(...args) { super(...args); window.__sockets.push(this); }
+        };
+      }`);
       page = await customer.newPage();
     }, 120_000);
 
@@ -166,6 +174,29 @@ describe('web client journey in Chromium', () => {
       expect(Date.now() - sentAt).toBeLessThan(5_000);
       // The sender's copy is no longer pending once the server acked it.
       await friend.locator('[role="log"] li:not([data-pending])').filter({ hasText: text }).waitFor(WAIT);
+
+      // The customer's connection drops. While it cannot reconnect (its ticket request is held),
+      // the friend sends a message; the reconnect subscribes from the last seq the customer saw,
+      // so the missed message is replayed, once.
+      let releaseTicket = () => {};
+      const ticketHeld = new Promise<void>((r) => {
+        releaseTicket = r;
+      });
+      await customer.route('**/api/v1/chat/ticket', async (route) => {
+        await ticketHeld;
+        await route.continue();
+      });
+      await page.evaluate('window.__sockets.forEach((s) => s.close())');
+      await page.getByText(/^(Offline — reconnecting|Connecting…)$/).waitFor(WAIT);
+      const missed = `while you were away ${randomBytes(2).toString('hex')}`;
+      await friend.getByLabel('Message', { exact: true }).fill(missed);
+      await friend.getByRole('button', { name: 'Send' }).click();
+      await friend.locator('[role="log"] li:not([data-pending])').filter({ hasText: missed }).waitFor(WAIT);
+      expect(await page.getByRole('log').getByText(missed).count()).toBe(0);
+      releaseTicket();
+      await page.getByRole('log').getByText(missed).waitFor(WAIT);
+      await expect(page.getByRole('log').getByText(missed).count()).resolves.toBe(1);
+      await customer.unroute('**/api/v1/chat/ticket');
 
       // A direct message to someone online in the room opens a direct room and is delivered there.
       await page.getByRole('button', { name: /^Message .* directly$/ }).click();
