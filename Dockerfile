@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Zaplecze API image. Multi-stage: the build stage compiles TypeScript with every dependency;
-# the runtime stage holds production dependencies, the compiled server and the migrations only.
+# Zaplecze API image. Multi-stage: the build stage compiles TypeScript and builds the web client
+# (Vite, into dist/web) with every dependency; the runtime stage holds production dependencies,
+# dist/ (server and web client) and the migrations only.
 #   docker build -t zaplecze .
 #   docker run -p 3000:3000 -v zaplecze-data:/data zaplecze          (embedded PostgreSQL in /data)
 # The distributed setup (PostgreSQL, Redis, NATS, S3) is compose.yaml.
@@ -12,6 +13,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime

@@ -16,6 +16,7 @@ import { installRequestIdEcho, requestIdFrom } from './platform/http/request-id.
 import { installSecurity } from './platform/http/security.js';
 import { installStrictNumbers } from './platform/http/strict-numbers.js';
 import { trustProxyOption } from './platform/http/trust-proxy.js';
+import { installWebApp, WEB_APP_PATH, WEB_APP_ROOT } from './platform/http/web-app.js';
 import type { ModuleFactory, Platform } from './platform/platform.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -31,7 +32,7 @@ export interface App {
 }
 
 /** Builds (but does not start listening) the app for `modules`. Runs each module's `start`. */
-export async function buildApp(platform: Platform, modules: ModuleFactory[]): Promise<App> {
+export async function buildApp(platform: Platform, modules: ModuleFactory[], options: { webRoot?: string } = {}): Promise<App> {
   const { config } = platform;
   const http: FastifyInstance = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
@@ -63,7 +64,7 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
   installProblemDetails(http);
   installRequestIdEcho(http);
   installAccessLog(http);
-  await installSecurity(http, { corsOrigins: config.CORS_ORIGINS });
+  await installSecurity(http, { corsOrigins: config.CORS_ORIGINS, publicUrl: config.PUBLIC_URL });
   await installRateLimit(http, {
     max: config.RATE_LIMIT_MAX,
     windowMs: config.RATE_LIMIT_WINDOW,
@@ -85,8 +86,11 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
       ...instances.flatMap((m) => (m.openApiNote ? [m.openApiNote] : [])),
     ].join('\n\n'),
   });
-  // A person opening the server in a browser lands on the API documentation.
-  http.get('/', { schema: { hide: true }, config: { access: 'public' } }, (_request, reply) => reply.redirect('/docs', 302));
+  // A person opening the server in a browser lands on the web client, or on the API
+  // documentation when the client has not been built (npm run build).
+  const hasWebApp = await installWebApp(http, { root: options.webRoot ?? WEB_APP_ROOT });
+  const home = hasWebApp ? WEB_APP_PATH : '/docs';
+  http.get('/', { schema: { hide: true }, config: { access: 'public' } }, (_request, reply) => reply.redirect(home, 302));
   installHealth(http, { checks: { database: () => platform.database.ping() }, isDraining: () => draining });
 
   for (const module of instances) {

@@ -56,11 +56,11 @@ let counter = 0;
 
 /**
  * Options: extra environment (as strings, like the real one), which modules to run, and a logger
- * to capture logs. `shareWith`: a second instance of the same cluster, on the other app's
+ * to capture logs. `webRoot`: a built web client to serve at /app/ (default: none). `shareWith`: a second instance of the same cluster, on the other app's
  * database, JWT secret and Redis key prefix (close it before the other app).
  */
 export async function createTestApp(
-  options: { env?: Record<string, string>; modules?: ModuleFactory[]; log?: Logger; shareWith?: TestApp } = {},
+  options: { env?: Record<string, string>; modules?: ModuleFactory[]; log?: Logger; shareWith?: TestApp; webRoot?: string } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-app-'));
   const redisUrl = process.env.TEST_REDIS_URL || undefined;
@@ -83,7 +83,9 @@ export async function createTestApp(
   const clock = createFakeClock();
   const database = shared ? { ...shared.database, close: async () => {} } : await openTestDatabase(inject('testTemplate'));
   const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), { database, clock });
-  const app = await buildApp(platform, options.modules ?? DEPLOYMENTS['all-in-one']).catch(async (err) => {
+  // No web client unless a test asks for one, so results do not depend on a local dist/web build.
+  const webRoot = options.webRoot ?? join(dataDir, 'no-web-build');
+  const app = await buildApp(platform, options.modules ?? DEPLOYMENTS['all-in-one'], { webRoot }).catch(async (err) => {
     await closePlatform(platform);
     await rm(dataDir, { recursive: true, force: true });
     throw err;

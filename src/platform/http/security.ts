@@ -27,8 +27,18 @@ export function computeSecurityHeaders(options: HelmetOptions): Record<string, s
   return headers;
 }
 
+/**
+ * The WebSocket origin of the public URL, for connect-src: CSP 'self' covers same-origin ws:
+ * in Chromium and Firefox, but older Safari needs it spelled out.
+ */
+export function webSocketOrigin(publicUrl: string | undefined): string[] {
+  if (!publicUrl) return [];
+  const url = new URL(publicUrl);
+  return [`${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`];
+}
+
 /** Sets the security headers on every response and registers the CORS allowlist (empty = same-origin only). */
-export async function installSecurity(app: FastifyInstance, options: { corsOrigins: string[] }) {
+export async function installSecurity(app: FastifyInstance, options: { corsOrigins: string[]; publicUrl?: string | undefined }) {
   const headers = computeSecurityHeaders({
     hsts: false,
     contentSecurityPolicy: {
@@ -36,7 +46,7 @@ export async function installSecurity(app: FastifyInstance, options: { corsOrigi
       directives: {
         defaultSrc: ["'self'"],
         baseUri: ["'self'"],
-        connectSrc: ["'self'"],
+        connectSrc: ["'self'", ...webSocketOrigin(options.publicUrl)],
         fontSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
