@@ -2,8 +2,9 @@
  * Checks the web client's size budgets from the build manifest (dist/web/.vite/manifest.json),
  * gzip sizes as served: initial JS (the entry and what it imports statically) <= 35 kB,
  * all JS <= 90 kB, all CSS <= 10 kB. Then, when Chromium is installed, measures the first
- * load of the catalog against a local server (a cold cache each time, median of 3) and fails
- * above 800 ms. Prints every figure.
+ * load of the catalog against a local server (a cold cache each time, median of 3) and prints it
+ * against its 800 ms goal. Sizes fail the run; the timing never does (a busy CI machine would
+ * make it fail at random), it is a figure to read.
  *
  *   npm run build && npm run web:budgets
  */
@@ -99,13 +100,18 @@ const rows: [string, number, number, (n: number) => string][] = [
   ['all JS (gzip)', measured.allJs, BUDGET.allJs, kb],
   ['CSS (gzip)', measured.css, BUDGET.css, kb],
 ];
-const load = await firstLoad();
-if (load !== undefined) rows.push(['catalog first load, cold cache (median of 3)', load, BUDGET.firstLoadMs, (n) => `${Math.round(n)} ms`]);
-else console.log('catalog first load: skipped (no /usr/bin/chromium)');
 let failed = false;
 for (const [name, value, budget, fmt] of rows) {
   const over = value > budget;
   failed ||= over;
   console.log(`${over ? '✘' : '✔'} ${name}: ${fmt(value)} (budget ${fmt(budget)})`);
+}
+const load = await firstLoad();
+if (load === undefined) console.log('catalog first load: skipped (no /usr/bin/chromium)');
+else {
+  const verdict = load > BUDGET.firstLoadMs ? 'over' : 'within';
+  console.log(
+    `catalog first load, cold cache (median of 3): ${Math.round(load)} ms, ${verdict} the ${BUDGET.firstLoadMs} ms goal (load average ${loadavg()[0]?.toFixed(1)}; not a gate)`,
+  );
 }
 process.exit(failed ? 1 : 0);

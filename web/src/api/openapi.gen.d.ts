@@ -10,13 +10,13 @@ export interface paths {
         /** All orders, newest first, filtered by status, user and creation time */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     /** @description Created at or after */
                     from?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                     status?: "pending_payment" | "paid" | "fulfilled" | "shipped" | "delivered" | "cancelled" | "expired" | "refunded";
                     /** @description Created before */
                     to?: string;
@@ -40,6 +40,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -51,6 +60,15 @@ export interface paths {
                 };
                 /** @description Caller is not an admin */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -96,6 +114,15 @@ export interface paths {
                         "application/json": components["schemas"]["Order"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -116,6 +143,24 @@ export interface paths {
                 };
                 /** @description ORDER_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -158,6 +203,15 @@ export interface paths {
                         "application/json": components["schemas"]["Order"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -185,8 +239,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description INVALID_STATUS_TRANSITION */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -223,7 +313,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Default: everything not yet refunded */
+                        /** @description Minor units. Default: everything not yet refunded */
                         amountCents?: number;
                         reason?: string;
                     };
@@ -237,6 +327,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Order"];
+                    };
+                };
+                /** @description VALIDATION_FAILED: e.g. amountCents above 10^12, or a NUL character in reason */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Missing, invalid, expired or revoked token */
@@ -275,8 +374,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description INVALID_STATUS_TRANSITION (not paid), REFUND_EXCEEDS_PAID or REFUND_REJECTED (the provider said no) */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -359,6 +494,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -370,6 +514,15 @@ export interface paths {
                 };
                 /** @description Caller is not an admin */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -397,9 +550,9 @@ export interface paths {
         /** Search users */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                     /** @description Part of the email or name */
                     q?: string;
                     role?: "user" | "admin";
@@ -422,6 +575,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -433,6 +595,15 @@ export interface paths {
                 };
                 /** @description Caller is not an admin */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -490,6 +661,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -501,6 +681,33 @@ export interface paths {
                 };
                 /** @description Caller is not an admin */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -531,6 +738,15 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -542,6 +758,60 @@ export interface paths {
                 };
                 /** @description Caller is not an admin */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description LAST_ADMIN: the last active admin cannot be deleted */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -593,6 +863,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -604,6 +883,60 @@ export interface paths {
                 };
                 /** @description Caller is not an admin */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description LAST_ADMIN: the last active admin cannot be demoted or disabled */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -658,6 +991,60 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description INVALID_CREDENTIALS: the email or the password is wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description ACCOUNT_DISABLED */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description LOGIN_LOCKED (this address failed too often for this account) or RATE_LIMITED; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -692,8 +1079,44 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -735,8 +1158,44 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -786,6 +1245,42 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -803,7 +1298,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mail a reset token (always 202) */
+        /**
+         * Mail a reset token to the account’s confirmed address (always 202)
+         * @description An account whose address is not confirmed yet gets a verification link instead; it can ask again once confirmed.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -833,6 +1331,42 @@ export interface paths {
                             /** @enum {string} */
                             status: "accepted";
                         };
+                    };
+                };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -885,6 +1419,60 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description INVALID_REFRESH_TOKEN: unknown, expired, revoked or reused (a reuse ends the session) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description ACCOUNT_DISABLED */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -902,7 +1490,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account (role user) */
+        /**
+         * Create an account (role user); always 202, a mail tells the rest
+         * @description The same answer whether the address is new or taken, so it cannot be used to find accounts: a new address gets a verification link, a taken one a notice to its owner. The account can log in at once.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -927,24 +1518,51 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                201: {
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            disabled: boolean;
-                            email: string;
-                            emailVerified: boolean;
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            role: "user" | "admin";
-                            /** Format: date-time */
-                            updatedAt: string;
+                            /** @enum {string} */
+                            status: "accepted";
                         };
+                    };
+                };
+                /** @description VALIDATION_FAILED: a field is malformed or the password is weak */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -993,8 +1611,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1041,8 +1677,62 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1066,7 +1756,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm an email address with its token */
+        /** Confirm an email address with its token (for an email change: the new address becomes the account’s) */
         post: {
             parameters: {
                 query?: never;
@@ -1101,6 +1791,51 @@ export interface paths {
                             /** Format: date-time */
                             updatedAt: string;
                         };
+                    };
+                };
+                /** @description INVALID_TOKEN: unknown, used or expired */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description EMAIL_TAKEN: the new address of an email change was registered since */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1142,8 +1877,44 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1185,8 +1956,26 @@ export interface paths {
                         "application/json": components["schemas"]["Cart"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1215,8 +2004,44 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1241,7 +2066,7 @@ export interface paths {
         get?: never;
         /**
          * Set the quantity of a product in the cart
-         * @description The product must be active and the quantity in stock now (the cart does not hold stock). One currency per cart.
+         * @description The product must be active and the quantity in stock now (the cart does not hold stock). One currency per cart. At most SHOP_MAX_LINE_QUANTITY units (default 10).
          */
         put: {
             parameters: {
@@ -1255,6 +2080,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Units of the product. Above SHOP_MAX_LINE_QUANTITY (default 10) the answer is 422 LINE_QUANTITY_LIMIT_EXCEEDED. */
                         quantity: number;
                     };
                 };
@@ -1269,6 +2095,15 @@ export interface paths {
                         "application/json": components["schemas"]["Cart"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -1278,8 +2113,53 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description PRODUCT_UNAVAILABLE, OUT_OF_STOCK (with `available`), CURRENCY_MISMATCH or CART_LIMIT_REACHED */
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PRODUCT_UNAVAILABLE, OUT_OF_STOCK (with `available`), CURRENCY_MISMATCH, CART_LIMIT_REACHED, LINE_QUANTITY_LIMIT_EXCEEDED (with `limit`) or AMOUNT_TOO_LARGE (a line or the cart total above 10^12 minor units) */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1311,6 +2191,15 @@ export interface paths {
                         "application/json": components["schemas"]["Cart"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -1322,6 +2211,42 @@ export interface paths {
                 };
                 /** @description CART_ITEM_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1346,11 +2271,11 @@ export interface paths {
         /** Categories in slug order */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                     /** @description Only children of this id or slug */
                     parent?: string;
                 };
@@ -1370,6 +2295,33 @@ export interface paths {
                             items: components["schemas"]["Category"][];
                             nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description CATEGORY_NOT_FOUND: no category with the slug in parent */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1414,6 +2366,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -1434,6 +2395,33 @@ export interface paths {
                 };
                 /** @description Slug used */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1496,6 +2484,42 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1522,6 +2546,15 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -1540,8 +2573,53 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Still has subcategories or products */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1597,6 +2675,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -1615,6 +2702,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description If-Match is stale */
                 412: {
                     headers: {
@@ -1624,8 +2720,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Would create a cycle */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1681,6 +2813,15 @@ export interface paths {
                         "application/json": components["schemas"]["ChatRoom"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -1699,8 +2840,35 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description CHAT_DIRECT_WITH_SELF */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1726,11 +2894,11 @@ export interface paths {
         /** Every public room (to join) */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1750,8 +2918,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1779,11 +2965,11 @@ export interface paths {
         /** Rooms the caller is a member of */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1803,8 +2989,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1843,6 +3047,15 @@ export interface paths {
                         "application/json": components["schemas"]["ChatRoom"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -1854,6 +3067,42 @@ export interface paths {
                 };
                 /** @description CHAT_PUBLIC_ROOM_ADMIN_ONLY */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description CHAT_ROOM_LIMIT_REACHED: the caller owns CHAT_MAX_OWNED_ROOMS private rooms already */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1897,6 +3146,15 @@ export interface paths {
                         "application/json": components["schemas"]["ChatRoom"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -1908,6 +3166,24 @@ export interface paths {
                 };
                 /** @description CHAT_ROOM_NOT_FOUND: no such room, or the caller is not a member */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1955,6 +3231,15 @@ export interface paths {
                         "application/json": components["schemas"]["ChatRoom"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -1973,8 +3258,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description CHAT_ROOM_NOT_JOINABLE: private rooms are by invitation */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2018,6 +3339,15 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -2036,8 +3366,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description CHAT_DIRECT_ROOM_FIXED */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2063,11 +3429,11 @@ export interface paths {
         /** Members of a room of the caller */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path: {
@@ -2089,6 +3455,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -2100,6 +3475,24 @@ export interface paths {
                 };
                 /** @description CHAT_ROOM_NOT_FOUND: no such room, or the caller is not a member */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2136,6 +3529,15 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -2163,8 +3565,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description CHAT_DIRECT_ROOM_FIXED */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2210,6 +3648,15 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -2237,8 +3684,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description CHAT_DIRECT_ROOM_FIXED */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2266,7 +3749,7 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description Messages with a larger seq, oldest first (catching up) */
                     after?: number;
                     /** @description Messages with a smaller seq, newest first (the default) */
@@ -2274,7 +3757,7 @@ export interface paths {
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path: {
@@ -2296,6 +3779,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -2307,6 +3799,24 @@ export interface paths {
                 };
                 /** @description CHAT_ROOM_NOT_FOUND: no such room, or the caller is not a member */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2354,6 +3864,15 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -2365,6 +3884,42 @@ export interface paths {
                 };
                 /** @description No such live message of the caller in a room of theirs */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2405,6 +3960,15 @@ export interface paths {
                         "application/json": components["schemas"]["ChatMessage"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -2416,6 +3980,42 @@ export interface paths {
                 };
                 /** @description No such live message of the caller in a room of theirs */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2438,7 +4038,7 @@ export interface paths {
         put?: never;
         /**
          * A single-use ticket (30 s) to open the chat WebSocket
-         * @description Open `GET /api/v1/chat/ws?ticket=...` (WebSocket, subprotocol `zaplecze.chat.v1`). The frames are described in [/asyncapi.json](/asyncapi.json). Instead of a ticket, a client may offer the subprotocol `bearer.<access token>` next to `zaplecze.chat.v1`. A missing or bad credential is refused with 401 before the upgrade; an Origin not in CORS_ORIGINS with 403.
+         * @description Open `GET /api/v1/chat/ws?ticket=...` (WebSocket, subprotocol `zaplecze.chat.v1`). The frames are described in [/asyncapi.json](/asyncapi.json). Instead of a ticket, a client may offer the subprotocol `bearer.<access token>` next to `zaplecze.chat.v1`. A missing or bad credential, or a ticket whose session ended since, is refused with 401 before the upgrade; an Origin not in CORS_ORIGINS with 403; a user who already has CHAT_MAX_CONNECTIONS_PER_USER sockets open with 429 CHAT_TOO_MANY_CONNECTIONS.
          */
         post: {
             parameters: {
@@ -2463,8 +4063,44 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2490,11 +4126,11 @@ export interface paths {
         /** The caller’s files, newest first */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -2514,8 +4150,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2558,8 +4212,44 @@ export interface paths {
                         };
                     };
                 };
+                /** @description NO_FILES, UNEXPECTED_FIELD or MALFORMED_MULTIPART */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description FILE_TOO_LARGE, TOO_MANY_FILES or QUOTA_EXCEEDED */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_MULTIPART or FILE_TYPE_NOT_ALLOWED (the bytes are not an allowed type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2603,6 +4293,42 @@ export interface paths {
                         "application/json": components["schemas"]["File"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2626,8 +4352,62 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2667,8 +4447,62 @@ export interface paths {
                         "application/json": components["schemas"]["File"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2734,6 +4568,60 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description INVALID_SIGNATURE or LINK_EXPIRED (signed links) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description FILE_NOT_FOUND: no such file, or not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RANGE_NOT_SATISFIABLE */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2770,7 +4658,7 @@ export interface paths {
                          * @description Seconds the link stays valid (at most 7 days)
                          * @default 3600
                          */
-                        expiresIn: number;
+                        expiresIn?: number;
                     };
                 };
             };
@@ -2789,8 +4677,62 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2832,8 +4774,53 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description INVALID_TUS_HEADER, VALIDATION_FAILED */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description TUS_VERSION_UNSUPPORTED: send Tus-Resumable: 1.0.0 */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description FILE_TOO_LARGE or QUOTA_EXCEEDED (Upload-Length) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description FILE_TYPE_NOT_ALLOWED */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2860,6 +4847,42 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
                 };
             };
         };
@@ -2896,8 +4919,71 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UPLOAD_NOT_FOUND */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description TUS_VERSION_UNSUPPORTED: send Tus-Resumable: 1.0.0 */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2928,8 +5014,107 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description INVALID_TUS_HEADER, UPLOAD_LENGTH_EXCEEDED or CHECKSUM_ALGORITHM_UNSUPPORTED */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UPLOAD_NOT_FOUND */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UPLOAD_OFFSET_MISMATCH: Upload-Offset is not where the upload is */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UPLOAD_EXPIRED */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description TUS_VERSION_UNSUPPORTED: send Tus-Resumable: 1.0.0 */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description FILE_TOO_LARGE or QUOTA_EXCEEDED */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description OFFSET_STREAM_EXPECTED or FILE_TYPE_NOT_ALLOWED */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UPLOAD_BUSY: another request is appending */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description CHECKSUM_MISMATCH: Upload-Checksum does not match the bytes */
+                460: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2951,11 +5136,11 @@ export interface paths {
         /** The caller’s orders, newest first */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -2975,8 +5160,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3054,8 +5257,35 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description CART_EMPTY, OUT_OF_STOCK, PRODUCT_UNAVAILABLE, CURRENCY_MISMATCH or IDEMPOTENCY_KEY_REUSED */
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description CART_EMPTY, OUT_OF_STOCK, PRODUCT_UNAVAILABLE, CURRENCY_MISMATCH, IDEMPOTENCY_KEY_REUSED, TOO_MANY_PENDING_ORDERS (SHOP_MAX_PENDING_ORDERS unpaid orders already), LINE_QUANTITY_LIMIT_EXCEEDED or AMOUNT_TOO_LARGE (a line or the total above 10^12 minor units) */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3099,6 +5329,15 @@ export interface paths {
                         "application/json": components["schemas"]["Order"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -3110,6 +5349,24 @@ export interface paths {
                 };
                 /** @description No such order of the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3157,6 +5414,15 @@ export interface paths {
                         "application/json": components["schemas"]["Order"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -3175,8 +5441,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description INVALID_STATUS_TRANSITION: already paid or closed */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3222,6 +5524,15 @@ export interface paths {
                         "application/json": components["schemas"]["Payment"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -3240,8 +5551,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description PAYMENT_NOT_PENDING: the order takes no payment any more */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3276,8 +5623,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sandbox: the payment is declined
-         * @description Only while the sandbox adapter is active (no STRIPE_SECRET_KEY). Settles the payment at the sandbox gateway, which then sends its signed callback through the same path as a real webhook. The order changes shortly after (poll GET /orders/:id). The order’s owner or an admin.
+         * Sandbox: an attempt is declined (the order stays payable)
+         * @description Only with PAYMENT_PROVIDER=sandbox (never in production: no money moves). Settles the payment at the sandbox gateway, which then sends its signed callback through the same path as a real webhook. The order changes shortly after (poll GET /orders/:id). The order’s owner or an admin.
          */
         post: {
             parameters: {
@@ -3302,6 +5649,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -3320,8 +5676,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description PAYMENT_NOT_PENDING: already settled or canceled */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3348,7 +5740,7 @@ export interface paths {
         put?: never;
         /**
          * Sandbox: the customer pays
-         * @description Only while the sandbox adapter is active (no STRIPE_SECRET_KEY). Settles the payment at the sandbox gateway, which then sends its signed callback through the same path as a real webhook. The order changes shortly after (poll GET /orders/:id). The order’s owner or an admin.
+         * @description Only with PAYMENT_PROVIDER=sandbox (never in production: no money moves). Settles the payment at the sandbox gateway, which then sends its signed callback through the same path as a real webhook. The order changes shortly after (poll GET /orders/:id). The order’s owner or an admin.
          */
         post: {
             parameters: {
@@ -3373,6 +5765,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -3391,8 +5792,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description PAYMENT_NOT_PENDING: already settled or canceled */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3448,6 +5885,24 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3466,7 +5921,7 @@ export interface paths {
         /** Search and filter products (active ones; admins may ask for archived) */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description Category slug or id; includes its subcategories */
                     category?: string;
                     /** @description nextCursor of the previous page */
@@ -3474,7 +5929,7 @@ export interface paths {
                     inStock?: boolean;
                     kind?: "product" | "book" | "movie";
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                     /** @description In minor units */
                     maxPrice?: number;
                     /** @description In minor units */
@@ -3504,6 +5959,33 @@ export interface paths {
                             items: components["schemas"]["Product"][];
                             nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description FORBIDDEN: only administrators list archived products */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -3556,6 +6038,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -3576,6 +6067,33 @@ export interface paths {
                 };
                 /** @description SKU already used */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3650,6 +6168,42 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         /** Replace a product (If-Match for optimistic concurrency) */
@@ -3704,6 +6258,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -3722,8 +6285,53 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description If-Match is stale */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3789,6 +6397,15 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -3807,8 +6424,53 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description If-Match is stale */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3893,6 +6555,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -3911,8 +6582,53 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description If-Match is stale */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3983,6 +6699,42 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description NOT_FOUND: no such resource, or it is not the caller’s */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -4033,6 +6785,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4060,6 +6821,33 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -4078,11 +6866,11 @@ export interface paths {
         /** The caller’s lists, by position */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -4102,8 +6890,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4140,6 +6946,15 @@ export interface paths {
                         "application/json": components["schemas"]["TodoList"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4149,8 +6964,35 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description TODO_LIST_LIMIT_REACHED: the caller has TODO_MAX_LISTS_PER_USER lists */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4197,6 +7039,15 @@ export interface paths {
                         "application/json": components["schemas"]["TodoList"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4208,6 +7059,24 @@ export interface paths {
                 };
                 /** @description No such list of the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4241,6 +7110,15 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4261,6 +7139,42 @@ export interface paths {
                 };
                 /** @description If-Match failed */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4303,6 +7217,15 @@ export interface paths {
                         "application/json": components["schemas"]["TodoList"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4323,6 +7246,42 @@ export interface paths {
                 };
                 /** @description If-Match failed */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4379,6 +7338,15 @@ export interface paths {
                         "application/json": components["schemas"]["TodoList"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4390,6 +7358,42 @@ export interface paths {
                 };
                 /** @description This or the other list is not the caller’s */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4418,7 +7422,7 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     completed?: boolean;
                     /** @description nextCursor of the previous page */
                     cursor?: string;
@@ -4427,7 +7431,7 @@ export interface paths {
                     /** @description dueAt < this instant */
                     dueBefore?: string;
                     /** @description Page size */
-                    limit: number;
+                    limit?: number;
                     /** @description Only todos of this list */
                     listId?: string;
                     /** @description true: not completed and dueAt already passed; false: the others */
@@ -4473,8 +7477,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4521,6 +7543,15 @@ export interface paths {
                         "application/json": components["schemas"]["Todo"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4539,8 +7570,35 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description TODO_LIMIT_REACHED: the caller has TODO_MAX_TODOS_PER_USER todos */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4587,6 +7645,15 @@ export interface paths {
                         "application/json": components["schemas"]["Todo"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4598,6 +7665,24 @@ export interface paths {
                 };
                 /** @description No such todo of the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4631,6 +7716,15 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4651,6 +7745,42 @@ export interface paths {
                 };
                 /** @description If-Match failed */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4706,6 +7836,15 @@ export interface paths {
                         "application/json": components["schemas"]["Todo"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4726,6 +7865,42 @@ export interface paths {
                 };
                 /** @description If-Match failed */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4790,6 +7965,15 @@ export interface paths {
                         "application/json": components["schemas"]["Todo"];
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4801,6 +7985,42 @@ export interface paths {
                 };
                 /** @description This todo, the other todo or the list is not the caller’s */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI_TOO_LONG: a path parameter is longer than the API accepts */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4857,6 +8077,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4868,6 +8097,33 @@ export interface paths {
                 };
                 /** @description TODO_NOT_FOUND: some ids are missing or not the caller’s (`missing`); nothing changed */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4921,8 +8177,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4937,7 +8211,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change name or email (a new email must be verified again) */
+        /** Change the name (the email changes through POST /users/me/email) */
         patch: {
             parameters: {
                 query?: never;
@@ -4948,11 +8222,6 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /**
-                         * Format: email
-                         * @example ada@example.com
-                         */
-                        email?: string;
                         /** @example Ada Lovelace */
                         name?: string;
                     };
@@ -4980,6 +8249,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
                     headers: {
@@ -4989,8 +8267,142 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/users/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask to change the email; it changes when the new address confirms (always 202)
+         * @description Needs the current password. A token goes to the new address (confirm it at POST /auth/verify-email/confirm) and a notice to the current one; the account keeps its current address until then. The answer does not say whether the new address is taken (its owner is told by mail).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        currentPassword: string;
+                        /**
+                         * Format: email
+                         * @example ada@example.com
+                         */
+                        email: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "accepted";
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description WRONG_PASSWORD: the current password is wrong */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users/me/password": {
@@ -5027,8 +8439,53 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description VALIDATION_FAILED or WEAK_PASSWORD */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing, invalid, expired or revoked token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description WRONG_PASSWORD: the current password is wrong */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE: the body is not of a type this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5214,14 +8671,14 @@ export interface paths {
         /** Daily forecast (min/max temperature, precipitation, max wind) for 1-7 days */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /**
                      * @description City name (letters, spaces, dots, hyphens, apostrophes). Give either city, or lat and lon.
                      * @example Kraków
                      */
                     city?: string;
                     /** @description Days from today (local to the place), 1 to 7. */
-                    days: number;
+                    days?: number;
                     /**
                      * @description Latitude in degrees; rounded to 2 decimals (~1 km).
                      * @example 52.23
@@ -5395,6 +8852,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -5433,6 +8899,15 @@ export interface paths {
                             };
                             status: string;
                         };
+                    };
+                };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Default Response */
@@ -5482,7 +8957,7 @@ export interface components {
             }[];
             /** @description Every line can be ordered as it is */
             orderable: boolean;
-            /** @description Minor units of the currency (cents) */
+            /** @description Minor units, at today’s prices. Putting a line that would take a line or this total above 10^12 is 422 AMOUNT_TOO_LARGE */
             totalCents: number;
         };
         Category: {
@@ -5562,6 +9037,8 @@ export interface components {
             clientId?: string;
             code: string;
             message: string;
+            /** @description JSON pointer of the offending field of the frame (e.g. /text) */
+            path?: string;
             /** Format: uuid */
             room?: string;
             /** @constant */
@@ -5640,9 +9117,17 @@ export interface components {
             room: string;
             /** @constant */
             type: "presence";
+            /** @description The online members with their names */
+            users: {
+                /** @description The account’s name, shown only to members of the room */
+                displayName: string;
+                /** Format: uuid */
+                userId: string;
+            }[];
         };
         /** presence.join */
         "chat.server.presence.join": {
+            displayName: string | null;
             /** Format: uuid */
             room: string;
             /** @constant */
@@ -5723,6 +9208,8 @@ export interface components {
             userId: string;
         };
         ChatMember: {
+            /** @description The account’s name (null: the account is gone) */
+            displayName: string | null;
             /** Format: date-time */
             joinedAt: string;
             /** @description Highest seq the member reported read */
@@ -5792,26 +9279,26 @@ export interface components {
             id: string;
             itemCount: number;
             lines: {
-                /** @description Minor units of the currency (cents) */
+                /** @description Minor units of the currency (cents); at most 10^12 (1000000000000) */
                 lineTotalCents: number;
                 name: string;
                 /** Format: uuid */
                 productId: string;
                 quantity: number;
                 sku: string;
-                /** @description Minor units of the currency (cents) */
+                /** @description Minor units of the currency (cents); at most 10^12 (1000000000000) */
                 unitPriceCents: number;
             }[];
             note: string | null;
             paidAt: string | null;
             payment: components["schemas"]["Payment"] | null;
-            /** @description Minor units of the currency (cents) */
+            /** @description Minor units of the currency (cents); at most 10^12 (1000000000000) */
             refundedCents: number;
             shippingAddress: {
                 [key: string]: unknown;
             } | null;
             status: "pending_payment" | "paid" | "fulfilled" | "shipped" | "delivered" | "cancelled" | "expired" | "refunded";
-            /** @description Minor units of the currency (cents) */
+            /** @description Minor units of the currency (cents); at most 10^12 (1000000000000) */
             totalCents: number;
             /** Format: date-time */
             updatedAt: string;
@@ -5825,7 +9312,7 @@ export interface components {
             provider: string;
             /** @description The provider’s payment id (a Stripe PaymentIntent id) */
             reference: string;
-            /** @description requires_payment, processing, succeeded, failed or canceled */
+            /** @description requires_payment, processing, succeeded, failed (the last attempt was declined: pay again) or canceled */
             status: string;
         };
         Problem: {
