@@ -120,6 +120,9 @@ describe('contract fuzz', () => {
           method: op.method.toUpperCase() as 'GET',
           url: query.length ? `${url}?${query.join('&')}` : url,
           headers,
+          // Its own client address: the login locks the fuzz earns must not lock out the
+          // helper logins (from 127.0.0.1) that replace revoked tokens.
+          remoteAddress: '127.0.0.2',
         };
         if (body) {
           inject.payload = JSON.stringify(goodBody ? body[0] : body[1]) ?? 'null';

@@ -77,6 +77,7 @@ describe('regular expressions in the contract', () => {
     expect(gated).toEqual({
       type: 'object',
       properties: {
+        // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword.
         pattern: { type: 'string', maxLength: 5, allOf: [{ if: { maxLength: 5 }, then: { pattern: '^a' } }] },
         other: { type: 'string', pattern: '^b' },
       },

@@ -17,6 +17,7 @@ export function gatePatternsByLength(schema: Json): Json {
   for (const [key, value] of Object.entries(schema)) node[key] = gatePatternsByLength(value);
   if (typeof node.pattern !== 'string' || typeof node.maxLength !== 'number') return node;
   const { pattern, ...rest } = node;
+  // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here, not a thenable.
   const gate = { if: { maxLength: node.maxLength }, then: { pattern } };
   return { ...rest, allOf: [...(Array.isArray(rest.allOf) ? rest.allOf : []), gate] };
 }
