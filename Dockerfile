@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Zaplecze API image. Multi-stage: the build stage compiles TypeScript with every dependency;
 # the runtime stage holds production dependencies, the compiled server and the migrations only.
+# The build only strips types (esbuild, scripts/build.mjs); type checks are CI's `npm run typecheck`.
 #   docker build -t zaplecze .
 #   docker run -p 3000:3000 -v zaplecze-data:/data zaplecze          (embedded PostgreSQL in /data)
 # The distributed setup (PostgreSQL, Redis, NATS, S3) is compose.yaml.
@@ -10,7 +11,7 @@ WORKDIR /app
 # Dependencies first, so source edits do not invalidate the npm layer.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 
