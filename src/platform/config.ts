@@ -203,6 +203,12 @@ export const SETTINGS = {
     default: 'info',
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   },
+  LOG_FORMAT: {
+    doc: 'json (one JSON object a line, for log collectors), pretty (readable, needs the pino-pretty devDependency; JSON without it) or auto (pretty when stdout is a terminal).',
+    example: 'auto',
+    default: 'auto',
+    parse: oneOf('json', 'pretty', 'auto'),
+  },
   BODY_LIMIT: {
     doc: 'Largest JSON request body; larger bodies get 413.',
     example: '1mb',
