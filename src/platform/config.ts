@@ -240,6 +240,18 @@ export const SETTINGS = {
     default: 'auto',
     parse: (raw) => (raw === 'auto' ? Math.max(1, cpus().length) : int(1, 256)(raw)),
   },
+  PASSWORD_HASH_MEMORY_KIB: {
+    doc: 'argon2id memory per password hash, in KiB. Keep the OWASP baseline (19456 with time cost 2) in production; the test suite lowers it to hash fast.',
+    example: '19456',
+    default: '19456',
+    parse: int(8, 4_194_304),
+  },
+  PASSWORD_HASH_TIME_COST: {
+    doc: 'argon2id passes per password hash (with PASSWORD_HASH_MEMORY_KIB). Existing hashes keep their own cost and still verify after a change.',
+    example: '2',
+    default: '2',
+    parse: int(1, 100),
+  },
   SMTP_URL: {
     doc: 'SMTP server for outgoing mail (nodemailer URL). Unset: mail is logged and kept in the outbox table.',
     example: 'smtp://user:pass@smtp.example.com:587',
