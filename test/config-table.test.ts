@@ -33,7 +33,11 @@ describe('configuration table', () => {
     for (const [key, setting] of Object.entries(SETTINGS)) {
       const row = readme.split('\n').find((line) => line.startsWith(`| \`${key}\` `));
       // The last cell; a doc never contains an unescaped pipe, so splitting on ' | ' is safe.
-      const meaning = row?.replace(/\s*\|\s*$/, '').split(/\s\|\s/).at(-1)?.trim();
+      const meaning = row
+        ?.replace(/\s*\|\s*$/, '')
+        .split(/\s\|\s/)
+        .at(-1)
+        ?.trim();
       expect(meaning, `README row of ${key}: regenerate with npm run config:table -- --write`).toBe(escapeMarkdown(setting.doc));
     }
     expect(readme).toContain('\\*/\\* accepts all');

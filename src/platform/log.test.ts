@@ -17,7 +17,6 @@ function captureStream(isTTY = false) {
   return { stream, text: () => lines.join('') };
 }
 
-
 describe('logger redaction', () => {
   it('when a body or headers with secrets are logged, then the secrets are replaced', () => {
     const lines: string[] = [];
