@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Zaplecze API image. Multi-stage: the build stage compiles TypeScript and builds the web client
-# (Vite, into dist/web) with every dependency; the runtime stage holds production dependencies,
+# Zaplecze API image. Multi-stage: the build stage compiles the server (esbuild strips types,
+# scripts/build.mjs; type checks are CI's `npm run typecheck`) and builds the web client (Vite,
+# into dist/web) with every dependency; the runtime stage holds production dependencies,
 # dist/ (server and web client) and the migrations only.
 #   docker build -t zaplecze .
 #   docker run -p 3000:3000 -v zaplecze-data:/data zaplecze          (embedded PostgreSQL in /data)
@@ -11,7 +12,7 @@ WORKDIR /app
 # Dependencies first, so source edits do not invalidate the npm layer.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 COPY web ./web
 RUN npm run build

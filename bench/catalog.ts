@@ -24,7 +24,14 @@ import { type ServerProcess, startServer } from './lib/processes.js';
 import type { Report } from './lib/report.js';
 import { BENCH_ENV, buildZaplecze, printProfile, ROOT, startZaplecze } from './lib/zaplecze.js';
 
-const PRODUCTS = Number(process.env.BENCH_CATALOG_PRODUCTS ?? 100_000);
+const FULL_PRODUCTS = Number(process.env.BENCH_CATALOG_PRODUCTS ?? 100_000);
+/** A smoke run loads few rows: it proves the bench runs, it measures nothing. */
+const SMOKE_PRODUCTS = 1_000;
+let PRODUCTS = FULL_PRODUCTS;
+/** Picks the data size of this run before anything is loaded (the same for every catalog bench of a run). */
+function sizeFor(options: BenchOptions) {
+  PRODUCTS = options.smoke ? SMOKE_PRODUCTS : FULL_PRODUCTS;
+}
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = 'zaplecze_bench_catalog';
 const POOL_SIZE = '10';
@@ -168,7 +175,8 @@ async function assertSameBody(a: ServerProcess, b: ServerProcess, path: string) 
   if (l !== r) throw new Error(`${a.name} and ${b.name} answer ${path} differently:\n${l.slice(0, 400)}\n${r.slice(0, 400)}`);
 }
 
-const pgEnv = { DATABASE_URL: PG_URL, JWT_SECRET, DATABASE_POOL_SIZE: POOL_SIZE };
+// PostgreSQL deployments must name their payment provider; the catalog benches take no payments.
+const pgEnv = { DATABASE_URL: PG_URL, JWT_SECRET, DATABASE_POOL_SIZE: POOL_SIZE, PAYMENT_PROVIDER: 'sandbox' };
 const notes = (extra: string[]) => [
   `${PRODUCTS} products; pool of ${POOL_SIZE} connections on both sides; PostgreSQL is not pinned and shares both cores`,
   `zaplecze env: LOG_LEVEL=${BENCH_ENV.LOG_LEVEL} RATE_LIMIT_MAX=${BENCH_ENV.RATE_LIMIT_MAX}/${BENCH_ENV.RATE_LIMIT_WINDOW}`,
@@ -177,8 +185,10 @@ const notes = (extra: string[]) => [
 
 async function pgPair(
   options: BenchOptions,
-  spec: { name: string; title: string; goal: number; path: string; baseline: 'raw' | 'express'; connections?: number },
+  spec: { name: string; title: string; goal: number; path: () => string; baseline: 'raw' | 'express'; connections?: number },
 ): Promise<Report> {
+  sizeFor(options);
+  const path = spec.path();
   await buildZaplecze({ skip: options.skipBuild });
   await preparePostgres();
   const report = await withServers(async (track) => {
@@ -192,16 +202,17 @@ async function pgPair(
         readyPath: '/',
       }),
     );
-    await assertSameBody(zaplecze, baseline, spec.path);
-    const load = get(spec.path, options, spec.connections);
+    await assertSameBody(zaplecze, baseline, path);
+    const load = get(path, options, spec.connections);
     return comparePair({
       name: spec.name,
       title: spec.title,
       goal: spec.goal,
       rounds: options.rounds,
+      smoke: options.smoke,
       candidate: { server: zaplecze, load },
       baseline: { server: baseline, load },
-      notes: notes([`request: GET ${spec.path}`]),
+      notes: notes([`request: GET ${path}`]),
     });
   });
   if (options.profile) await printProfile(report);
@@ -216,7 +227,7 @@ export const catalogById: Bench = {
       name: 'catalog-id',
       title: 'GET /api/v1/products/:id, PostgreSQL, Zaplecze vs raw node:http + pg',
       goal: 0.8,
-      path: `/api/v1/products/${productId(Math.ceil(PRODUCTS / 2))}`,
+      path: () => `/api/v1/products/${productId(Math.ceil(PRODUCTS / 2))}`,
       baseline: 'raw',
     }),
 };
@@ -229,7 +240,7 @@ export const catalogList: Bench = {
       name: 'catalog-list',
       title: 'GET /api/v1/products?q=silver garden&kind=book&sort=price, PostgreSQL, Zaplecze vs raw node:http + pg',
       goal: 0.7,
-      path: `/api/v1/products?${LIST_QUERY}`,
+      path: () => `/api/v1/products?${LIST_QUERY}`,
       baseline: 'raw',
       connections: 20,
     }),
@@ -243,7 +254,7 @@ export const catalogExpress: Bench = {
       name: 'catalog-express',
       title: 'GET /api/v1/products/:id, PostgreSQL, Zaplecze vs Express 5 + pg',
       goal: 2,
-      path: `/api/v1/products/${productId(Math.ceil(PRODUCTS / 3))}`,
+      path: () => `/api/v1/products/${productId(Math.ceil(PRODUCTS / 3))}`,
       baseline: 'express',
     }),
 };
@@ -252,6 +263,7 @@ export const catalogEmbedded: Bench = {
   name: 'catalog-embedded',
   description: 'GET /api/v1/products/:id on embedded PGlite (100k rows) vs raw node:http + PGlite (goal >= 0.7)',
   async run(options) {
+    sizeFor(options);
     await buildZaplecze({ skip: options.skipBuild });
     const data = await preparePglite();
     try {
@@ -275,6 +287,7 @@ export const catalogEmbedded: Bench = {
           title: 'GET /api/v1/products/:id, embedded PGlite, Zaplecze vs raw node:http + PGlite',
           goal: 0.7,
           rounds: options.rounds,
+          smoke: options.smoke,
           candidate: { server: zaplecze, load },
           baseline: { server: raw, load },
           notes: [`${PRODUCTS} products in PGlite; the baseline opens a copy of the same data folder`, `request: GET ${path}`],

@@ -145,6 +145,7 @@ export const checkoutBench: Bench = {
         title: 'put in cart + check out, PostgreSQL, Zaplecze (HTTP) vs the same statements through pg in one transaction',
         goal: 0.6,
         rounds: options.rounds,
+        smoke: options.smoke,
         candidate: {
           server: zaplecze,
           load,

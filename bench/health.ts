@@ -40,6 +40,7 @@ export const health: Bench = {
         title: 'GET /health/live, Zaplecze (all global hooks) vs raw node:http',
         goal: 0.6,
         rounds: options.rounds,
+        smoke: options.smoke,
         candidate: { server: zaplecze, load },
         baseline: { server: raw, load },
         notes: [

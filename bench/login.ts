@@ -58,6 +58,7 @@ export const login: Bench = {
         title: 'POST /api/v1/auth/login (valid account), Zaplecze vs raw argon2id verify',
         goal: 0.85,
         rounds: options.rounds,
+        smoke: options.smoke,
         candidate: { server: zaplecze, load },
         baseline: { server: raw, load },
         notes: [

@@ -6,6 +6,7 @@
  *   npm run bench -- login --rounds 3 --duration 5 --no-build
  *   npm run bench -- health --profile  # also print where Zaplecze's CPU time went
  *   npm run bench -- --list
+ *   npm run bench -- --smoke            # every bench, one short round on small data, no ratio (CI)
  *
  * Exit code 0 even when a goal is missed (this machine is shared and noisy) unless --check.
  */
@@ -19,7 +20,10 @@ import { login } from './login.js';
 
 const BENCHES: Bench[] = [health, login, ...catalogBenches, checkoutBench];
 
-const USAGE = `usage: npm run bench -- [name ...] [--rounds N] [--duration S] [--warmup S] [--connections N] [--no-build] [--profile] [--check] [--list]`;
+const USAGE = `usage: npm run bench -- [name ...] [--rounds N] [--duration S] [--warmup S] [--connections N] [--no-build] [--profile] [--check] [--smoke] [--list]`;
+
+/** A smoke run: one round of one second per side, no warm-up, few connections. */
+const SMOKE = { rounds: 1, durationS: 1, warmupS: 0, connections: 4 };
 
 async function main() {
   const { values, positionals } = parseArgs({
@@ -33,6 +37,7 @@ async function main() {
       check: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,14 +55,16 @@ async function main() {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got '${raw}'`);
     return n;
   };
-  const options: BenchOptions = {
+  const measured: BenchOptions = {
     rounds: positive('rounds', values.rounds) ?? 5,
     durationS: positive('duration', values.duration),
     warmupS: values.warmup === '0' ? 0 : positive('warmup', values.warmup),
     connections: positive('connections', values.connections),
     skipBuild: values['no-build'],
     profile: values.profile,
+    smoke: false,
   };
+  const options: BenchOptions = values.smoke ? { ...measured, ...SMOKE, profile: false, smoke: true } : measured;
   const unknown = positionals.filter((n) => !BENCHES.some((b) => b.name === n));
   if (unknown.length) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
   const chosen = positionals.length ? BENCHES.filter((b) => positionals.includes(b.name)) : BENCHES;
@@ -69,7 +76,9 @@ async function main() {
     // Later benches reuse this run's build.
     options.skipBuild = true;
   }
-  if (reports.length > 1) {
+  if (options.smoke) {
+    console.log(`smoke: ${reports.length} benches ran; both sides answered alike and only with 2xx`);
+  } else if (reports.length > 1) {
     console.log('summary');
     for (const r of reports) {
       console.log(
@@ -79,7 +88,7 @@ async function main() {
       );
     }
   }
-  if (values.check && reports.some((r) => !r.pass)) process.exitCode = 1;
+  if (values.check && !options.smoke && reports.some((r) => !r.pass)) process.exitCode = 1;
 }
 
 main().catch((err) => {

@@ -6,21 +6,52 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SETTINGS } from '../src/platform/config.js';
 
-const rows = Object.entries(SETTINGS).map(([key, s]) => {
-  const def = 'default' in s && s.default !== undefined ? (s.default === '' ? '(empty)' : `\`${s.default}\``) : '—';
-  return `| \`${key}\` | ${def} | ${s.doc.replaceAll('|', '\\|')} |`;
-});
-const table = ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+/**
+ * What makes inline markdown (emphasis, links, HTML, table cells) out of plain text. An `_`
+ * inside a word (DATA_DIR) never starts emphasis, so it stays readable unescaped.
+ */
+const MARKDOWN_SPECIAL = /[\\`*[\]<>|~]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu;
 
-if (process.argv.includes('--write')) {
-  const start = '<!-- config-table:start -->';
-  const end = '<!-- config-table:end -->';
-  const readme = readFileSync('README.md', 'utf8');
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
-  writeFileSync('README.md', `${readme.slice(0, from + start.length)}\n\n${table}\n\n${readme.slice(to)}`);
-  console.log(`README.md: ${rows.length} settings`);
-} else {
-  console.log(table);
+/**
+ * Escapes `text` so a markdown table cell shows it literally: `*\/*` stays `*\/*` instead of
+ * becoming emphasis (which the formatter then rewrote to `_/_`). Code spans (`like this`) are
+ * kept, since escapes inside them would show; only their `|` is escaped, as tables require.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part.replaceAll('|', '\\|') : part.replace(MARKDOWN_SPECIAL, '\\$&')))
+    .join('');
+}
+
+/** A value shown as code; a value that contains backticks gets a longer fence. */
+function codeSpan(value: string): string {
+  const fence = value.includes('`') ? '``' : '`';
+  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${value.replaceAll('|', '\\|')}${pad}${fence}`;
+}
+
+/** The markdown table of `settings`: variable, default, meaning. */
+export function renderConfigTable(settings: Record<string, { doc: string; default?: string }>): string {
+  const rows = Object.entries(settings).map(([key, s]) => {
+    const def = s.default === undefined ? '—' : s.default === '' ? '(empty)' : codeSpan(s.default);
+    return `| \`${key}\` | ${def} | ${escapeMarkdown(s.doc)} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const table = renderConfigTable(SETTINGS);
+  if (process.argv.includes('--write')) {
+    const start = '<!-- config-table:start -->';
+    const end = '<!-- config-table:end -->';
+    const readme = readFileSync('README.md', 'utf8');
+    const from = readme.indexOf(start);
+    const to = readme.indexOf(end);
+    if (from < 0 || to < from) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
+    writeFileSync('README.md', `${readme.slice(0, from + start.length)}\n\n${table}\n\n${readme.slice(to)}`);
+    console.log(`README.md: ${Object.keys(SETTINGS).length} settings`);
+  } else {
+    console.log(table);
+  }
 }

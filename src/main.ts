@@ -21,7 +21,7 @@ async function main() {
     }
     throw err;
   }
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, undefined, config.LOG_FORMAT);
   const deployment = config.DEPLOYMENT as DeploymentName;
   const modules = DEPLOYMENTS[deployment];
   if (!modules) {

@@ -74,6 +74,10 @@ export async function createTestApp(
     RATE_LIMIT_MAX: '100000',
     AUTH_RATE_LIMIT_MAX: '100000',
     PASSWORD_HASH_CONCURRENCY: '2',
+    // Hashing at the OWASP cost (~15 ms a hash, more under load) was a large share of the suite;
+    // src/platform/auth/passwords.test.ts checks that cost. Tests may pass the defaults back.
+    PASSWORD_HASH_MEMORY_KIB: '8',
+    PASSWORD_HASH_TIME_COST: '1',
     // Explicit, as a deployment on PostgreSQL must be; Stripe tests pass PAYMENT_PROVIDER=stripe.
     PAYMENT_PROVIDER: 'sandbox',
     ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `test-${process.pid}-${randomBytes(4).toString('hex')}:` } : {}),

@@ -15,8 +15,14 @@ export const LIST_Q_KIND_PRICE =
   `where ("catalog"."products"."status" = $2 and "catalog"."products"."search" @@ websearch_to_tsquery('english', $3) and "catalog"."products"."kind" = $4) ` +
   `order by "catalog"."products"."price_cents" asc, "catalog"."products"."id" asc limit $5`;
 
-/** The wire shape of a product, as the API sends it. */
-export const toWire = (r) => ({
+/** Public URL of an image, as the files module builds it (PUBLIC_URL, default http://localhost:PORT). */
+const imageUrl = (base, fileId) => `${base}/api/v1/files/${fileId}/content?disposition=inline`;
+
+/**
+ * The wire shape of a product, as the API sends it (same keys, same order). `base` is the
+ * public URL the candidate uses for image links.
+ */
+export const toWire = (r, base = process.env.PUBLIC_URL ?? '') => ({
   id: r.id,
   sku: r.sku,
   kind: r.kind,
@@ -28,6 +34,7 @@ export const toWire = (r) => ({
   status: r.status,
   categoryIds: r.category_ids,
   imageIds: r.image_ids,
+  imageUrls: r.image_ids.map((id) => imageUrl(base, id)),
   attributes: r.attributes,
   createdAt: new Date(r.created_at).toISOString(),
   updatedAt: new Date(r.updated_at).toISOString(),

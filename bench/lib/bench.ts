@@ -13,6 +13,11 @@ export interface BenchOptions {
   skipBuild: boolean;
   /** Run the candidate under `node --cpu-prof` and print where its CPU time went (slows it down). */
   profile: boolean;
+  /**
+   * One short round on small data, to prove the bench still runs and both sides still answer
+   * the same (CI). No ratio is printed: numbers from so short a run mean nothing.
+   */
+  smoke: boolean;
 }
 
 export interface Bench {

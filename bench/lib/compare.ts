@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { type LoadResult, type LoadSpec, runLoad } from './load.js';
 import { CORES, PINNING, type ServerProcess } from './processes.js';
-import { printReport, type Report, type RoundRow, writeReport } from './report.js';
+import { checkSmoke, printReport, type Report, type RoundRow, writeReport } from './report.js';
 
 /** One side of a pair: a running server and the request thrown at it. */
 export interface Side {
@@ -32,6 +32,8 @@ export interface PairSpec {
   rounds: number;
   /** Settings worth printing next to the numbers (concurrency limits, env, database engine). */
   notes?: string[];
+  /** A smoke run: check that both sides answered, print no ratio (see BenchOptions.smoke). */
+  smoke?: boolean;
 }
 
 /** Below this share of a core the server was probably not the bottleneck (or lost its core). */
@@ -86,10 +88,12 @@ export async function comparePair(spec: PairSpec): Promise<Report> {
     ] as const) {
       const row = await measure(round, role, side);
       rows.push(row);
-      process.stderr.write(
-        `  round ${round}/${spec.rounds} ${row.side.padEnd(16)} ${Math.round(row.reqPerSec).toString().padStart(7)} req/s` +
-          `  p99 ${row.p99Ms?.toFixed(2) ?? '-'} ms\n`,
-      );
+      if (!spec.smoke) {
+        process.stderr.write(
+          `  round ${round}/${spec.rounds} ${row.side.padEnd(16)} ${Math.round(row.reqPerSec).toString().padStart(7)} req/s` +
+            `  p99 ${row.p99Ms?.toFixed(2) ?? '-'} ms\n`,
+        );
+      }
     }
   }
   const side = (role: 'candidate' | 'baseline') => {
@@ -152,9 +156,11 @@ export async function comparePair(spec: PairSpec): Promise<Report> {
     notes: spec.notes ?? [],
     warnings,
     machine: { ...machineInfo(), loadBefore, loadAfter: machineLoad() },
+    ...(spec.smoke ? { smoke: true } : {}),
   };
-  printReport(report);
   await writeReport(report);
+  if (spec.smoke) checkSmoke(report);
+  else printReport(report);
   return report;
 }
 

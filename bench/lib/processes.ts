@@ -94,7 +94,15 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
-      const killed = await Promise.race([exit.then(() => true), sleep(15_000).then(() => false)]);
+      // The grace timer is cleared once the child exits, so it cannot keep the bench process alive.
+      let grace: NodeJS.Timeout | undefined;
+      const killed = await Promise.race([
+        exit.then(() => true),
+        new Promise<false>((resolve) => {
+          grace = setTimeout(() => resolve(false), 15_000);
+        }),
+      ]);
+      clearTimeout(grace);
       if (!killed) {
         child.kill('SIGKILL');
         await exit;

@@ -1,5 +1,9 @@
-/** Printing a pair's table and writing its JSON to bench/results/<name>.json (git-ignored). */
+/**
+ * Printing a pair's table and writing its JSON to bench/results/<name>.json (committed: the
+ * evidence behind the README's numbers). Smoke runs go to bench/results/smoke/ (git-ignored).
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One measured run of one side. */
@@ -54,6 +58,8 @@ export interface Report {
   notes: string[];
   warnings: string[];
   machine: Record<string, string | number>;
+  /** A smoke run (`--smoke`): proves the bench works; its numbers are not a measurement. */
+  smoke?: boolean;
 }
 
 /** Where results go. */
@@ -116,7 +122,32 @@ export function printReport(r: Report): void {
   console.log(out.join('\n'));
 }
 
+/** Where a report is written: bench/results/<name>.json, or bench/results/smoke/ (git-ignored) for smoke runs. */
+export function reportPath(r: Pick<Report, 'name' | 'smoke'>): string {
+  return join(RESULTS_DIR, r.smoke ? 'smoke' : '', `${r.name}.json`);
+}
+
 export async function writeReport(r: Report): Promise<void> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(new URL(`${r.name}.json`, `file://${RESULTS_DIR}`), `${JSON.stringify(r, null, 2)}\n`);
+  const path = reportPath(r);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(r, null, 2)}\n`);
+}
+
+/**
+ * What a smoke run prints instead of the table: that each side answered, and nothing that looks
+ * like a ratio. Throws when a side answered anything but 2xx, or nothing at all.
+ */
+export function checkSmoke(r: Report): void {
+  const problems = r.rounds.flatMap((x) => {
+    const ok = Object.entries(x.status)
+      .filter(([code]) => code.startsWith('2'))
+      .reduce((sum, [, n]) => sum + n, 0);
+    if (x.non2xx || x.errors) return [`${x.side}: ${x.non2xx} non-2xx (${JSON.stringify(x.status)}) and ${x.errors} errors/timeouts`];
+    if (!ok) return [`${x.side}: no 2xx answer`];
+    return [];
+  });
+  if (problems.length) throw new Error(`smoke ${r.name}: ${problems.join('; ')}`);
+  console.log(
+    `   smoke ${r.name}: ok (${r.rounds.map((x) => x.side).join(' and ')} answered only 2xx)  results: ${relative(process.cwd(), reportPath(r))}`,
+  );
 }

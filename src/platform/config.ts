@@ -203,6 +203,12 @@ export const SETTINGS = {
     default: 'info',
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   },
+  LOG_FORMAT: {
+    doc: 'json (one JSON object a line, for log collectors), pretty (readable, needs the pino-pretty devDependency; JSON without it) or auto (pretty when stdout is a terminal).',
+    example: 'auto',
+    default: 'auto',
+    parse: oneOf('json', 'pretty', 'auto'),
+  },
   BODY_LIMIT: {
     doc: 'Largest JSON request body; larger bodies get 413.',
     example: '1mb',
@@ -233,6 +239,18 @@ export const SETTINGS = {
     example: 'auto',
     default: 'auto',
     parse: (raw) => (raw === 'auto' ? Math.max(1, cpus().length) : int(1, 256)(raw)),
+  },
+  PASSWORD_HASH_MEMORY_KIB: {
+    doc: 'argon2id memory per password hash, in KiB. Keep the OWASP baseline (19456 with time cost 2) in production; the test suite lowers it to hash fast.',
+    example: '19456',
+    default: '19456',
+    parse: int(8, 4_194_304),
+  },
+  PASSWORD_HASH_TIME_COST: {
+    doc: 'argon2id passes per password hash (with PASSWORD_HASH_MEMORY_KIB). Existing hashes keep their own cost and still verify after a change.',
+    example: '2',
+    default: '2',
+    parse: int(1, 100),
   },
   SMTP_URL: {
     doc: 'SMTP server for outgoing mail (nodemailer URL). Unset: mail is logged and kept in the outbox table.',

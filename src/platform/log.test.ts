@@ -5,8 +5,23 @@ import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../../test/test-app.js';
 import { DEPLOYMENTS } from '../deployments.js';
 import { newId } from './ids.js';
-import { createLogger } from './log.js';
+import { createLogger, testing } from './log.js';
 import type { ModuleFactory } from './platform.js';
+
+/** A stream that keeps what is written; `isTTY` pretends to be a terminal. */
+function captureStream(isTTY = false) {
+  const lines: string[] = [];
+  const stream = Object.assign(
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+    { isTTY },
+  );
+  return { stream, text: () => lines.join('') };
+}
 
 describe('logger redaction', () => {
   it('when a body or headers with secrets are logged, then the secrets are replaced', () => {
@@ -120,5 +135,44 @@ describe('database errors in the log', () => {
     expect(failures.map((f) => f.err.sqlState)).toEqual(['23505', '22P02']);
     const text = lines.join('');
     for (const secret of [secretEmail, 'secret-hash-value', secretToken]) expect(text).not.toContain(secret);
+  });
+});
+
+describe('log format', () => {
+  it('when the format is pretty, then records are readable lines, not JSON, and secrets stay redacted', () => {
+    const out = captureStream();
+    createLogger('info', out.stream, 'pretty').info({ body: { password: 'hunter22' } }, 'hello people');
+    const text = out.text();
+    expect(text).toContain('hello people');
+    expect(text).toContain('INFO');
+    expect(text).not.toContain('hunter22');
+    expect(() => JSON.parse(text.split('\n')[0] ?? '')).toThrow();
+  });
+
+  it('when the format is auto and the output is not a terminal, then records are JSON lines', () => {
+    const out = captureStream(false);
+    createLogger('info', out.stream, 'auto').info('for machines');
+    expect(JSON.parse(out.text().trim())).toMatchObject({ level: 30, msg: 'for machines' });
+  });
+
+  it('when the format is auto and the output is a terminal, then records are pretty', () => {
+    const out = captureStream(true);
+    createLogger('info', out.stream, 'auto').info('for people');
+    expect(out.text()).toContain('for people');
+    expect(() => JSON.parse(out.text().trim())).toThrow();
+  });
+
+  it('when pino-pretty is not installed (production), then no pretty stream is made and JSON is used', () => {
+    const missing = () => {
+      throw Object.assign(new Error("Cannot find module 'pino-pretty'"), { code: 'MODULE_NOT_FOUND' });
+    };
+    expect(testing.openPrettyStream(captureStream(true).stream, missing)).toBeUndefined();
+  });
+
+  it('when pino-pretty fails to load for another reason, then the error is not hidden', () => {
+    const broken = () => {
+      throw new Error('syntax error in pino-pretty');
+    };
+    expect(() => testing.openPrettyStream(captureStream(true).stream, broken)).toThrow(/syntax error/);
   });
 });

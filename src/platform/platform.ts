@@ -132,7 +132,10 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
           : createOutboxMailer({ db: database.db, log: log.child({ port: 'mail' }), clock })),
       clock,
       tokens: createAccessTokens({ secret, ttlMs: config.ACCESS_TOKEN_TTL, clock }),
-      passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY }),
+      passwords: createPasswordHasher({
+        concurrency: config.PASSWORD_HASH_CONCURRENCY,
+        cost: { memoryKib: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST },
+      }),
       log,
       redis,
       storage,

@@ -1,12 +1,19 @@
 /**
- * Password hashing with argon2id (m=19456 KiB, t=2, p=1, the OWASP baseline). At most
+ * Password hashing with argon2id (by default m=19456 KiB, t=2, p=1, the OWASP baseline). At most
  * `concurrency` hashes run at once; the rest queue, so a login flood cannot take every core
- * from the other routes.
+ * from the other routes. The cost is configurable so the test suite can hash cheaply; a hash
+ * carries its own parameters, so hashes made at any cost keep verifying after a change.
  */
 import { hash, verify } from '@node-rs/argon2';
 
-// 2 = Argon2id (a const enum in the typings, which isolated modules cannot read).
-const PARAMS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/** argon2id cost: memory in KiB and passes. */
+export interface HashCost {
+  memoryKib: number;
+  timeCost: number;
+}
+
+/** The OWASP baseline for argon2id; the defaults of PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_TIME_COST. */
+export const OWASP_HASH_COST: HashCost = { memoryKib: 19_456, timeCost: 2 };
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -32,7 +39,10 @@ export function createSemaphore(limit: number) {
 }
 
 /** Creates the hasher. */
-export function createPasswordHasher(options: { concurrency: number }): PasswordHasher {
+export function createPasswordHasher(options: { concurrency: number; cost?: HashCost }): PasswordHasher {
+  const { memoryKib, timeCost } = options.cost ?? OWASP_HASH_COST;
+  // 2 = Argon2id (a const enum in the typings, which isolated modules cannot read).
+  const PARAMS = { algorithm: 2, memoryCost: memoryKib, timeCost, parallelism: 1 } as const;
   const run = createSemaphore(options.concurrency);
   let dummy: Promise<string> | undefined;
   return {
