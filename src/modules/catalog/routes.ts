@@ -274,7 +274,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         summary: 'Delete a category without subcategories or products',
         params: S.IdParams,
         headers: ifMatchHeader,
-        response: { 204: NoContent, 409: Problem('Still has subcategories or products') },
+        response: { 204: NoContent, 409: Problem('Still has subcategories or products'), 412: Problem('If-Match is stale') },
       },
     },
     async (request, reply) => {
