@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { deadLetterRoutes } from './platform/bus/dead-letter-routes.js';
+import { createDeadLetters } from './platform/bus/dead-letters.js';
 import { installAccessControl } from './platform/http/access.js';
 import { installAccessLog } from './platform/http/access-log.js';
 import { installHealth } from './platform/http/health.js';
@@ -86,7 +88,11 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
   });
   // A person opening the server in a browser lands on the API documentation.
   http.get('/', { schema: { hide: true }, config: { access: 'public' } }, (_request, reply) => reply.redirect('/docs', 302));
-  installHealth(http, { checks: { database: () => platform.database.ping() }, isDraining: () => draining });
+  installHealth(http, {
+    checks: { database: () => platform.database.ping(), bus: () => platform.bus.check() },
+    isDraining: () => draining,
+  });
+  await http.register(deadLetterRoutes, { prefix: API_PREFIX, deadLetters: createDeadLetters({ db: platform.db, bus: platform.bus }) });
 
   for (const module of instances) {
     await http.register(module.routes, { prefix: API_PREFIX });

@@ -10,6 +10,7 @@ import { type AccessTokens, createAccessTokens } from './auth/access-tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { createPasswordHasher, type PasswordHasher } from './auth/passwords.js';
 import { createMemoryBus, type EventBus } from './bus/event-bus.js';
+import { createDeliveryLedger } from './bus/delivery-ledger.js';
 import { createNatsBus } from './bus/nats-bus.js';
 import type { KeyValueStore } from './cache/key-value-store.js';
 import { createMemoryStore } from './cache/memory-store.js';
@@ -115,16 +116,7 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
       database,
       db: database.db,
       cacheFor,
-      bus:
-        overrides.bus ??
-        (config.NATS_URL
-          ? await createNatsBus({
-              url: config.NATS_URL,
-              stream: config.NATS_STREAM,
-              group: config.DEPLOYMENT,
-              log: log.child({ port: 'bus' }),
-            })
-          : createMemoryBus(log.child({ port: 'bus' }))),
+      bus: overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' }))),
       mailer:
         overrides.mailer ??
         (config.SMTP_URL
@@ -142,6 +134,14 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
     await database.close();
     throw err;
   }
+}
+
+/** The NATS bus when NATS_URL is set, else the in-process one; both dedupe and dead-letter in the database. */
+async function openBus(config: Config, db: Db, log: Logger): Promise<EventBus> {
+  const ledger = createDeliveryLedger(db);
+  const policy = { maxDeliveries: config.EVENT_MAX_DELIVERIES, retryBackoffMs: config.EVENT_RETRY_BACKOFF };
+  if (!config.NATS_URL) return createMemoryBus({ log, ledger, policy });
+  return createNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, connectionName: config.DEPLOYMENT, ledger, policy, log });
 }
 
 /** Closes what `openPlatform` opened, in reverse order. */

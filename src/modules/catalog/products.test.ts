@@ -39,7 +39,7 @@ describe('catalog products', () => {
     admin = await t.admin();
     user = await t.createUser();
     for (const type of ['product.created', 'product.updated', 'product.archived', 'product.deleted']) {
-      t.platform.bus.subscribe(type, (e) => {
+      t.platform.bus.subscribe('test', type, (e) => {
         events.push(e);
       });
     }

@@ -85,10 +85,10 @@ export const chatModule: ModuleFactory = (platform) => {
       if (config.CATALOG_SEED_ON_EMPTY) await seed();
       // The bus delivers an event to one instance of this deployable; the kick reaches them all.
       unsubscribes.push(
-        platform.bus.subscribe(IdentityEvents.userDisabled, async (event) => {
+        platform.bus.subscribe('chat', IdentityEvents.userDisabled, async (event) => {
           await feed.kick((event.payload as UserDisabled).userId, 'account disabled');
         }),
-        platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
+        platform.bus.subscribe('chat', IdentityEvents.userDeleted, async (event) => {
           const { userId } = event.payload as UserDeleted;
           await feed.kick(userId, 'account deleted');
           await chat.forgetUser(userId);

@@ -124,7 +124,7 @@ export const filesModule: ModuleFactory = (platform) => {
     name: 'files',
     routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
     async start() {
-      unsubscribe = platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
+      unsubscribe = platform.bus.subscribe('files', IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload as UserDeleted;
         await tus.dropOwnerUploads(userId);
         await files.deleteOwnerFiles(userId);

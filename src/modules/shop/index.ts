@@ -100,7 +100,7 @@ export const shopModule: ModuleFactory = (platform) => {
     },
     async start() {
       // A deleted account's cart goes with it; its orders stay (they are the shop's records).
-      unsubscribe = platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
+      unsubscribe = platform.bus.subscribe('shop', IdentityEvents.userDeleted, async (event) => {
         await cart.clear((event.payload as UserDeleted).userId);
       });
       relay.start();

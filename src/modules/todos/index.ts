@@ -53,7 +53,7 @@ export const todosModule: ModuleFactory = (platform) => {
       }
     },
     async start() {
-      unsubscribe = platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
+      unsubscribe = platform.bus.subscribe('todos', IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload as UserDeleted;
         await todos.forgetOwner(userId);
         log.info({ userId }, 'deleted the todos of a deleted user');

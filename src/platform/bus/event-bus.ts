@@ -1,10 +1,14 @@
 /**
- * The event bus port: modules publish facts after their transaction commits and others react.
- * Embedded: in-process, delivered asynchronously after `publish` returns. A real NATS
- * JetStream adapter implements the same interface for the distributed deployment.
+ * The event bus port: modules publish facts (through the outbox relay, after their transaction
+ * commits) and other modules react. Every subscribing module gets every event of a type; the
+ * replicas of one module share them. A handler that fails is retried with a growing backoff and,
+ * after the configured deliveries, its event goes to the dead letters, which admins can replay.
+ * Embedded: in-process. Real: NATS JetStream (nats-bus.ts). Both deliver through delivery.ts.
  */
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
+import { type DeliveryPolicy, deliverEvent } from './delivery.js';
+import type { DeliveryLedger } from './delivery-ledger.js';
 
 /** An event as it travels: a type like `product.created`, a JSON payload and a unique id. */
 export interface BusEvent<T = unknown> {
@@ -16,40 +20,90 @@ export interface BusEvent<T = unknown> {
 
 export type EventHandler = (event: BusEvent) => Promise<void> | void;
 
+/** A module's handler for one event type. One per (module, type). */
+export interface Subscription {
+  /** The subscribing module's name: the unit that gets every event (its replicas share them). */
+  module: string;
+  type: string;
+  handler: EventHandler;
+}
+
 export interface EventBus {
   publish(type: string, payload: unknown, id?: string): Promise<void>;
-  /** Handles every event of `type`; returns an unsubscribe function. */
-  subscribe(type: string, handler: EventHandler): () => void;
+  /** Handles every event of `type` for `module`; returns an unsubscribe function. */
+  subscribe(module: string, type: string, handler: EventHandler): () => void;
+  /** Delivers a dead-lettered event again, to `module` only (`replayId` makes the resend unique). */
+  redeliver(module: string, event: BusEvent, replayId: string): Promise<void>;
   /** Resolves when every subscription so far is receiving (the real adapter sets them up asynchronously). */
   ready(): Promise<void>;
+  /** Throws, saying why, while the bus cannot deliver (disconnected, or a consumer not bound). */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The in-process bus. A failing handler is logged and does not affect the publisher or others. */
-export function createMemoryBus(log: Logger): EventBus {
-  const handlers = new Map<string, Set<EventHandler>>();
+export interface MemoryBusOptions {
+  log: Logger;
+  ledger: DeliveryLedger;
+  policy: DeliveryPolicy;
+}
+
+/** Rejects a second subscription of one module to one type (on NATS they would share a queue). */
+export function subscriptionKey(module: string, type: string, taken: Set<string>): string {
+  const key = `${module}\n${type}`;
+  if (taken.has(key)) throw new Error(`module ${module} already subscribes to ${type}`);
+  return key;
+}
+
+/**
+ * The in-process bus: delivered asynchronously after `publish` returns, retried on timers.
+ * Retries waiting when the process stops are lost with it; the embedded deployment is one
+ * process, so an event whose publish committed is at most redelivered, never duplicated.
+ */
+export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): EventBus {
+  const subscriptions = new Map<string, Subscription>();
   const pending = new Set<Promise<void>>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  function run(subscription: Subscription, event: BusEvent, delivery: number) {
+    const attempt = deliverEvent({ ledger, policy, log }, subscription, event, delivery)
+      .then((outcome) => {
+        if (outcome.kind !== 'retry' || closed) return;
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (subscriptions.get(`${subscription.module}\n${subscription.type}`) === subscription) run(subscription, event, delivery + 1);
+        }, outcome.afterMs);
+        timers.add(timer);
+      })
+      .finally(() => pending.delete(attempt));
+    pending.add(attempt);
+  }
+
   return {
     async publish(type, payload, id = newId()) {
       const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload };
-      for (const handler of handlers.get(type) ?? []) {
-        const run = Promise.resolve()
-          .then(() => handler(event))
-          .catch((err) => log.error({ err, eventType: type, eventId: id }, 'event handler failed'))
-          .finally(() => pending.delete(run));
-        pending.add(run);
-      }
+      for (const subscription of subscriptions.values()) if (subscription.type === type) run(subscription, event, 1);
     },
-    subscribe(type, handler) {
-      const set = handlers.get(type) ?? new Set<EventHandler>();
-      handlers.set(type, set);
-      set.add(handler);
-      return () => set.delete(handler);
+    subscribe(module, type, handler) {
+      const key = subscriptionKey(module, type, new Set(subscriptions.keys()));
+      const subscription = { module, type, handler };
+      subscriptions.set(key, subscription);
+      return () => {
+        if (subscriptions.get(key) === subscription) subscriptions.delete(key);
+      };
+    },
+    async redeliver(module, event) {
+      const subscription = subscriptions.get(`${module}\n${event.type}`);
+      if (subscription) run(subscription, event, 1);
     },
     async ready() {},
+    async check() {},
     async close() {
-      await Promise.all(pending);
-      handlers.clear();
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      while (pending.size) await Promise.all(pending);
+      subscriptions.clear();
     },
   };
 }
