@@ -169,6 +169,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
   return {
     async publish(type, payload, id = newId()) {
+      // Fail fast rather than buffer: the outbox relay holds its row locks while publishing and retries later.
+      if (!connected) throw new Error('event bus disconnected');
       const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload };
       await js.publish(`${prefix}.${type}`, JSON.stringify(event), { msgID: id });
     },
