@@ -100,6 +100,7 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
   }
   for (const module of instances) await module.start?.();
   await platform.bus.ready();
+  platform.relay.start();
   http.addHook('onClose', async () => {
     for (const module of [...instances].reverse()) await module.stop?.();
   });

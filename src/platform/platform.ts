@@ -12,6 +12,7 @@ import { createPasswordHasher, type PasswordHasher } from './auth/passwords.js';
 import { createMemoryBus, type EventBus } from './bus/event-bus.js';
 import { createDeliveryLedger } from './bus/delivery-ledger.js';
 import { createNatsBus } from './bus/nats-bus.js';
+import { createOutboxRelay, type OutboxRelay } from './bus/outbox.js';
 import type { KeyValueStore } from './cache/key-value-store.js';
 import { createMemoryStore } from './cache/memory-store.js';
 import { connectRedis } from './cache/redis-connection.js';
@@ -40,6 +41,11 @@ export interface Platform {
    */
   cacheFor(namespace: string, maxEntries?: number): KeyValueStore;
   readonly bus: EventBus;
+  /**
+   * The process's one outbox relay: publishes events written with `enqueueEvent` in committed
+   * transactions. Started by the app after the modules; `kick()` it after such a commit.
+   */
+  readonly relay: OutboxRelay;
   readonly mailer: Mailer;
   readonly clock: Clock;
   readonly tokens: AccessTokens;
@@ -111,12 +117,14 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
     const realtime = redis
       ? await createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
       : createMemoryRealtime(realtimeLog);
+    const bus = overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
     return {
       config,
       database,
       db: database.db,
       cacheFor,
-      bus: overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' }))),
+      bus,
+      relay: createOutboxRelay({ db: database.db, bus, log: log.child({ port: 'outbox' }) }),
       mailer:
         overrides.mailer ??
         (config.SMTP_URL
@@ -146,6 +154,7 @@ async function openBus(config: Config, db: Db, log: Logger): Promise<EventBus> {
 
 /** Closes what `openPlatform` opened, in reverse order. */
 export async function closePlatform(platform: Platform) {
+  await platform.relay.stop();
   await platform.bus.close();
   await platform.realtime.close();
   await platform.redis?.quit().catch(() => {});

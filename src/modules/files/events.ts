@@ -1,4 +1,4 @@
-/** Events the files module publishes after commit. */
+/** Events the files module publishes through the outbox, in the transaction that makes the change. */
 export const FilesEvents = {
   fileDeleted: 'file.deleted',
 } as const;

@@ -89,7 +89,7 @@ export function createFilesServices(platform: Platform) {
     deriveFrom: () => resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
   });
   const deps = { repo, storage: platform.storage, clock: platform.clock, log, limits };
-  const files = createFilesService({ ...deps, bus: platform.bus, links });
+  const files = createFilesService({ ...deps, relay: platform.relay, links });
   const tus = createTusService(deps);
   return {
     files,

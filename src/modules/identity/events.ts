@@ -1,4 +1,4 @@
-/** Events the identity module publishes after commit. */
+/** Events the identity module publishes through the outbox, in the transaction that makes the change. */
 export const IdentityEvents = {
   userRegistered: 'user.registered',
   userDisabled: 'user.disabled',

@@ -30,13 +30,13 @@ export const identityModule: ModuleFactory = (platform) => {
     passwords: platform.passwords,
     throttle: createLoginThrottle(platform.cacheFor('identity'), config.LOGIN_MAX_FAILURES),
     mailer: platform.mailer,
-    bus: platform.bus,
+    relay: platform.relay,
     clock: platform.clock,
     log,
     refreshTtlMs: config.REFRESH_TOKEN_TTL,
     publicUrl: publicUrl(config),
   });
-  const admin = createAdminService({ repo, identity, passwords: platform.passwords, bus: platform.bus, clock: platform.clock });
+  const admin = createAdminService({ repo, identity, passwords: platform.passwords, relay: platform.relay, clock: platform.clock });
   return {
     name: 'identity',
     routes: async (app) => app.register(identityRoutes, { identity, admin, authRateLimit: config.AUTH_RATE_LIMIT_MAX }),

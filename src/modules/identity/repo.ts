@@ -1,5 +1,6 @@
 /** SQL of the identity module. Plain objects out; every function takes the database or a transaction. */
 import { and, desc, eq, gt, ilike, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import { enqueueEvent } from '../../platform/bus/outbox.js';
 import type { Executor } from '../../platform/db/database.js';
 import { mailTokens, refreshTokens, type SessionRow, sessions, type UserRow, users } from './tables.js';
 
@@ -21,6 +22,9 @@ export function createIdentityRepo(db: Executor): IdentityRepo {
 
 function queries(db: Executor) {
   return {
+    /** Writes an event to the platform outbox, in this transaction (published after it commits). */
+    enqueueEvent: (type: string, payload: unknown) => enqueueEvent(db, type, payload),
+
     async insertUser(user: NewUser): Promise<UserRow> {
       const [row] = await db.insert(users).values(user).returning();
       return row as UserRow;

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccessTokens, Principal } from '../../platform/auth/access-tokens.js';
 import type { PasswordHasher } from '../../platform/auth/passwords.js';
-import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { Clock } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
@@ -41,7 +41,8 @@ export interface IdentityServiceDeps {
   passwords: PasswordHasher;
   throttle: LoginThrottle;
   mailer: Mailer;
-  bus: EventBus;
+  /** Kicked after a commit that wrote events to the outbox. */
+  relay: Pick<OutboxRelay, 'kick'>;
   clock: Clock;
   log: Logger;
   refreshTtlMs: number;
@@ -125,20 +126,24 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const passwordHash = await deps.passwords.hash(input.password);
       let user: UserRow;
       try {
-        user = await repo.insertUser({
-          id: newId(),
-          email,
-          name: input.name.trim(),
-          passwordHash,
-          role: 'user',
-          createdAt: now,
-          updatedAt: now,
+        user = await repo.transaction(async (tx) => {
+          const inserted = await tx.insertUser({
+            id: newId(),
+            email,
+            name: input.name.trim(),
+            passwordHash,
+            role: 'user',
+            createdAt: now,
+            updatedAt: now,
+          });
+          await tx.enqueueEvent(IdentityEvents.userRegistered, { userId: inserted.id, email });
+          return inserted;
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw EmailTaken(`An account with ${email} already exists`);
         throw err;
       }
-      await deps.bus.publish(IdentityEvents.userRegistered, { userId: user.id, email });
+      deps.relay.kick();
       inBackground('verification mail', () => sendMailToken(user, 'email-verification'));
       return user;
     },

@@ -3,7 +3,6 @@
  * gateway) with a webhook inbox, and the job that expires unpaid orders. Stock belongs to the
  * catalog: the shop reserves and releases it only through the catalog's exported contract.
  */
-import { createOutboxRelay } from '../../platform/bus/outbox.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createCatalogStock } from '../catalog/index.js';
 import { IdentityEvents, type UserDeleted } from '../identity/index.js';
@@ -53,7 +52,7 @@ export const shopModule: ModuleFactory = (platform) => {
   const log = platform.log.child({ module: 'shop' });
   const repo = createShopRepo(platform.db);
   const stock = createCatalogStock(platform);
-  const relay = createOutboxRelay({ db: platform.db, bus: platform.bus, log: log.child({ part: 'outbox' }) });
+  const { relay } = platform;
   const gateway = openGateway(platform);
   const cart = createCartService({ repo, stock, clock, maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY });
   const checkout = createCheckout({
@@ -103,7 +102,6 @@ export const shopModule: ModuleFactory = (platform) => {
       unsubscribe = platform.bus.subscribe('shop', IdentityEvents.userDeleted, async (event) => {
         await cart.clear((event.payload as UserDeleted).userId);
       });
-      relay.start();
       sweeper.start();
       void sweeper.sweep();
       if (sandbox) log.warn({ payments: 'sandbox' }, SANDBOX_WARNING);
@@ -113,7 +111,6 @@ export const shopModule: ModuleFactory = (platform) => {
       unsubscribe?.();
       await sweeper.stop();
       await payments.flush();
-      await relay.stop();
       await gateway.close?.();
     },
   };

@@ -49,10 +49,16 @@ describe('memory event bus', () => {
     expect(seen.sort()).toEqual(['files:e1', 'files:e2', 'files:e3', 'todos:e1', 'todos:e2', 'todos:e3']);
   });
 
-  it('when one module subscribes twice to one type, then the second subscription is refused', () => {
+  it('when one module subscribes twice to one type (two starts in one process), then they share the events like replicas', async () => {
     const bus = open();
-    bus.subscribe('todos', 'user.deleted', () => {});
-    expect(() => bus.subscribe('todos', 'user.deleted', () => {})).toThrow(/already subscribes/);
+    const seen: string[] = [];
+    bus.subscribe('todos', 'user.deleted', (e) => void seen.push(`first:${e.id}`));
+    bus.subscribe('todos', 'user.deleted', (e) => void seen.push(`second:${e.id}`));
+    for (const id of ['e1', 'e2', 'e3', 'e4']) await bus.publish('user.deleted', {}, id);
+    await waitFor(() => expect(seen).toHaveLength(4));
+    await bus.close();
+    expect(seen.map((s) => s.split(':')[1]).sort()).toEqual(['e1', 'e2', 'e3', 'e4']);
+    expect(seen.filter((s) => s.startsWith('first:'))).toHaveLength(2);
   });
 
   it('when the same event id is published twice, then each module handles it once', async () => {

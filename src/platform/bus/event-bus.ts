@@ -20,7 +20,7 @@ export interface BusEvent<T = unknown> {
 
 export type EventHandler = (event: BusEvent) => Promise<void> | void;
 
-/** A module's handler for one event type. One per (module, type). */
+/** A module's handler for one event type. Several of one (module, type) share its events, like replicas. */
 export interface Subscription {
   /** The subscribing module's name: the unit that gets every event (its replicas share them). */
   module: string;
@@ -47,12 +47,6 @@ export interface MemoryBusOptions {
   policy: DeliveryPolicy;
 }
 
-/** Rejects a second subscription of one module to one type (on NATS they would share a queue). */
-export function subscriptionKey(module: string, type: string, taken: Set<string>): string {
-  const key = `${module}\n${type}`;
-  if (taken.has(key)) throw new Error(`module ${module} already subscribes to ${type}`);
-  return key;
-}
 
 /**
  * The in-process bus: delivered asynchronously after `publish` returns, retried on timers.
@@ -60,7 +54,16 @@ export function subscriptionKey(module: string, type: string, taken: Set<string>
  * process, so an event whose publish committed is at most redelivered, never duplicated.
  */
 export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): EventBus {
-  const subscriptions = new Map<string, Subscription>();
+  // Per (module, type), the subscriptions that share its events (one module started twice in a process).
+  const groups = new Map<string, { members: Subscription[]; next: number }>();
+  const keyOf = (module: string, type: string) => `${module}\n${type}`;
+  /** The member of the group whose turn it is, as a queue group would pick one. */
+  const pick = (key: string) => {
+    const group = groups.get(key);
+    if (!group?.members.length) return undefined;
+    group.next = (group.next + 1) % group.members.length;
+    return group.members[group.next];
+  };
   const pending = new Set<Promise<void>>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
@@ -71,7 +74,9 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
         if (outcome.kind !== 'retry' || closed) return;
         const timer = setTimeout(() => {
           timers.delete(timer);
-          if (subscriptions.get(`${subscription.module}\n${subscription.type}`) === subscription) run(subscription, event, delivery + 1);
+          // Retried by whichever member of the module is still subscribed.
+          const member = pick(keyOf(subscription.module, subscription.type));
+          if (member) run(member, event, delivery + 1);
         }, outcome.afterMs);
         timers.add(timer);
       })
@@ -82,19 +87,24 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
   return {
     async publish(type, payload, id = newId()) {
       const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload };
-      for (const subscription of subscriptions.values()) if (subscription.type === type) run(subscription, event, 1);
+      for (const [key, group] of groups) {
+        const member = group.members[0]?.type === type ? pick(key) : undefined;
+        if (member) run(member, event, 1);
+      }
     },
     subscribe(module, type, handler) {
-      const key = subscriptionKey(module, type, new Set(subscriptions.keys()));
+      const key = keyOf(module, type);
       const subscription = { module, type, handler };
-      subscriptions.set(key, subscription);
+      const group = groups.get(key) ?? { members: [], next: -1 };
+      groups.set(key, group);
+      group.members.push(subscription);
       return () => {
-        if (subscriptions.get(key) === subscription) subscriptions.delete(key);
+        group.members = group.members.filter((s) => s !== subscription);
       };
     },
     async redeliver(module, event) {
-      const subscription = subscriptions.get(`${module}\n${event.type}`);
-      if (subscription) run(subscription, event, 1);
+      const member = pick(keyOf(module, event.type));
+      if (member) run(member, event, 1);
     },
     async ready() {},
     async check() {},
@@ -103,7 +113,7 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       while (pending.size) await Promise.all(pending);
-      subscriptions.clear();
+      groups.clear();
     },
   };
 }

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
-import { type BusEvent, type EventBus, type Subscription, subscriptionKey } from './event-bus.js';
+import type { BusEvent, EventBus, Subscription } from './event-bus.js';
 
 const NANOS_PER_MS = 1_000_000;
 /** A replayed event carries the one module it is for; the other modules' consumers skip it. */
@@ -56,6 +56,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
   let connected = true;
   const consumers = new Map<string, Consumer>();
+  let subscriptionCount = 0;
   const starting = new Set<Promise<void>>();
   const statusLoop = (async () => {
     for await (const status of nc.status()) {
@@ -175,7 +176,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       await js.publish(`${prefix}.${type}`, JSON.stringify(event), { msgID: id });
     },
     subscribe(module, type, handler) {
-      const key = subscriptionKey(module, type, new Set(consumers.keys()));
+      // Two subscriptions of one module to one type bind the same durable and share it, like replicas.
+      const key = `${module}\n${type}\n${(subscriptionCount += 1)}`;
       const consumer: Consumer = {
         subscription: { module, type, handler },
         durable: `${module}__${type}`.replace(/[^\w-]/g, '_'),
