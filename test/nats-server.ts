@@ -30,7 +30,9 @@ export async function startPrivateNatsServer(): Promise<PrivateNatsServer> {
   let child: ChildProcess | undefined;
 
   async function start() {
-    const proc = spawn(NATS_SERVER_BINARY, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(NATS_SERVER_BINARY, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child = proc;
     let log = '';
     proc.stderr?.on('data', (chunk: Buffer) => {

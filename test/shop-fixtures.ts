@@ -93,7 +93,9 @@ export function recordEvents(t: TestApp, types: string[]) {
   const seen: { type: string; payload: { order: { id: string; status: string }; reason?: string; refundedCents?: number } }[] = [];
   recorders += 1;
   const module = `test-recorder-${recorders}`;
-  const stops = types.map((type) => t.platform.bus.subscribe(module, type, (e) => void seen.push({ type: e.type, payload: e.payload as never })));
+  const stops = types.map((type) =>
+    t.platform.bus.subscribe(module, type, (e) => void seen.push({ type: e.type, payload: e.payload as never })),
+  );
   return {
     seen,
     forOrder: (id: string) => seen.filter((e) => e.payload.order.id === id).map((e) => e.type),

@@ -42,14 +42,21 @@ describe.runIf(process.env.TEST_NATS_URL && natsServerInstalled)('server process
     const env = { DATA_DIR: dataDir, NATS_URL: nats.url, NATS_STREAM: STREAM, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
     const first = await startServer(env);
     await waitUntilLive(first, 150_000); // a first start migrates a fresh embedded database
-    const registered = await post(`${first.url}/api/v1/auth/register`, { email: 'doomed@test.local', password: 'a-perfectly-fine-passphrase', name: 'Doomed' });
+    const registered = await post(`${first.url}/api/v1/auth/register`, {
+      email: 'doomed@test.local',
+      password: 'a-perfectly-fine-passphrase',
+      name: 'Doomed',
+    });
     expect(registered.status).toBe(201);
     const userId = ((await registered.json()) as { id: string }).id;
     const admin = (await (await post(`${first.url}/api/v1/auth/login`, ADMIN)).json()) as { accessToken: string };
 
     await nats.kill();
     await vi.waitFor(async () => expect((await fetch(`${first.url}/health/ready`)).status).toBe(503), { timeout: 15_000, interval: 100 });
-    const deleted = await fetch(`${first.url}/api/v1/admin/users/${userId}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin.accessToken}` } });
+    const deleted = await fetch(`${first.url}/api/v1/admin/users/${userId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin.accessToken}` },
+    });
     expect(deleted.status).toBe(204); // committed, with its user.deleted row in the outbox
     first.child.kill('SIGKILL');
     expect(await exitOf(first)).toBe('SIGKILL');

@@ -5,9 +5,10 @@
  * images (the catalog's product pictures) and the events.
  */
 import { resolveJwtSecret } from '../../platform/auth/jwt-secret.js';
+import { subscribeTo } from '../../platform/bus/typed-events.js';
 import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
-import { IdentityEvents, type UserDeleted } from '../identity/index.js';
+import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
 import { isInlineSafe } from './content-type.js';
 import { createFilesRepo } from './repo.js';
 import { filesRoutes } from './routes.js';
@@ -15,7 +16,7 @@ import { createFilesService, type FilesLimits } from './service.js';
 import { createLinkSigner } from './signed-links.js';
 import { createTusService } from './tus-service.js';
 
-export { type FileDeleted, FilesEvents } from './events.js';
+export { type FileDeleted, FilesEventMap, FilesEvents } from './events.js';
 
 /** How often the cleanup sweep runs (orphaned blobs, interrupted deletions, expired uploads). */
 export const FILES_CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
@@ -124,8 +125,8 @@ export const filesModule: ModuleFactory = (platform) => {
     name: 'files',
     routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
     async start() {
-      unsubscribe = platform.bus.subscribe('files', IdentityEvents.userDeleted, async (event) => {
-        const { userId } = event.payload as UserDeleted;
+      unsubscribe = subscribeTo(platform.bus, 'files', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+        const { userId } = event.payload;
         await tus.dropOwnerUploads(userId);
         await files.deleteOwnerFiles(userId);
       });

@@ -39,7 +39,12 @@ async function leftovers(t: TestApp, userId: string) {
   const n = async (q: Promise<{ n: number }[]>) => (await q)[0]?.n ?? -1;
   return {
     todoLists: await n(db.select({ n: count() }).from(todoLists).where(eq(todoLists.ownerId, userId))),
-    activeFiles: await n(db.select({ n: count() }).from(storedFiles).where(and(eq(storedFiles.ownerId, userId), eq(storedFiles.status, 'active')))),
+    activeFiles: await n(
+      db
+        .select({ n: count() })
+        .from(storedFiles)
+        .where(and(eq(storedFiles.ownerId, userId), eq(storedFiles.status, 'active'))),
+    ),
     cartLines: await n(db.select({ n: count() }).from(cartItems).where(eq(cartItems.userId, userId))),
     chatMemberships: await n(db.select({ n: count() }).from(members).where(eq(members.userId, userId))),
     sessions: await n(db.select({ n: count() }).from(sessions).where(eq(sessions.userId, userId))),
@@ -84,22 +89,28 @@ describe('deleting an account', () => {
     await deleteAndExpectCascade(t, t, user);
   });
 
-  it.runIf(natsUrl)('when an admin deletes an account on NATS, then every subscribing module cleans up (not only one of them)', async () => {
-    const t = await createTestApp({ env: natsEnv() });
-    apps.push(t);
-    const user = await t.createUser();
-    await fillAccount(t, user);
-    await deleteAndExpectCascade(t, t, user);
-  });
+  it.runIf(natsUrl)(
+    'when an admin deletes an account on NATS, then every subscribing module cleans up (not only one of them)',
+    async () => {
+      const t = await createTestApp({ env: natsEnv() });
+      apps.push(t);
+      const user = await t.createUser();
+      await fillAccount(t, user);
+      await deleteAndExpectCascade(t, t, user);
+    },
+  );
 
-  it.runIf(natsUrl)('when two processes share PostgreSQL and NATS, then an account deleted on one is cleaned up by every module', async () => {
-    const env = natsEnv();
-    const one = await createTestApp({ env });
-    apps.push(one);
-    const two = await createTestApp({ env, shareWith: one });
-    apps.push(two);
-    const user = await one.createUser();
-    await fillAccount(one, user);
-    await deleteAndExpectCascade(two, one, user);
-  });
+  it.runIf(natsUrl)(
+    'when two processes share PostgreSQL and NATS, then an account deleted on one is cleaned up by every module',
+    async () => {
+      const env = natsEnv();
+      const one = await createTestApp({ env });
+      apps.push(one);
+      const two = await createTestApp({ env, shareWith: one });
+      apps.push(two);
+      const user = await one.createUser();
+      await fillAccount(one, user);
+      await deleteAndExpectCascade(two, one, user);
+    },
+  );
 });

@@ -12,7 +12,7 @@ import { identityRoutes } from './routes.js';
 import { createIdentityService } from './service.js';
 
 export type { UserDirectory } from './directory.js';
-export { IdentityEvents, type UserDeleted, type UserDisabled, type UserRegistered } from './events.js';
+export { IdentityEventMap, IdentityEvents, type UserDeleted, type UserDisabled, type UserRegistered } from './events.js';
 
 /** Which user ids are active accounts and their display names, for modules that invite, address or show users by id. */
 export function createIdentityDirectory(platform: Pick<Platform, 'db'>): UserDirectory {

@@ -4,8 +4,9 @@
  * publishes no events; it forgets a user's todos when identity reports the user deleted.
  */
 
+import { subscribeTo } from '../../platform/bus/typed-events.js';
 import type { ModuleFactory } from '../../platform/platform.js';
-import { IdentityEvents, type UserDeleted } from '../identity/index.js';
+import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
 import { createTodosRepo } from './repo.js';
 import { todosRoutes } from './routes.js';
 import { createTodosService } from './service.js';
@@ -53,8 +54,8 @@ export const todosModule: ModuleFactory = (platform) => {
       }
     },
     async start() {
-      unsubscribe = platform.bus.subscribe('todos', IdentityEvents.userDeleted, async (event) => {
-        const { userId } = event.payload as UserDeleted;
+      unsubscribe = subscribeTo(platform.bus, 'todos', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+        const { userId } = event.payload;
         await todos.forgetOwner(userId);
         log.info({ userId }, 'deleted the todos of a deleted user');
       });

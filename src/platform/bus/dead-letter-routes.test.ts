@@ -44,7 +44,10 @@ describe.each(buses)('dead-letter admin routes (%s)', (_bus, busEnv) => {
   const list = async (query = '') => {
     const res = await t.request({ method: 'GET', url: `${DEAD}${query}`, token: adminToken });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { items: { id: string; eventId: string; module: string; error: string; deliveries: number; replayedAt: string | null }[]; nextCursor: string | null };
+    return res.json() as {
+      items: { id: string; eventId: string; module: string; error: string; deliveries: number; replayedAt: string | null }[];
+      nextCursor: string | null;
+    };
   };
 
   it('when a handler always fails, then the event is listed after the configured deliveries; a replay after the fix delivers it once', async () => {
@@ -53,7 +56,14 @@ describe.each(buses)('dead-letter admin routes (%s)', (_bus, busEnv) => {
     await waitFor(async () => expect((await list()).items.map((i) => i.eventId)).toContain(eventId));
     expect(attempts.filter((id) => id === eventId)).toHaveLength(3);
     const letter = (await list()).items.find((i) => i.eventId === eventId);
-    expect(letter).toMatchObject({ module: 'fragile', type: 'thing.happened', payload: { n: 1 }, deliveries: 3, error: 'Error: cannot handle 1', replayedAt: null });
+    expect(letter).toMatchObject({
+      module: 'fragile',
+      type: 'thing.happened',
+      payload: { n: 1 },
+      deliveries: 3,
+      error: 'Error: cannot handle 1',
+      replayedAt: null,
+    });
 
     broken = false;
     const replay = await t.request({ method: 'POST', url: `${DEAD}/${letter?.id}/replay`, token: adminToken });

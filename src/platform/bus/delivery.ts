@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { BusEvent, Subscription } from './event-bus.js';
+import { UndeliverableEvent } from './typed-events.js';
 
 /** How often and how patiently a failing handler is retried. */
 export interface DeliveryPolicy {
@@ -31,7 +32,12 @@ export interface DeliveryDeps {
 }
 
 /** Delivers `event` (its `delivery`-th attempt, from 1) and says what the transport should do next. */
-export async function deliverEvent(deps: DeliveryDeps, subscription: Subscription, event: BusEvent, delivery: number): Promise<DeliveryOutcome> {
+export async function deliverEvent(
+  deps: DeliveryDeps,
+  subscription: Subscription,
+  event: BusEvent,
+  delivery: number,
+): Promise<DeliveryOutcome> {
   const { ledger, policy, log } = deps;
   const context = { module: subscription.module, eventType: event.type, eventId: event.id, delivery };
   try {
@@ -44,7 +50,7 @@ export async function deliverEvent(deps: DeliveryDeps, subscription: Subscriptio
   try {
     await subscription.handler(event);
   } catch (err) {
-    if (delivery < policy.maxDeliveries) {
+    if (delivery < policy.maxDeliveries && !(err instanceof UndeliverableEvent)) {
       log.warn({ err, ...context }, 'event handler failed; will retry');
       return { kind: 'retry', afterMs: backoffAfter(policy, delivery) };
     }

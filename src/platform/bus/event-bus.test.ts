@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Type } from '@fastify/type-provider-typebox';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryLedger } from './delivery-ledger.js';
 import { type BusEvent, createMemoryBus } from './event-bus.js';
+import { subscribeTo } from './typed-events.js';
 
 function capturingLog() {
   const lines: Record<string, unknown>[] = [];
@@ -89,7 +92,13 @@ describe('memory event bus', () => {
     await bus.close();
     expect(healthy).toHaveBeenCalledTimes(1);
     expect(lines.filter((l) => l.msg === 'event handler failed; will retry')).toEqual([
-      expect.objectContaining({ module: 'flaky', eventType: 't', eventId: 'evt-1', delivery: 1, err: expect.objectContaining({ message: 'transient' }) }),
+      expect.objectContaining({
+        module: 'flaky',
+        eventType: 't',
+        eventId: 'evt-1',
+        delivery: 1,
+        err: expect.objectContaining({ message: 'transient' }),
+      }),
     ]);
   });
 
@@ -108,12 +117,37 @@ describe('memory event bus', () => {
     await waitFor(() => expect(ledger.dead).toHaveLength(1));
     expect(attempts).toBe(policy.maxDeliveries);
     const [letter] = ledger.dead;
-    expect(letter).toMatchObject({ module: 'fragile', deliveries: 3, error: 'Error: still broken', event: { id: 'doomed', type: 't', payload: { n: 1 } } });
+    expect(letter).toMatchObject({
+      module: 'fragile',
+      deliveries: 3,
+      error: 'Error: still broken',
+      event: { id: 'doomed', type: 't', payload: { n: 1 } },
+    });
     broken = false;
     await bus.redeliver('fragile', letter?.event as BusEvent, 'replay-1');
     await waitFor(() => expect(handled).toEqual(['doomed']));
     await bus.close();
     expect(handled).toEqual(['doomed']);
+  });
+
+  it('when a payload fails its schema, then the typed handler never sees it and it is dead-lettered at once; a valid one arrives typed', async () => {
+    const ledger = createMemoryLedger();
+    const bus = open(capturingLog().log, ledger);
+    const map = { 'user.deleted': Type.Object({ userId: Type.String({ format: 'uuid' }) }) };
+    const userIds: string[] = [];
+    subscribeTo(bus, 'todos', map, 'user.deleted', (e) => void userIds.push(e.payload.userId));
+    const valid = randomUUID();
+    await bus.publish('user.deleted', { userId: 42 }, 'bad');
+    await bus.publish('user.deleted', { userId: valid }, 'good');
+    await waitFor(() => expect(userIds).toEqual([valid]));
+    await waitFor(() => expect(ledger.dead).toHaveLength(1));
+    await bus.close();
+    expect(ledger.dead[0]).toMatchObject({
+      module: 'todos',
+      deliveries: 1,
+      event: { id: 'bad' },
+      error: expect.stringMatching(/UndeliverableEvent: payload does not match the user.deleted schema: \/userId/),
+    });
   });
 
   it('when a handler is unsubscribed, then it gets no more events', async () => {

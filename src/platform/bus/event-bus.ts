@@ -47,7 +47,6 @@ export interface MemoryBusOptions {
   policy: DeliveryPolicy;
 }
 
-
 /**
  * The in-process bus: delivered asynchronously after `publish` returns, retried on timers.
  * Retries waiting when the process stops are lost with it; the embedded deployment is one

@@ -68,7 +68,12 @@ describe.runIf(url)('NATS JetStream event bus', () => {
     for (const id of sent) await replicaA.publish(t, {}, id);
     await waitFor(() => expect(seen).toHaveLength(40));
     for (const module of ['todos', 'files', 'only-a', 'only-b']) {
-      expect(seen.filter((s) => s.startsWith(`${module}:`)).map((s) => s.slice(module.length + 1)).sort()).toEqual([...sent].sort());
+      expect(
+        seen
+          .filter((s) => s.startsWith(`${module}:`))
+          .map((s) => s.slice(module.length + 1))
+          .sort(),
+      ).toEqual([...sent].sort());
     }
   });
 
@@ -130,7 +135,12 @@ describe.runIf(url)('NATS JetStream event bus', () => {
     await bus.publish(t, { n: 1 }, id);
     await waitFor(() => expect(ledger.dead).toHaveLength(1));
     expect(attempts).toEqual([id, id, id]);
-    expect(ledger.dead[0]).toMatchObject({ module: 'fragile', deliveries: 3, error: 'Error: still broken', event: { id, payload: { n: 1 } } });
+    expect(ledger.dead[0]).toMatchObject({
+      module: 'fragile',
+      deliveries: 3,
+      error: 'Error: still broken',
+      event: { id, payload: { n: 1 } },
+    });
 
     broken = false;
     await bus.redeliver('fragile', ledger.dead[0]?.event as BusEvent, 'replay-1');

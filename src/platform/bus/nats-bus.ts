@@ -8,7 +8,15 @@
  * arrive. Acks are explicit; failures are nak'ed with a growing delay and end in the dead
  * letters after the configured deliveries (delivery.ts). The client reconnects forever.
  */
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg, jetstream, jetstreamManager, RetentionPolicy } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+} from '@nats-io/jetstream';
 import { connect, headers } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
@@ -177,7 +185,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     },
     subscribe(module, type, handler) {
       // Two subscriptions of one module to one type bind the same durable and share it, like replicas.
-      const key = `${module}\n${type}\n${(subscriptionCount += 1)}`;
+      subscriptionCount += 1;
+      const key = `${module}\n${type}\n${subscriptionCount}`;
       const consumer: Consumer = {
         subscription: { module, type, handler },
         durable: `${module}__${type}`.replace(/[^\w-]/g, '_'),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startPrivateNatsServer, natsServerInstalled, type PrivateNatsServer } from '../../../test/nats-server.js';
+import { natsServerInstalled, type PrivateNatsServer, startPrivateNatsServer } from '../../../test/nats-server.js';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
 import { createLogger } from '../log.js';
 import { createOutboxRelay, enqueueEvent } from './outbox.js';
@@ -19,7 +19,8 @@ describe.runIf(process.env.TEST_NATS_URL && natsServerInstalled)('NATS restarted
     t = await createTestApp({ modules: [], env: { NATS_URL: nats.url, EVENT_RETRY_BACKOFF: '50ms' } });
     const app = t;
     const handled: Record<'alpha' | 'beta', string[]> = { alpha: [], beta: [] };
-    for (const module of ['alpha', 'beta'] as const) app.platform.bus.subscribe(module, 'tick.happened', (e) => void handled[module].push(e.id));
+    for (const module of ['alpha', 'beta'] as const)
+      app.platform.bus.subscribe(module, 'tick.happened', (e) => void handled[module].push(e.id));
     await app.platform.bus.ready();
     const relay = createOutboxRelay({ db: app.platform.db, bus: app.platform.bus, log: createLogger('silent'), pollIntervalMs: 50 });
     relay.start();
