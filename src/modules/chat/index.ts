@@ -84,7 +84,7 @@ export const chatModule: ModuleFactory = (platform) => {
       await hub.start();
       // The demo data's chat room, with the demo catalog (same switch); a no-op once it exists.
       if (config.CATALOG_SEED_ON_EMPTY) await seed();
-      // The bus delivers an event to one instance of this deployable; the kick reaches them all.
+      // The bus delivers an event to one instance of this module; the kick reaches them all.
       unsubscribes.push(
         subscribeTo(platform.bus, 'chat', IdentityEventMap, IdentityEvents.userDisabled, async (event) => {
           await feed.kick(event.payload.userId, 'account disabled');

@@ -3,7 +3,6 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
-import { identityModule } from '../../modules/identity/index.js';
 
 const DEAD = '/api/v1/admin/events/dead';
 const waitFor = (fn: () => unknown) => vi.waitFor(fn, { timeout: 10_000, interval: 20 });
@@ -30,7 +29,7 @@ describe.each(buses)('dead-letter admin routes (%s)', (_bus, busEnv) => {
   const handled: string[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp({ modules: [identityModule], env: { ...busEnv, EVENT_MAX_DELIVERIES: '3', EVENT_RETRY_BACKOFF: '1ms' } });
+    t = await createTestApp({ env: { ...busEnv, EVENT_MAX_DELIVERIES: '3', EVENT_RETRY_BACKOFF: '1ms' } });
     adminToken = (await t.admin()).token;
     t.platform.bus.subscribe('fragile', 'thing.happened', (e) => {
       attempts.push(e.id);

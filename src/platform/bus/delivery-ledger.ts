@@ -6,7 +6,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { newId } from '../ids.js';
-import type { BusEvent } from './event-bus.js';
+import type { BusEvent } from './bus-event.js';
 import { deadEvents, handledEvents } from './tables.js';
 
 /** A module's failed event, as written to the dead letters. */

@@ -4,9 +4,8 @@
  * failure retry with a growing backoff, and after `maxDeliveries` write a dead letter.
  */
 import type { Logger } from 'pino';
+import { type BusEvent, type Subscription, UndeliverableEvent } from './bus-event.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
-import type { BusEvent, Subscription } from './event-bus.js';
-import { UndeliverableEvent } from './typed-events.js';
 
 /** How often and how patiently a failing handler is retried. */
 export interface DeliveryPolicy {

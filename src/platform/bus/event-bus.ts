@@ -7,26 +7,11 @@
  */
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
+import type { BusEvent, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 
-/** An event as it travels: a type like `product.created`, a JSON payload and a unique id. */
-export interface BusEvent<T = unknown> {
-  id: string;
-  type: string;
-  occurredAt: string;
-  payload: T;
-}
-
-export type EventHandler = (event: BusEvent) => Promise<void> | void;
-
-/** A module's handler for one event type. Several of one (module, type) share its events, like replicas. */
-export interface Subscription {
-  /** The subscribing module's name: the unit that gets every event (its replicas share them). */
-  module: string;
-  type: string;
-  handler: EventHandler;
-}
+export type { BusEvent, EventHandler, Subscription } from './bus-event.js';
 
 export interface EventBus {
   publish(type: string, payload: unknown, id?: string): Promise<void>;

@@ -20,9 +20,10 @@ import {
 import { connect, headers } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
+import type { BusEvent, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
-import type { BusEvent, EventBus, Subscription } from './event-bus.js';
+import type { EventBus } from './event-bus.js';
 
 const NANOS_PER_MS = 1_000_000;
 /** A replayed event carries the one module it is for; the other modules' consumers skip it. */

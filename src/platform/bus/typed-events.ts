@@ -6,18 +6,14 @@
  */
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { BusEvent, EventBus } from './event-bus.js';
+import { type BusEvent, UndeliverableEvent } from './bus-event.js';
+import type { EventBus } from './event-bus.js';
 
 /** A module's events: type name -> payload schema. */
 export type EventMap = Record<string, TSchema>;
 
 /** The payload of `type` in `map`. */
 export type PayloadOf<M extends EventMap, K extends keyof M> = Static<M[K]>;
-
-/** A failure no redelivery can fix: the event goes to the dead letters on its first delivery. */
-export class UndeliverableEvent extends Error {
-  override name = 'UndeliverableEvent';
-}
 
 /** Subscribes `module` to `type` of the publisher's `map`, validating each payload against its schema. */
 export function subscribeTo<M extends EventMap, K extends keyof M & string>(
