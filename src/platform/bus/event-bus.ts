@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
-import type { BusEvent, Subscription } from './bus-event.js';
+import type { BusEvent, EventHandler, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 
