@@ -17,6 +17,7 @@ import { installRateLimit } from './platform/http/rate-limit.js';
 import { installRequestIdEcho, requestIdFrom } from './platform/http/request-id.js';
 import { installSecurity } from './platform/http/security.js';
 import { installStrictNumbers } from './platform/http/strict-numbers.js';
+import { startJobs } from './platform/jobs.js';
 import type { ModuleFactory, Platform } from './platform/platform.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -101,7 +102,12 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[]): Pr
   for (const module of instances) await module.start?.();
   await platform.bus.ready();
   platform.relay.start();
+  const jobs = startJobs(
+    instances.flatMap((m) => m.jobs ?? []),
+    platform.log,
+  );
   http.addHook('onClose', async () => {
+    await jobs.stop();
     for (const module of [...instances].reverse()) await module.stop?.();
   });
 

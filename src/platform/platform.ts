@@ -21,6 +21,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
 import type { SessionGate } from './http/access.js';
+import type { Job } from './jobs.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
 import { createMemoryRealtime } from './realtime/memory-realtime.js';
 import type { RealtimePort } from './realtime/realtime.js';
@@ -69,6 +70,8 @@ export interface AppModule {
   readonly sessionGate?: SessionGate;
   /** A paragraph for the OpenAPI description: how this deployment of the module behaves (e.g. a test gateway). */
   readonly openApiNote?: string;
+  /** Background jobs, started by the app after every module's `start` and stopped before `stop`. */
+  readonly jobs?: readonly Job[];
   /** Runs once after migrations, before the server listens (e.g. seeding the first admin). */
   start?(): Promise<void>;
   /** Runs on shutdown, after the server stopped taking requests. */

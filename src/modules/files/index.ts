@@ -106,38 +106,23 @@ export function createFilesServices(platform: Platform) {
   };
 }
 
-/** Plugs files into the app: routes, the cleanup timer, and removal of a deleted account's files. */
+/** Plugs files into the app: routes, the cleanup job, and removal of a deleted account's files. */
 export const filesModule: ModuleFactory = (platform) => {
-  const { files, tus, limits, log, sweep } = createFilesServices(platform);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
+  const { files, tus, limits, sweep } = createFilesServices(platform);
   let unsubscribe: (() => void) | undefined;
-  const runSweep = () => {
-    running ??= sweep()
-      .then((result) => log.debug(result, 'files cleanup'))
-      .catch((err) => log.error({ err }, 'files cleanup failed'))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
   return {
     name: 'files',
     routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
+    jobs: [{ name: 'files.sweep', everyMs: FILES_CLEANUP_INTERVAL_MS, run: sweep }],
     async start() {
       unsubscribe = subscribeTo(platform.bus, 'files', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload;
         await tus.dropOwnerUploads(userId);
         await files.deleteOwnerFiles(userId);
       });
-      timer = setInterval(runSweep, FILES_CLEANUP_INTERVAL_MS);
-      // The sweep must never keep the process alive on shutdown.
-      timer.unref();
     },
     async stop() {
-      clearInterval(timer);
       unsubscribe?.();
-      await running;
     },
   };
 };

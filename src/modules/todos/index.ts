@@ -28,14 +28,12 @@ export const todosModule: ModuleFactory = (platform) => {
     limits: { maxListsPerUser: config.TODO_MAX_LISTS_PER_USER, maxTodosPerUser: config.TODO_MAX_TODOS_PER_USER },
     syncRetentionMs: config.TODO_SYNC_RETENTION,
   });
-  let purgeTimer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
 
-  const purge = () =>
-    todos
-      .purgeTombstones()
-      .then((n) => n && log.info({ tombstones: n }, 'purged tombstones past TODO_SYNC_RETENTION'))
-      .catch((err) => log.error({ err }, 'tombstone purge failed'));
+  const purge = async () => {
+    const n = await todos.purgeTombstones();
+    if (n) log.info({ tombstones: n }, 'purged tombstones past TODO_SYNC_RETENTION');
+  };
 
   return {
     name: 'todos',
@@ -53,17 +51,15 @@ export const todosModule: ModuleFactory = (platform) => {
         await app.register(todoBackendRoutes, { prefix: '/todo-backend', service, publicUrl: config.PUBLIC_URL?.replace(/\/$/, '') });
       }
     },
+    jobs: [{ name: 'todos.purge-tombstones', everyMs: PURGE_EVERY_MS, run: purge }],
     async start() {
       unsubscribe = subscribeTo(platform.bus, 'todos', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload;
         await todos.forgetOwner(userId);
         log.info({ userId }, 'deleted the todos of a deleted user');
       });
-      purgeTimer = setInterval(purge, PURGE_EVERY_MS);
-      purgeTimer.unref();
     },
     async stop() {
-      clearInterval(purgeTimer);
       unsubscribe?.();
     },
   };
