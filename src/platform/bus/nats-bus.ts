@@ -222,7 +222,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       for (const c of all) c.stopped = true;
       await Promise.all(starting);
       await Promise.all(all.map(stop));
-      await nc.drain();
+      // Draining needs the server; while disconnected there is nothing to flush, so just close.
+      if (connected) await nc.drain().catch(() => nc.close());
+      else await nc.close();
       await statusLoop.catch(() => {});
     },
   };

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { natsServerInstalled, type PrivateNatsServer, startPrivateNatsServer } from '../../../test/nats-server.js';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
 import { createLogger } from '../log.js';
+import { createMemoryLedger } from './delivery-ledger.js';
+import { createNatsBus } from './nats-bus.js';
 import { createOutboxRelay, enqueueEvent } from './outbox.js';
 
 const waitFor = (fn: () => unknown, timeout = 30_000) => vi.waitFor(fn, { timeout, interval: 50 });
@@ -12,6 +14,32 @@ describe.runIf(process.env.TEST_NATS_URL && natsServerInstalled)('NATS restarted
   afterEach(async () => {
     await t?.close();
     await nats?.dispose();
+    t = undefined;
+    nats = undefined;
+  });
+
+  it('when the bus closes while NATS is down, then close resolves (shutdown does not hang)', async () => {
+    nats = await startPrivateNatsServer();
+    const bus = await createNatsBus({
+      url: nats.url,
+      stream: 'CLOSETEST',
+      connectionName: 'test',
+      ledger: createMemoryLedger(),
+      policy: { maxDeliveries: 3, retryBackoffMs: 10 },
+      log: createLogger('silent'),
+    });
+    bus.subscribe('alpha', 'tick.happened', () => {});
+    await bus.ready();
+    await nats.kill();
+    await waitFor(async () =>
+      expect(
+        await bus.check().then(
+          () => 'ok',
+          (err: Error) => err.message,
+        ),
+      ).toBe('disconnected from NATS'),
+    );
+    await expect(bus.close()).resolves.toBeUndefined();
   });
 
   it('when NATS is killed and restarted while events are committed, then none is lost, none is handled twice per module, and readiness is 503 while disconnected, then 200', async () => {
