@@ -10,7 +10,7 @@ import { createCatalogSeeder } from './seed.js';
 import { createCatalogService } from './service.js';
 import { createStockContract, type StockContract } from './stock.js';
 
-export { CatalogEvents, type ProductChanged, type ProductDeleted } from './events.js';
+export { CatalogEventMap, CatalogEvents, type ProductChanged, type ProductDeleted } from './events.js';
 export type { ProductForOrder, StockContract, StockLine, StockReservation } from './stock.js';
 export type { ProductWire } from './wire.js';
 

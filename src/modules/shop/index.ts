@@ -23,7 +23,7 @@ import { shopRoutes } from './routes.js';
 import * as S from './schema.js';
 import { createSweeper } from './sweeper.js';
 
-export { type OrderEvent, ShopEvents } from './events.js';
+export { type OrderEvent, ShopEventMap, ShopEvents } from './events.js';
 export type { OrderWire } from './wire.js';
 
 /** The gateway PAYMENT_PROVIDER names (config has checked that Stripe comes with its keys). */
