@@ -325,7 +325,10 @@ describe('catalog products', () => {
       expect(events.length).toBeGreaterThan(1);
       for (const event of events) {
         const schema = CatalogEventMap[event.type as keyof typeof CatalogEventMap];
-        expect([...Compile(schema).Errors(event.payload)].map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`), event.type).toEqual([]);
+        expect(
+          [...Compile(schema).Errors(event.payload)].map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`),
+          event.type,
+        ).toEqual([]);
       }
     });
 
