@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { deadLetterRoutes } from './platform/bus/dead-letter-routes.js';
+import { createDeadLetters } from './platform/bus/dead-letters.js';
 import { installAccessControl } from './platform/http/access.js';
 import { installAccessLog } from './platform/http/access-log.js';
 import { installHealth } from './platform/http/health.js';
@@ -17,6 +19,7 @@ import { installSecurity } from './platform/http/security.js';
 import { installStrictNumbers } from './platform/http/strict-numbers.js';
 import { trustProxyOption } from './platform/http/trust-proxy.js';
 import { installWebApp, WEB_APP_PATH, WEB_APP_ROOT } from './platform/http/web-app.js';
+import { startJobs } from './platform/jobs.js';
 import type { ModuleFactory, Platform } from './platform/platform.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -91,7 +94,11 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[], opt
   const hasWebApp = await installWebApp(http, { root: options.webRoot ?? WEB_APP_ROOT });
   const home = hasWebApp ? WEB_APP_PATH : '/docs';
   http.get('/', { schema: { hide: true }, config: { access: 'public' } }, (_request, reply) => reply.redirect(home, 302));
-  installHealth(http, { checks: { database: () => platform.database.ping() }, isDraining: () => draining });
+  installHealth(http, {
+    checks: { database: () => platform.database.ping(), bus: () => platform.bus.check() },
+    isDraining: () => draining,
+  });
+  await http.register(deadLetterRoutes, { prefix: API_PREFIX, deadLetters: createDeadLetters({ db: platform.db, bus: platform.bus }) });
 
   for (const module of instances) {
     await http.register(module.routes, { prefix: API_PREFIX });
@@ -99,7 +106,13 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[], opt
   }
   for (const module of instances) await module.start?.();
   await platform.bus.ready();
+  platform.relay.start();
+  const jobs = startJobs(
+    instances.flatMap((m) => m.jobs ?? []),
+    platform.log,
+  );
   http.addHook('onClose', async () => {
+    await jobs.stop();
     for (const module of [...instances].reverse()) await module.stop?.();
   });
 

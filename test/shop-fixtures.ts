@@ -86,10 +86,16 @@ export function orderReaches(t: TestApp, user: TestUser, id: string, status: str
   );
 }
 
-/** Records every bus event of the given types. */
+let recorders = 0;
+
+/** Records every bus event of the given types (as a module of its own, so it misses none). */
 export function recordEvents(t: TestApp, types: string[]) {
   const seen: { type: string; payload: { order: { id: string; status: string }; reason?: string; refundedCents?: number } }[] = [];
-  const stops = types.map((type) => t.platform.bus.subscribe(type, (e) => void seen.push({ type: e.type, payload: e.payload as never })));
+  recorders += 1;
+  const module = `test-recorder-${recorders}`;
+  const stops = types.map((type) =>
+    t.platform.bus.subscribe(module, type, (e) => void seen.push({ type: e.type, payload: e.payload as never })),
+  );
   return {
     seen,
     forOrder: (id: string) => seen.filter((e) => e.payload.order.id === id).map((e) => e.type),

@@ -151,6 +151,21 @@ export const SETTINGS = {
     default: 'ZAPLECZE',
     parse: (raw) => (/^[A-Za-z0-9_-]{1,32}$/.test(raw) ? raw : fail('must be 1-32 letters, digits, _ or -')),
   },
+  EVENT_MAX_DELIVERIES: {
+    doc: 'Deliveries of an event to a module whose handler keeps failing before it goes to the dead letters (admins replay them).',
+    example: '5',
+    default: '5',
+    parse: int(1, 100),
+  },
+  EVENT_RETRY_BACKOFF: {
+    doc: 'Wait before an event is delivered again after its handler failed; doubles with each further delivery, up to 5m.',
+    example: '1s',
+    default: '1s',
+    parse: (raw) => {
+      const ms = duration(raw);
+      return ms >= 1 && ms <= 5 * 60_000 ? ms : fail('must be between 1ms and 5m');
+    },
+  },
   JWT_SECRET: {
     doc: 'HS256 key for access tokens, at least 32 characters. Required with DATABASE_URL; embedded mode generates one into DATA_DIR.',
     example: 'change-me-to-48-random-bytes-from-openssl-rand-base64',

@@ -9,8 +9,10 @@ import type { Logger } from 'pino';
 import { type AccessTokens, createAccessTokens } from './auth/access-tokens.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { createPasswordHasher, type PasswordHasher } from './auth/passwords.js';
+import { createDeliveryLedger } from './bus/delivery-ledger.js';
 import { createMemoryBus, type EventBus } from './bus/event-bus.js';
 import { createNatsBus } from './bus/nats-bus.js';
+import { createOutboxRelay, type OutboxRelay } from './bus/outbox.js';
 import type { KeyValueStore } from './cache/key-value-store.js';
 import { createMemoryStore } from './cache/memory-store.js';
 import { connectRedis } from './cache/redis-connection.js';
@@ -19,6 +21,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
 import type { SessionGate } from './http/access.js';
+import type { Job } from './jobs.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
 import { createMemoryRealtime } from './realtime/memory-realtime.js';
 import type { RealtimePort } from './realtime/realtime.js';
@@ -39,6 +42,11 @@ export interface Platform {
    */
   cacheFor(namespace: string, maxEntries?: number): KeyValueStore;
   readonly bus: EventBus;
+  /**
+   * The process's one outbox relay: publishes events written with `enqueueEvent` in committed
+   * transactions. Started by the app after the modules; `kick()` it after such a commit.
+   */
+  readonly relay: OutboxRelay;
   readonly mailer: Mailer;
   readonly clock: Clock;
   readonly tokens: AccessTokens;
@@ -62,6 +70,8 @@ export interface AppModule {
   readonly sessionGate?: SessionGate;
   /** A paragraph for the OpenAPI description: how this deployment of the module behaves (e.g. a test gateway). */
   readonly openApiNote?: string;
+  /** Background jobs, started by the app after every module's `start` and stopped before `stop`. */
+  readonly jobs?: readonly Job[];
   /** Runs once after migrations, before the server listens (e.g. seeding the first admin). */
   start?(): Promise<void>;
   /** Runs on shutdown, after the server stopped taking requests. */
@@ -110,21 +120,14 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
     const realtime = redis
       ? await createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
       : createMemoryRealtime(realtimeLog);
+    const bus = overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
     return {
       config,
       database,
       db: database.db,
       cacheFor,
-      bus:
-        overrides.bus ??
-        (config.NATS_URL
-          ? await createNatsBus({
-              url: config.NATS_URL,
-              stream: config.NATS_STREAM,
-              group: config.DEPLOYMENT,
-              log: log.child({ port: 'bus' }),
-            })
-          : createMemoryBus(log.child({ port: 'bus' }))),
+      bus,
+      relay: createOutboxRelay({ db: database.db, bus, log: log.child({ port: 'outbox' }) }),
       mailer:
         overrides.mailer ??
         (config.SMTP_URL
@@ -147,8 +150,17 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
   }
 }
 
+/** The NATS bus when NATS_URL is set, else the in-process one; both dedupe and dead-letter in the database. */
+async function openBus(config: Config, db: Db, log: Logger): Promise<EventBus> {
+  const ledger = createDeliveryLedger(db);
+  const policy = { maxDeliveries: config.EVENT_MAX_DELIVERIES, retryBackoffMs: config.EVENT_RETRY_BACKOFF };
+  if (!config.NATS_URL) return createMemoryBus({ log, ledger, policy });
+  return createNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, connectionName: config.DEPLOYMENT, ledger, policy, log });
+}
+
 /** Closes what `openPlatform` opened, in reverse order. */
 export async function closePlatform(platform: Platform) {
+  await platform.relay.stop();
   await platform.bus.close();
   await platform.realtime.close();
   await platform.redis?.quit().catch(() => {});

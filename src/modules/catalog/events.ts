@@ -3,6 +3,8 @@
  * carries the product as the API shows it, so consumers need no call back. One event per
  * change: an update that archives publishes `product.archived`, not also `product.updated`.
  */
+import { Type } from '@fastify/type-provider-typebox';
+import { Product } from './schema.js';
 import type { ProductWire } from './wire.js';
 
 export const CatalogEvents = {
@@ -20,3 +22,14 @@ export interface ProductDeleted {
   productId: string;
   sku: string;
 }
+
+// The product as toProductWire makes it: image URLs are added per request by the routes, not published.
+const ProductChangedSchema = Type.Object({ product: Type.Omit(Product, ['imageUrls']) });
+
+/** Event type -> payload schema, for subscribers (`subscribeTo`). */
+export const CatalogEventMap = {
+  [CatalogEvents.productCreated]: ProductChangedSchema,
+  [CatalogEvents.productUpdated]: ProductChangedSchema,
+  [CatalogEvents.productArchived]: ProductChangedSchema,
+  [CatalogEvents.productDeleted]: Type.Object({ productId: Type.String({ format: 'uuid' }), sku: Type.String() }),
+};

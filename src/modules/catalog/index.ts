@@ -2,7 +2,6 @@
  * The catalog module: products (goods, books, movies), the category tree, search, and the
  * stock contract the shop calls. Other modules use only what is exported here.
  */
-import { createOutboxRelay } from '../../platform/bus/outbox.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createFilesContract } from '../files/index.js';
 import { createCatalogRepo } from './repo.js';
@@ -11,7 +10,7 @@ import { createCatalogSeeder } from './seed.js';
 import { createCatalogService } from './service.js';
 import { createStockContract, type StockContract } from './stock.js';
 
-export { CatalogEvents, type ProductChanged, type ProductDeleted } from './events.js';
+export { CatalogEventMap, CatalogEvents, type ProductChanged, type ProductDeleted } from './events.js';
 export type { ProductForOrder, StockContract, StockLine, StockReservation } from './stock.js';
 export type { ProductWire } from './wire.js';
 
@@ -25,14 +24,14 @@ export function createCatalogStock(platform: Pick<Platform, 'db' | 'clock'>): St
 }
 
 /**
- * Plugs the catalog into the app: routes, the outbox relay for its events, and the demo seed.
+ * Plugs the catalog into the app: routes and the demo seed; its events go out through the platform's outbox relay.
  * Product images are files of the files module, checked and linked through its contract.
  */
 export const catalogModule: ModuleFactory = (platform) => {
   const { config } = platform;
   const log = platform.log.child({ module: 'catalog' });
   const repo = createCatalogRepo(platform.db);
-  const relay = createOutboxRelay({ db: platform.db, bus: platform.bus, log: log.child({ part: 'outbox' }) });
+  const { relay } = platform;
   const files = createFilesContract(platform);
   const catalog = createCatalogService({ repo, relay, clock: platform.clock, images: files });
   const seeder = createCatalogSeeder({ repo, relay, clock: platform.clock });
@@ -48,7 +47,6 @@ export const catalogModule: ModuleFactory = (platform) => {
     routes: async (app) =>
       app.register(catalogRoutes, { catalog, maxAgeSeconds: config.CATALOG_CACHE_MAX_AGE, imageUrl: files.publicUrlOf }),
     async start() {
-      relay.start();
       if (!(await seeder.isEmpty())) return;
       if (config.CATALOG_SEED_ON_EMPTY) await seed();
       else if (platform.database.engine === 'pglite') {
@@ -57,7 +55,6 @@ export const catalogModule: ModuleFactory = (platform) => {
         );
       }
     },
-    stop: () => relay.stop(),
     seed,
   };
 };

@@ -1,8 +1,9 @@
+import { Compile } from 'typebox/compile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 import type { BusEvent } from '../../platform/bus/event-bus.js';
 import { identityModule } from '../identity/index.js';
-import { catalogModule } from './index.js';
+import { CatalogEventMap, catalogModule } from './index.js';
 
 const P = '/api/v1/products';
 let seq = 0;
@@ -39,7 +40,7 @@ describe('catalog products', () => {
     admin = await t.admin();
     user = await t.createUser();
     for (const type of ['product.created', 'product.updated', 'product.archived', 'product.deleted']) {
-      t.platform.bus.subscribe(type, (e) => {
+      t.platform.bus.subscribe('test', type, (e) => {
         events.push(e);
       });
     }
@@ -317,6 +318,20 @@ describe('catalog products', () => {
   });
 
   describe('events', () => {
+    it('when the catalog publishes events, then every payload matches its schema in CatalogEventMap', async () => {
+      const p = await create(book());
+      await t.request({ method: 'PATCH', url: `${P}/${p.id}`, payload: { status: 'archived' }, token: admin.token });
+      await expect.poll(() => events.filter((e) => e.type === 'product.archived').length).toBeGreaterThan(0);
+      expect(events.length).toBeGreaterThan(1);
+      for (const event of events) {
+        const schema = CatalogEventMap[event.type as keyof typeof CatalogEventMap];
+        expect(
+          [...Compile(schema).Errors(event.payload)].map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`),
+          event.type,
+        ).toEqual([]);
+      }
+    });
+
     it('when changes commit, then each publishes one event; failed changes publish none', async () => {
       const p = await create(book());
       const etag = `"${p.id}.1"`;

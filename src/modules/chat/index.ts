@@ -5,9 +5,10 @@
  * no bus events; it closes the sockets of accounts identity reports disabled or deleted.
  */
 import { readFileSync } from 'node:fs';
+import { subscribeTo } from '../../platform/bus/typed-events.js';
 import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory } from '../../platform/platform.js';
-import { createIdentityDirectory, IdentityEvents, type UserDeleted, type UserDisabled } from '../identity/index.js';
+import { createIdentityDirectory, IdentityEventMap, IdentityEvents } from '../identity/index.js';
 import { buildAsyncApi } from './asyncapi.js';
 import { createRoomFeed } from './feed.js';
 import { createTickets } from './handshake.js';
@@ -83,13 +84,13 @@ export const chatModule: ModuleFactory = (platform) => {
       await hub.start();
       // The demo data's chat room, with the demo catalog (same switch); a no-op once it exists.
       if (config.CATALOG_SEED_ON_EMPTY) await seed();
-      // The bus delivers an event to one instance of this deployable; the kick reaches them all.
+      // The bus delivers an event to one instance of this module; the kick reaches them all.
       unsubscribes.push(
-        platform.bus.subscribe(IdentityEvents.userDisabled, async (event) => {
-          await feed.kick((event.payload as UserDisabled).userId, 'account disabled');
+        subscribeTo(platform.bus, 'chat', IdentityEventMap, IdentityEvents.userDisabled, async (event) => {
+          await feed.kick(event.payload.userId, 'account disabled');
         }),
-        platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
-          const { userId } = event.payload as UserDeleted;
+        subscribeTo(platform.bus, 'chat', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+          const { userId } = event.payload;
           await feed.kick(userId, 'account deleted');
           await chat.forgetUser(userId);
         }),

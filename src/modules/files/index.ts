@@ -5,9 +5,10 @@
  * images (the catalog's product pictures) and the events.
  */
 import { resolveJwtSecret } from '../../platform/auth/jwt-secret.js';
+import { subscribeTo } from '../../platform/bus/typed-events.js';
 import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
-import { IdentityEvents, type UserDeleted } from '../identity/index.js';
+import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
 import { isInlineSafe } from './content-type.js';
 import { createFilesRepo } from './repo.js';
 import { filesRoutes } from './routes.js';
@@ -15,7 +16,7 @@ import { createFilesService, type FilesLimits } from './service.js';
 import { createLinkSigner } from './signed-links.js';
 import { createTusService } from './tus-service.js';
 
-export { type FileDeleted, FilesEvents } from './events.js';
+export { type FileDeleted, FilesEventMap, FilesEvents } from './events.js';
 
 /** How often the cleanup sweep runs (orphaned blobs, interrupted deletions, expired uploads). */
 export const FILES_CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
@@ -89,7 +90,7 @@ export function createFilesServices(platform: Platform) {
     deriveFrom: () => resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
   });
   const deps = { repo, storage: platform.storage, clock: platform.clock, log, limits };
-  const files = createFilesService({ ...deps, bus: platform.bus, links });
+  const files = createFilesService({ ...deps, relay: platform.relay, links });
   const tus = createTusService(deps);
   return {
     files,
@@ -105,38 +106,23 @@ export function createFilesServices(platform: Platform) {
   };
 }
 
-/** Plugs files into the app: routes, the cleanup timer, and removal of a deleted account's files. */
+/** Plugs files into the app: routes, the cleanup job, and removal of a deleted account's files. */
 export const filesModule: ModuleFactory = (platform) => {
-  const { files, tus, limits, log, sweep } = createFilesServices(platform);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
+  const { files, tus, limits, sweep } = createFilesServices(platform);
   let unsubscribe: (() => void) | undefined;
-  const runSweep = () => {
-    running ??= sweep()
-      .then((result) => log.debug(result, 'files cleanup'))
-      .catch((err) => log.error({ err }, 'files cleanup failed'))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
   return {
     name: 'files',
     routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
+    jobs: [{ name: 'files.sweep', everyMs: FILES_CLEANUP_INTERVAL_MS, run: sweep }],
     async start() {
-      unsubscribe = platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
-        const { userId } = event.payload as UserDeleted;
+      unsubscribe = subscribeTo(platform.bus, 'files', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+        const { userId } = event.payload;
         await tus.dropOwnerUploads(userId);
         await files.deleteOwnerFiles(userId);
       });
-      timer = setInterval(runSweep, FILES_CLEANUP_INTERVAL_MS);
-      // The sweep must never keep the process alive on shutdown.
-      timer.unref();
     },
     async stop() {
-      clearInterval(timer);
       unsubscribe?.();
-      await running;
     },
   };
 };

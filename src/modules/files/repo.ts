@@ -1,6 +1,8 @@
 /** SQL of the files module. Plain objects out; every function takes the database or a transaction. */
 import { and, asc, desc, eq, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { enqueueEvents } from '../../platform/bus/outbox.js';
 import type { Executor } from '../../platform/db/database.js';
+import type { FileDeleted, FilesEvents } from './events.js';
 import { type FileRow, storedFiles, type UploadRow, uploads, usage } from './tables.js';
 
 export type NewFile = typeof storedFiles.$inferInsert;
@@ -27,6 +29,9 @@ const ownedBy = (viewer: Viewer): SQL | undefined => (viewer.role === 'admin' ? 
 
 function queries(db: Executor) {
   return {
+    /** Writes events to the platform outbox, in this transaction (published after it commits). */
+    enqueueEvents: (events: { type: typeof FilesEvents.fileDeleted; payload: FileDeleted }[]) => enqueueEvents(db, events),
+
     async insertFiles(rows: NewFile[]): Promise<FileRow[]> {
       return db.insert(storedFiles).values(rows).returning();
     },

@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { Clock } from '../../platform/clock.js';
 import { newId } from '../../platform/ids.js';
 import type { BlobStorage, ByteRange } from '../../platform/storage/blob-storage.js';
@@ -37,7 +37,8 @@ export interface IncomingFile {
 export interface FilesServiceDeps {
   repo: FilesRepo;
   storage: BlobStorage;
-  bus: EventBus;
+  /** Kicked after a commit that wrote events to the outbox. */
+  relay: Pick<OutboxRelay, 'kick'>;
   clock: Clock;
   log: Logger;
   links: LinkSigner;
@@ -202,12 +203,15 @@ export function createFilesService(deps: FilesServiceDeps) {
     async deleteFile(id: string, viewer: Viewer): Promise<void> {
       const file = await repo.transaction(async (tx) => {
         const marked = await tx.markDeleting(id, viewer, clock.now());
-        if (marked) await tx.releaseBytes(marked.ownerId, marked.size);
+        if (marked) {
+          await tx.releaseBytes(marked.ownerId, marked.size);
+          await tx.enqueueEvents([{ type: FilesEvents.fileDeleted, payload: { fileId: marked.id, ownerId: marked.ownerId } }]);
+        }
         return marked;
       });
       if (!file) throw FileNotFound(`No file ${id}`);
+      deps.relay.kick();
       await finishDeletion(file);
-      await deps.bus.publish(FilesEvents.fileDeleted, { fileId: file.id, ownerId: file.ownerId });
     },
 
     /** When an account is deleted: hide all its files now; the sweep removes the bytes. */
@@ -218,9 +222,10 @@ export function createFilesService(deps: FilesServiceDeps) {
           ownerId,
           rows.reduce((sum, r) => sum + r.size, 0),
         );
+        await tx.enqueueEvents(rows.map((file) => ({ type: FilesEvents.fileDeleted, payload: { fileId: file.id, ownerId } })));
         return rows;
       });
-      for (const file of hidden) await deps.bus.publish(FilesEvents.fileDeleted, { fileId: file.id, ownerId });
+      deps.relay.kick();
       return hidden.length;
     },
 

@@ -2,7 +2,7 @@
 
 import { Type } from '@fastify/type-provider-typebox';
 import type { PasswordHasher } from '../../platform/auth/passwords.js';
-import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { Clock } from '../../platform/clock.js';
 import { CursorPart, decodeOptional, defineCursor, toPage } from '../../platform/http/pagination.js';
 import { newId } from '../../platform/ids.js';
@@ -19,7 +19,8 @@ export interface AdminServiceDeps {
   repo: IdentityRepo;
   identity: IdentityService;
   passwords: PasswordHasher;
-  bus: EventBus;
+  /** Kicked after a commit that wrote events to the outbox. */
+  relay: Pick<OutboxRelay, 'kick'>;
   clock: Clock;
 }
 
@@ -61,12 +62,13 @@ export function createAdminService(deps: AdminServiceDeps) {
         const user = (await tx.updateUser(id, { role, disabledAt: disabled ? (current.disabledAt ?? now) : null }, now)) as UserRow;
         const justDisabled = disabled && !current.disabledAt;
         const revoked = justDisabled ? await tx.revokeUserSessions(id, 'user-disabled', now) : [];
+        if (justDisabled) await tx.enqueueEvent(IdentityEvents.userDisabled, { userId: id });
         // The access guard caches each session's role; a role change must reach it at once.
         const stale = !justDisabled && role !== current.role ? (await tx.listLiveSessions(id, now)).map((s) => s.id) : [];
         return { user, revoked: [...revoked, ...stale], justDisabled };
       });
       deps.identity.forgetSessions(revoked);
-      if (justDisabled) await deps.bus.publish(IdentityEvents.userDisabled, { userId: id });
+      if (justDisabled) deps.relay.kick();
       return user;
     },
 
@@ -78,10 +80,11 @@ export function createAdminService(deps: AdminServiceDeps) {
         // Read before the cascade deletes them, so the guard's cache can drop them.
         const live = await tx.listLiveSessions(id, clock.now());
         await tx.deleteUser(id);
+        await tx.enqueueEvent(IdentityEvents.userDeleted, { userId: id });
         return live.map((s) => s.id);
       });
       deps.identity.forgetSessions(sessionIds);
-      await deps.bus.publish(IdentityEvents.userDeleted, { userId: id });
+      deps.relay.kick();
     },
 
     /** Creates the configured admin, or promotes and re-enables the existing account. Idempotent. */

@@ -338,7 +338,7 @@ describe('admin: ADMIN_EMAIL bootstrap', () => {
         repo: createIdentityRepo(t.platform.db),
         identity: { forgetSessions: () => {} } as unknown as IdentityService,
         passwords: t.platform.passwords,
-        bus: t.platform.bus,
+        relay: t.platform.relay,
         clock: t.clock,
       });
 

@@ -1,17 +1,25 @@
-/** Events the identity module publishes after commit. */
+/**
+ * Events the identity module publishes through the outbox, in the transaction that makes the
+ * change. `IdentityEventMap` is the contract: subscribers get payloads checked against it.
+ */
+import { Type } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
+
 export const IdentityEvents = {
   userRegistered: 'user.registered',
   userDisabled: 'user.disabled',
   userDeleted: 'user.deleted',
 } as const;
 
-export interface UserRegistered {
-  userId: string;
-  email: string;
-}
-export interface UserDisabled {
-  userId: string;
-}
-export interface UserDeleted {
-  userId: string;
-}
+const UserRef = Type.Object({ userId: Type.String({ format: 'uuid' }) });
+
+/** Event type -> payload schema. */
+export const IdentityEventMap = {
+  [IdentityEvents.userRegistered]: Type.Object({ userId: Type.String({ format: 'uuid' }), email: Type.String() }),
+  [IdentityEvents.userDisabled]: UserRef,
+  [IdentityEvents.userDeleted]: UserRef,
+};
+
+export type UserRegistered = Static<(typeof IdentityEventMap)['user.registered']>;
+export type UserDisabled = Static<(typeof IdentityEventMap)['user.disabled']>;
+export type UserDeleted = Static<(typeof IdentityEventMap)['user.deleted']>;

@@ -14,7 +14,7 @@ import { identityRoutes } from './routes.js';
 import { createIdentityService } from './service.js';
 
 export type { UserDirectory } from './directory.js';
-export { IdentityEvents, type UserDeleted, type UserDisabled, type UserRegistered } from './events.js';
+export { IdentityEventMap, IdentityEvents, type UserDeleted, type UserDisabled, type UserRegistered } from './events.js';
 
 /** Which user ids are active accounts and their display names, for modules that invite, address or show users by id. */
 export function createIdentityDirectory(platform: Pick<Platform, 'db'>): UserDirectory {
@@ -37,13 +37,13 @@ export const identityModule: ModuleFactory = (platform) => {
     throttle: createLoginThrottle(throttleStore, config.LOGIN_MAX_FAILURES),
     marks: throttleStore,
     mailer: platform.mailer,
-    bus: platform.bus,
+    relay: platform.relay,
     clock: platform.clock,
     log,
     refreshTtlMs: config.REFRESH_TOKEN_TTL,
     publicUrl: publicUrl(config),
   });
-  const admin = createAdminService({ repo, identity, passwords: platform.passwords, bus: platform.bus, clock: platform.clock });
+  const admin = createAdminService({ repo, identity, passwords: platform.passwords, relay: platform.relay, clock: platform.clock });
   return {
     name: 'identity',
     routes: async (app) => app.register(identityRoutes, { identity, admin, authRateLimit: config.AUTH_RATE_LIMIT_MAX }),

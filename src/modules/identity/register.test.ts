@@ -165,7 +165,7 @@ describe('POST /auth/register', () => {
 
   it('when a user registers, then user.registered is published with the id and email', async () => {
     const seen: unknown[] = [];
-    const unsubscribe = t.platform.bus.subscribe('user.registered', (event) => {
+    const unsubscribe = t.platform.bus.subscribe('test', 'user.registered', (event) => {
       seen.push(event.payload);
     });
     const email = freshEmail();

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccessTokens, Principal } from '../../platform/auth/access-tokens.js';
 import type { PasswordHasher } from '../../platform/auth/passwords.js';
-import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { KeyValueStore } from '../../platform/cache/key-value-store.js';
 import type { Clock } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
@@ -44,7 +44,8 @@ export interface IdentityServiceDeps {
   /** Short-lived marks shared by instances: at most one unasked-for notice per address per hour. */
   marks: KeyValueStore;
   mailer: Mailer;
-  bus: EventBus;
+  /** Kicked after a commit that wrote events to the outbox. */
+  relay: Pick<OutboxRelay, 'kick'>;
   clock: Clock;
   log: Logger;
   refreshTtlMs: number;
@@ -166,8 +167,14 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const now = clock.now();
       const passwordHash = await deps.passwords.hash(input.password);
       const user = { id: newId(), email, name: input.name.trim(), passwordHash, role: 'user' as const, createdAt: now, updatedAt: now };
-      if (await repo.insertUserIfAbsent(user)) {
-        await deps.bus.publish(IdentityEvents.userRegistered, { userId: user.id, email });
+      // The user and its event commit together (the outbox), or neither does.
+      const inserted = await repo.transaction(async (tx) => {
+        if (!(await tx.insertUserIfAbsent(user))) return false;
+        await tx.enqueueEvent(IdentityEvents.userRegistered, { userId: user.id, email });
+        return true;
+      });
+      if (inserted) {
+        deps.relay.kick();
         inBackground('verification mail', () => sendMailToken(user, 'email-verification'));
         return;
       }

@@ -2,6 +2,7 @@
  * Events the shop publishes through the transactional outbox: each exists exactly when the
  * order change it reports committed. Payloads carry the order as the API shows it.
  */
+import { Type } from '@fastify/type-provider-typebox';
 import type { OrderWire } from './wire.js';
 
 export const ShopEvents = {
@@ -21,3 +22,26 @@ export interface OrderEvent {
   reason?: string;
   refundedCents?: number;
 }
+
+/**
+ * The order as a subscriber may rely on it: its id, owner and status are checked; the rest of
+ * the API's order shape (`Order` in schema.ts) travels along unchecked.
+ */
+const OrderEventSchema = Type.Object({
+  order: Type.Object(
+    { id: Type.String({ format: 'uuid' }), userId: Type.String({ format: 'uuid' }), status: Type.String() },
+    { additionalProperties: true },
+  ),
+  reason: Type.Optional(Type.String()),
+  refundedCents: Type.Optional(Type.Integer()),
+});
+
+/** Event type -> payload schema, for subscribers (`subscribeTo`). */
+export const ShopEventMap = {
+  [ShopEvents.orderCreated]: OrderEventSchema,
+  [ShopEvents.orderPaid]: OrderEventSchema,
+  [ShopEvents.orderCancelled]: OrderEventSchema,
+  [ShopEvents.orderExpired]: OrderEventSchema,
+  [ShopEvents.orderRefunded]: OrderEventSchema,
+  [ShopEvents.orderStatusChanged]: OrderEventSchema,
+};

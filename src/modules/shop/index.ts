@@ -3,10 +3,11 @@
  * gateway) with a webhook inbox, and the job that expires unpaid orders. Stock belongs to the
  * catalog: the shop reserves and releases it only through the catalog's exported contract.
  */
-import { createOutboxRelay } from '../../platform/bus/outbox.js';
+
+import { subscribeTo } from '../../platform/bus/typed-events.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createCatalogStock } from '../catalog/index.js';
-import { IdentityEvents, type UserDeleted } from '../identity/index.js';
+import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
 import { shopAdminRoutes } from './admin-routes.js';
 import { createCartService } from './cart.js';
 import { createCheckout } from './checkout.js';
@@ -22,7 +23,7 @@ import { shopRoutes } from './routes.js';
 import * as S from './schema.js';
 import { createSweeper } from './sweeper.js';
 
-export { type OrderEvent, ShopEvents } from './events.js';
+export { type OrderEvent, ShopEventMap, ShopEvents } from './events.js';
 export type { OrderWire } from './wire.js';
 
 /** The gateway PAYMENT_PROVIDER names (config has checked that Stripe comes with its keys). */
@@ -53,7 +54,7 @@ export const shopModule: ModuleFactory = (platform) => {
   const log = platform.log.child({ module: 'shop' });
   const repo = createShopRepo(platform.db);
   const stock = createCatalogStock(platform);
-  const relay = createOutboxRelay({ db: platform.db, bus: platform.bus, log: log.child({ part: 'outbox' }) });
+  const { relay } = platform;
   const gateway = openGateway(platform);
   const cart = createCartService({ repo, stock, clock, maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY });
   const checkout = createCheckout({
@@ -100,10 +101,9 @@ export const shopModule: ModuleFactory = (platform) => {
     },
     async start() {
       // A deleted account's cart goes with it; its orders stay (they are the shop's records).
-      unsubscribe = platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
-        await cart.clear((event.payload as UserDeleted).userId);
+      unsubscribe = subscribeTo(platform.bus, 'shop', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+        await cart.clear(event.payload.userId);
       });
-      relay.start();
       sweeper.start();
       void sweeper.sweep();
       if (sandbox) log.warn({ payments: 'sandbox' }, SANDBOX_WARNING);
@@ -113,7 +113,6 @@ export const shopModule: ModuleFactory = (platform) => {
       unsubscribe?.();
       await sweeper.stop();
       await payments.flush();
-      await relay.stop();
       await gateway.close?.();
     },
   };

@@ -4,8 +4,9 @@
  * publishes no events; it forgets a user's todos when identity reports the user deleted.
  */
 
+import { subscribeTo } from '../../platform/bus/typed-events.js';
 import type { ModuleFactory } from '../../platform/platform.js';
-import { IdentityEvents, type UserDeleted } from '../identity/index.js';
+import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
 import { createTodosRepo } from './repo.js';
 import { todosRoutes } from './routes.js';
 import { createTodosService } from './service.js';
@@ -27,14 +28,12 @@ export const todosModule: ModuleFactory = (platform) => {
     limits: { maxListsPerUser: config.TODO_MAX_LISTS_PER_USER, maxTodosPerUser: config.TODO_MAX_TODOS_PER_USER },
     syncRetentionMs: config.TODO_SYNC_RETENTION,
   });
-  let purgeTimer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
 
-  const purge = () =>
-    todos
-      .purgeTombstones()
-      .then((n) => n && log.info({ tombstones: n }, 'purged tombstones past TODO_SYNC_RETENTION'))
-      .catch((err) => log.error({ err }, 'tombstone purge failed'));
+  const purge = async () => {
+    const n = await todos.purgeTombstones();
+    if (n) log.info({ tombstones: n }, 'purged tombstones past TODO_SYNC_RETENTION');
+  };
 
   return {
     name: 'todos',
@@ -52,17 +51,15 @@ export const todosModule: ModuleFactory = (platform) => {
         await app.register(todoBackendRoutes, { prefix: '/todo-backend', service, publicUrl: config.PUBLIC_URL?.replace(/\/$/, '') });
       }
     },
+    jobs: [{ name: 'todos.purge-tombstones', everyMs: PURGE_EVERY_MS, run: purge }],
     async start() {
-      unsubscribe = platform.bus.subscribe(IdentityEvents.userDeleted, async (event) => {
-        const { userId } = event.payload as UserDeleted;
+      unsubscribe = subscribeTo(platform.bus, 'todos', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+        const { userId } = event.payload;
         await todos.forgetOwner(userId);
         log.info({ userId }, 'deleted the todos of a deleted user');
       });
-      purgeTimer = setInterval(purge, PURGE_EVERY_MS);
-      purgeTimer.unref();
     },
     async stop() {
-      clearInterval(purgeTimer);
       unsubscribe?.();
     },
   };

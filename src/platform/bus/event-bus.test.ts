@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Type } from '@fastify/type-provider-typebox';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import { createMemoryLedger } from './delivery-ledger.js';
 import { type BusEvent, createMemoryBus } from './event-bus.js';
+import { subscribeTo } from './typed-events.js';
 
 function capturingLog() {
   const lines: Record<string, unknown>[] = [];
@@ -14,62 +18,142 @@ function capturingLog() {
   return { log: pino({ level: 'info' }, sink), lines };
 }
 
+const policy = { maxDeliveries: 3, retryBackoffMs: 1 };
+const open = (log = capturingLog().log, ledger = createMemoryLedger()) => createMemoryBus({ log, ledger, policy });
 const waitFor = (fn: () => void) => vi.waitFor(fn, { timeout: 2_000, interval: 5 });
 
 describe('memory event bus', () => {
   it('when an event is published, then each subscriber of its type receives it, outside the publisher call stack', async () => {
-    const bus = createMemoryBus(capturingLog().log);
+    const bus = open();
     const got: BusEvent[] = [];
-    bus.subscribe('thing.created', (e) => {
+    bus.subscribe('a', 'thing.created', (e) => {
       got.push(e);
     });
-    bus.subscribe('other.type', () => {
+    bus.subscribe('a', 'other.type', () => {
       throw new Error('must not be called');
     });
     const published = bus.publish('thing.created', { n: 1 });
     expect(got).toHaveLength(0); // never inside the publisher's call stack, like the real bus
     await published;
+    await waitFor(() => expect(got).toHaveLength(1));
     await bus.close();
     expect(got).toEqual([{ id: expect.any(String), type: 'thing.created', occurredAt: expect.any(String), payload: { n: 1 } }]);
     expect(new Date(got[0]?.occurredAt ?? '').toISOString()).toBe(got[0]?.occurredAt);
   });
 
-  it('when an id is given, then the event keeps it (so consumers can deduplicate)', async () => {
-    const bus = createMemoryBus(capturingLog().log);
-    const ids: string[] = [];
-    bus.subscribe('t', (e) => {
-      ids.push(e.id);
-    });
-    await bus.publish('t', {}, 'fixed-id');
+  it('when two modules subscribe to one type, then each receives every event', async () => {
+    const bus = open();
+    const seen: string[] = [];
+    bus.subscribe('todos', 'user.deleted', (e) => void seen.push(`todos:${e.id}`));
+    bus.subscribe('files', 'user.deleted', (e) => void seen.push(`files:${e.id}`));
+    for (const id of ['e1', 'e2', 'e3']) await bus.publish('user.deleted', {}, id);
+    await waitFor(() => expect(seen).toHaveLength(6));
     await bus.close();
-    expect(ids).toEqual(['fixed-id']);
+    expect(seen.sort()).toEqual(['files:e1', 'files:e2', 'files:e3', 'todos:e1', 'todos:e2', 'todos:e3']);
   });
 
-  it('when one handler throws or rejects, then the publisher does not see it, other handlers still run and the failure is logged', async () => {
-    const { log, lines } = capturingLog();
-    const bus = createMemoryBus(log);
-    const received: string[] = [];
-    bus.subscribe('t', () => {
-      throw new Error('sync failure');
-    });
-    bus.subscribe('t', async () => {
-      throw new Error('async failure');
-    });
-    bus.subscribe('t', () => {
-      received.push('healthy');
-    });
-    await expect(bus.publish('t', { x: 1 }, 'evt-1')).resolves.toBeUndefined();
+  it('when one module subscribes twice to one type (two starts in one process), then they share the events like replicas', async () => {
+    const bus = open();
+    const seen: string[] = [];
+    bus.subscribe('todos', 'user.deleted', (e) => void seen.push(`first:${e.id}`));
+    bus.subscribe('todos', 'user.deleted', (e) => void seen.push(`second:${e.id}`));
+    for (const id of ['e1', 'e2', 'e3', 'e4']) await bus.publish('user.deleted', {}, id);
+    await waitFor(() => expect(seen).toHaveLength(4));
     await bus.close();
-    expect(received).toEqual(['healthy']);
-    const failures = lines.filter((l) => l.msg === 'event handler failed');
-    expect(failures).toHaveLength(2);
-    expect(failures[0]).toMatchObject({ eventType: 't', eventId: 'evt-1', err: { message: expect.stringMatching(/failure/) } });
+    expect(seen.map((s) => s.split(':')[1]).sort()).toEqual(['e1', 'e2', 'e3', 'e4']);
+    expect(seen.filter((s) => s.startsWith('first:'))).toHaveLength(2);
+  });
+
+  it('when the same event id is published twice, then each module handles it once', async () => {
+    const bus = open();
+    const handler = vi.fn();
+    bus.subscribe('a', 't', handler);
+    await bus.publish('t', {}, 'same');
+    await waitFor(() => expect(handler).toHaveBeenCalledTimes(1));
+    await bus.publish('t', {}, 'same');
+    await bus.publish('t', {}, 'other');
+    await waitFor(() => expect(handler).toHaveBeenCalledTimes(2));
+    await bus.close();
+    expect(handler.mock.calls.map(([e]) => e.id)).toEqual(['same', 'other']);
+  });
+
+  it('when a handler fails once, then the event is delivered again and the other module is not affected', async () => {
+    const { log, lines } = capturingLog();
+    const bus = open(log);
+    let attempts = 0;
+    const healthy = vi.fn();
+    bus.subscribe('flaky', 't', () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('transient');
+    });
+    bus.subscribe('healthy', 't', healthy);
+    await expect(bus.publish('t', { x: 1 }, 'evt-1')).resolves.toBeUndefined();
+    await waitFor(() => expect(attempts).toBe(2));
+    await bus.close();
+    expect(healthy).toHaveBeenCalledTimes(1);
+    expect(lines.filter((l) => l.msg === 'event handler failed; will retry')).toEqual([
+      expect.objectContaining({
+        module: 'flaky',
+        eventType: 't',
+        eventId: 'evt-1',
+        delivery: 1,
+        err: expect.objectContaining({ message: 'transient' }),
+      }),
+    ]);
+  });
+
+  it('when a handler always fails, then after maxDeliveries the event is a dead letter, and a redelivery after the fix handles it once', async () => {
+    const ledger = createMemoryLedger();
+    const bus = open(capturingLog().log, ledger);
+    let broken = true;
+    let attempts = 0;
+    const handled: string[] = [];
+    bus.subscribe('fragile', 't', (e) => {
+      attempts += 1;
+      if (broken) throw new Error('still broken');
+      handled.push(e.id);
+    });
+    await bus.publish('t', { n: 1 }, 'doomed');
+    await waitFor(() => expect(ledger.dead).toHaveLength(1));
+    expect(attempts).toBe(policy.maxDeliveries);
+    const [letter] = ledger.dead;
+    expect(letter).toMatchObject({
+      module: 'fragile',
+      deliveries: 3,
+      error: 'Error: still broken',
+      event: { id: 'doomed', type: 't', payload: { n: 1 } },
+    });
+    broken = false;
+    await bus.redeliver('fragile', letter?.event as BusEvent, 'replay-1');
+    await waitFor(() => expect(handled).toEqual(['doomed']));
+    await bus.close();
+    expect(handled).toEqual(['doomed']);
+  });
+
+  it('when a payload fails its schema, then the typed handler never sees it and it is dead-lettered at once; a valid one arrives typed', async () => {
+    const ledger = createMemoryLedger();
+    const bus = open(capturingLog().log, ledger);
+    const map = { 'user.deleted': Type.Object({ userId: Type.String({ format: 'uuid' }) }) };
+    const userIds: string[] = [];
+    subscribeTo(bus, 'todos', map, 'user.deleted', (e) => void userIds.push(e.payload.userId));
+    const valid = randomUUID();
+    await bus.publish('user.deleted', { userId: 42 }, 'bad');
+    await bus.publish('user.deleted', { userId: valid }, 'good');
+    await waitFor(() => expect(userIds).toEqual([valid]));
+    await waitFor(() => expect(ledger.dead).toHaveLength(1));
+    await bus.close();
+    expect(ledger.dead[0]).toMatchObject({
+      module: 'todos',
+      deliveries: 1,
+      event: { id: 'bad' },
+      error: expect.stringMatching(/UndeliverableEvent: payload does not match the user.deleted schema: \/userId/),
+    });
   });
 
   it('when a handler is unsubscribed, then it gets no more events', async () => {
-    const bus = createMemoryBus(capturingLog().log);
+    const bus = open();
     const handler = vi.fn();
-    const unsubscribe = bus.subscribe('t', handler);
+    const unsubscribe = bus.subscribe('a', 't', handler);
     await bus.publish('t', 1);
     await waitFor(() => expect(handler).toHaveBeenCalledTimes(1));
     unsubscribe();
@@ -79,9 +163,9 @@ describe('memory event bus', () => {
   });
 
   it('when the bus closes, then it waits for handlers still running', async () => {
-    const bus = createMemoryBus(capturingLog().log);
+    const bus = open();
     let finished = false;
-    bus.subscribe('slow', async () => {
+    bus.subscribe('a', 'slow', async () => {
       await new Promise((r) => setTimeout(r, 50));
       finished = true;
     });

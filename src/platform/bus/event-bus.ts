@@ -1,55 +1,103 @@
 /**
- * The event bus port: modules publish facts after their transaction commits and others react.
- * Embedded: in-process, delivered asynchronously after `publish` returns. A real NATS
- * JetStream adapter implements the same interface for the distributed deployment.
+ * The event bus port: modules publish facts (through the outbox relay, after their transaction
+ * commits) and other modules react. Every subscribing module gets every event of a type; the
+ * replicas of one module share them. A handler that fails is retried with a growing backoff and,
+ * after the configured deliveries, its event goes to the dead letters, which admins can replay.
+ * Embedded: in-process. Real: NATS JetStream (nats-bus.ts). Both deliver through delivery.ts.
  */
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
+import type { BusEvent, EventHandler, Subscription } from './bus-event.js';
+import { type DeliveryPolicy, deliverEvent } from './delivery.js';
+import type { DeliveryLedger } from './delivery-ledger.js';
 
-/** An event as it travels: a type like `product.created`, a JSON payload and a unique id. */
-export interface BusEvent<T = unknown> {
-  id: string;
-  type: string;
-  occurredAt: string;
-  payload: T;
-}
-
-export type EventHandler = (event: BusEvent) => Promise<void> | void;
+export type { BusEvent, EventHandler, Subscription } from './bus-event.js';
 
 export interface EventBus {
   publish(type: string, payload: unknown, id?: string): Promise<void>;
-  /** Handles every event of `type`; returns an unsubscribe function. */
-  subscribe(type: string, handler: EventHandler): () => void;
+  /** Handles every event of `type` for `module`; returns an unsubscribe function. */
+  subscribe(module: string, type: string, handler: EventHandler): () => void;
+  /** Delivers a dead-lettered event again, to `module` only (`replayId` makes the resend unique). */
+  redeliver(module: string, event: BusEvent, replayId: string): Promise<void>;
   /** Resolves when every subscription so far is receiving (the real adapter sets them up asynchronously). */
   ready(): Promise<void>;
+  /** Throws, saying why, while the bus cannot deliver (disconnected, or a consumer not bound). */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The in-process bus. A failing handler is logged and does not affect the publisher or others. */
-export function createMemoryBus(log: Logger): EventBus {
-  const handlers = new Map<string, Set<EventHandler>>();
+export interface MemoryBusOptions {
+  log: Logger;
+  ledger: DeliveryLedger;
+  policy: DeliveryPolicy;
+}
+
+/**
+ * The in-process bus: delivered asynchronously after `publish` returns, retried on timers.
+ * Retries waiting when the process stops are lost with it; the embedded deployment is one
+ * process, so an event whose publish committed is at most redelivered, never duplicated.
+ */
+export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): EventBus {
+  // Per (module, type), the subscriptions that share its events (one module started twice in a process).
+  const groups = new Map<string, { members: Subscription[]; next: number }>();
+  const keyOf = (module: string, type: string) => `${module}\n${type}`;
+  /** The member of the group whose turn it is, as a queue group would pick one. */
+  const pick = (key: string) => {
+    const group = groups.get(key);
+    if (!group?.members.length) return undefined;
+    group.next = (group.next + 1) % group.members.length;
+    return group.members[group.next];
+  };
   const pending = new Set<Promise<void>>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  function run(subscription: Subscription, event: BusEvent, delivery: number) {
+    const attempt = deliverEvent({ ledger, policy, log }, subscription, event, delivery)
+      .then((outcome) => {
+        if (outcome.kind !== 'retry' || closed) return;
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          // Retried by whichever member of the module is still subscribed.
+          const member = pick(keyOf(subscription.module, subscription.type));
+          if (member) run(member, event, delivery + 1);
+        }, outcome.afterMs);
+        timers.add(timer);
+      })
+      .finally(() => pending.delete(attempt));
+    pending.add(attempt);
+  }
+
   return {
     async publish(type, payload, id = newId()) {
       const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload };
-      for (const handler of handlers.get(type) ?? []) {
-        const run = Promise.resolve()
-          .then(() => handler(event))
-          .catch((err) => log.error({ err, eventType: type, eventId: id }, 'event handler failed'))
-          .finally(() => pending.delete(run));
-        pending.add(run);
+      for (const [key, group] of groups) {
+        const member = group.members[0]?.type === type ? pick(key) : undefined;
+        if (member) run(member, event, 1);
       }
     },
-    subscribe(type, handler) {
-      const set = handlers.get(type) ?? new Set<EventHandler>();
-      handlers.set(type, set);
-      set.add(handler);
-      return () => set.delete(handler);
+    subscribe(module, type, handler) {
+      const key = keyOf(module, type);
+      const subscription = { module, type, handler };
+      const group = groups.get(key) ?? { members: [], next: -1 };
+      groups.set(key, group);
+      group.members.push(subscription);
+      return () => {
+        group.members = group.members.filter((s) => s !== subscription);
+      };
+    },
+    async redeliver(module, event) {
+      const member = pick(keyOf(module, event.type));
+      if (member) run(member, event, 1);
     },
     async ready() {},
+    async check() {},
     async close() {
-      await Promise.all(pending);
-      handlers.clear();
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      while (pending.size) await Promise.all(pending);
+      groups.clear();
     },
   };
 }

@@ -1,109 +1,155 @@
 import { randomBytes } from 'node:crypto';
-import { connect } from 'nats';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../log.js';
+import { createMemoryLedger } from './delivery-ledger.js';
 import type { BusEvent, EventBus } from './event-bus.js';
 import { createNatsBus } from './nats-bus.js';
 
 const url = process.env.TEST_NATS_URL;
 const log = createLogger('silent');
-
-/** Resolves with the first `count` events a handler receives. */
-function collector(count: number) {
-  const events: BusEvent[] = [];
-  let resolve: (e: BusEvent[]) => void = () => {};
-  const done = new Promise<BusEvent[]>((r) => {
-    resolve = r;
-  });
-  return {
-    events,
-    done,
-    handler: (e: BusEvent) => {
-      events.push(e);
-      if (events.length >= count) resolve(events);
-    },
-  };
-}
-
-const within = <T>(p: Promise<T>, ms = 5000) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))]);
+const policy = { maxDeliveries: 3, retryBackoffMs: 50 };
+const waitFor = (fn: () => void, timeout = 10_000) => vi.waitFor(fn, { timeout, interval: 20 });
 
 describe.runIf(url)('NATS JetStream event bus', () => {
   const stream = `TEST_${randomBytes(4).toString('hex')}`;
   const buses: EventBus[] = [];
-  const open = async (group: string) => {
-    const bus = await createNatsBus({ url: url as string, stream, group, log });
+  // One ledger per test, shared by its buses as the replicas share the database.
+  let ledger = createMemoryLedger();
+  const open = async () => {
+    const bus = await createNatsBus({ url: url as string, stream, connectionName: 'test', ledger, policy, log });
     buses.push(bus);
     return bus;
   };
+  /** Event ids unique to this run: the stream outlives a test, and every module reads it from the start. */
+  const ids = (n: number) => Array.from({ length: n }, () => `e-${randomBytes(6).toString('hex')}`);
+  const type = () => `t${randomBytes(4).toString('hex')}.happened`;
 
   afterEach(async () => {
     await Promise.all(buses.splice(0).map((b) => b.close()));
+    ledger = createMemoryLedger();
   });
 
   afterAll(async () => {
     const nc = await connect({ servers: url });
-    const jsm = await nc.jetstreamManager();
-    await jsm.streams.delete(stream).catch(() => {});
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
     await nc.close();
   });
 
-  it('when an event is published, then a subscriber receives its id, type and payload', async () => {
-    const bus = await open('api');
-    const got = collector(1);
-    bus.subscribe('product.created', got.handler);
+  it('when an event is published, then a subscriber receives its id, type and payload, and the bus reports ready', async () => {
+    const bus = await open();
+    const t = type();
+    const got: BusEvent[] = [];
+    bus.subscribe('catalog', t, (e) => void got.push(e));
     await bus.ready();
-    await bus.publish('product.created', { productId: 'p1' }, 'evt-1');
-    const [event] = await within(got.done);
-    expect(event).toMatchObject({ id: 'evt-1', type: 'product.created', payload: { productId: 'p1' } });
+    await expect(bus.check()).resolves.toBeUndefined();
+    const [id] = ids(1);
+    await bus.publish(t, { productId: 'p1' }, id);
+    await waitFor(() => expect(got).toHaveLength(1));
+    expect(got[0]).toMatchObject({ id, type: t, payload: { productId: 'p1' } });
   });
 
-  it('when the same event id is published twice, then it is delivered once', async () => {
-    const bus = await open('api');
-    const got = collector(2);
-    bus.subscribe('order.paid', got.handler);
+  it('when two modules of one process subscribe to one type, then each gets every event; replicas of one module share them', async () => {
+    const replicaA = await open();
+    const replicaB = await open();
+    const t = type();
+    const seen: string[] = [];
+    for (const [bus, name] of [
+      [replicaA, 'a'],
+      [replicaB, 'b'],
+    ] as const) {
+      bus.subscribe('todos', t, (e) => void seen.push(`todos:${e.id}`));
+      bus.subscribe('files', t, (e) => void seen.push(`files:${e.id}`));
+      bus.subscribe(`only-${name}`, t, (e) => void seen.push(`only-${name}:${e.id}`));
+    }
+    await Promise.all([replicaA.ready(), replicaB.ready()]);
+    const sent = ids(10);
+    for (const id of sent) await replicaA.publish(t, {}, id);
+    await waitFor(() => expect(seen).toHaveLength(40));
+    for (const module of ['todos', 'files', 'only-a', 'only-b']) {
+      expect(
+        seen
+          .filter((s) => s.startsWith(`${module}:`))
+          .map((s) => s.slice(module.length + 1))
+          .sort(),
+      ).toEqual([...sent].sort());
+    }
+  });
+
+  it('when the same event id is published twice, then it is handled once', async () => {
+    const bus = await open();
+    const t = type();
+    const seen: string[] = [];
+    bus.subscribe('shop', t, (e) => void seen.push(e.id));
     await bus.ready();
-    await bus.publish('order.paid', { n: 1 }, 'dup-1');
-    await bus.publish('order.paid', { n: 1 }, 'dup-1');
-    await bus.publish('order.paid', { n: 2 }, 'other-2');
-    const events = await within(got.done);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(got.events.map((e) => e.id)).toEqual(['dup-1', 'other-2']);
-    expect(events).toHaveLength(2);
+    const [dup, other] = ids(2) as [string, string];
+    await bus.publish(t, { n: 1 }, dup);
+    await bus.publish(t, { n: 1 }, dup);
+    await bus.publish(t, { n: 2 }, other);
+    await waitFor(() => expect(seen).toContain(other));
+    expect(seen).toEqual([dup, other]);
   });
 
-  it('when two deployables subscribe, then each gets every event; replicas of one share them', async () => {
-    const shopA = await open('shop');
-    const shopB = await open('shop');
-    const realtime = await open('realtime');
-    const shopSeen: string[] = [];
-    const rt = collector(10);
-    shopA.subscribe('stock.changed', (e) => void shopSeen.push(`a:${e.id}`));
-    shopB.subscribe('stock.changed', (e) => void shopSeen.push(`b:${e.id}`));
-    realtime.subscribe('stock.changed', rt.handler);
-    await Promise.all([shopA.ready(), shopB.ready(), realtime.ready()]);
-    for (let i = 0; i < 10; i++) await shopA.publish('stock.changed', { i }, `s-${stream}-${i}`);
-    await within(rt.done);
-    for (let i = 0; i < 50 && shopSeen.length < 10; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(rt.events).toHaveLength(10);
-    // Each event handled by exactly one shop replica.
-    const ids = shopSeen.map((s) => s.slice(2)).sort();
-    expect(ids).toEqual(Array.from({ length: 10 }, (_, i) => `s-${stream}-${i}`).sort());
+  it('when a module subscribes after events were published, then it still receives them', async () => {
+    const publisher = await open();
+    const t = type();
+    const sent = ids(3);
+    for (const id of sent) await publisher.publish(t, {}, id);
+    const late = await open();
+    const seen: string[] = [];
+    late.subscribe('latecomer', t, (e) => void seen.push(e.id));
+    await late.ready();
+    await waitFor(() => expect(seen).toEqual(sent));
   });
 
-  it('when a handler fails, then the event is delivered again', async () => {
-    const bus = await open('mailer');
+  it('when a handler fails once, then the event is delivered again', async () => {
+    const bus = await open();
+    const t = type();
     let attempts = 0;
-    const done = new Promise<void>((resolve) => {
-      bus.subscribe('user.registered', () => {
-        attempts += 1;
-        if (attempts === 1) throw new Error('transient');
-        resolve();
-      });
+    bus.subscribe('mailer', t, () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('transient');
     });
     await bus.ready();
-    await bus.publish('user.registered', { userId: 'u1' });
-    await within(done, 8000);
-    expect(attempts).toBe(2);
+    await bus.publish(t, { userId: 'u1' });
+    await waitFor(() => expect(attempts).toBe(2));
+    expect(ledger.dead).toEqual([]);
+  });
+
+  it('when a handler always fails, then it ends in the dead letters after maxDeliveries, and a replay reaches only that module, once', async () => {
+    const bus = await open();
+    const t = type();
+    let broken = true;
+    const attempts: string[] = [];
+    const handled: string[] = [];
+    bus.subscribe('fragile', t, (e) => {
+      attempts.push(e.id);
+      if (broken) throw new Error('still broken');
+      handled.push(e.id);
+    });
+    const bystander: string[] = [];
+    bus.subscribe('bystander', t, (e) => void bystander.push(e.id));
+    await bus.ready();
+    const [id] = ids(1) as [string];
+    await bus.publish(t, { n: 1 }, id);
+    await waitFor(() => expect(ledger.dead).toHaveLength(1));
+    expect(attempts).toEqual([id, id, id]);
+    expect(ledger.dead[0]).toMatchObject({
+      module: 'fragile',
+      deliveries: 3,
+      error: 'Error: still broken',
+      event: { id, payload: { n: 1 } },
+    });
+
+    broken = false;
+    await bus.redeliver('fragile', ledger.dead[0]?.event as BusEvent, 'replay-1');
+    await bus.redeliver('fragile', ledger.dead[0]?.event as BusEvent, 'replay-1'); // a double click
+    await waitFor(() => expect(handled).toEqual([id]));
+    // A later event proves the consumers moved past the replays without handling them again.
+    const [after] = ids(1) as [string];
+    await bus.publish(t, {}, after);
+    await waitFor(() => expect(bystander).toEqual([id, after]));
+    await waitFor(() => expect(handled).toEqual([id, after]));
   });
 });

@@ -1,125 +1,231 @@
 /**
- * The real EventBus on NATS JetStream, for the distributed deployment. Events are stored in
- * one stream (`<stream>.events.<type>`), deduplicated by event id within two minutes (so an
- * outbox relay that retries a publish does not deliver twice), and consumed through durable
- * pull consumers named after the consumer group: every deployable (group) gets each event
- * once, and replicas of the same deployable share the work. Handlers are retried (nak with
- * backoff) up to 5 deliveries, so they must be idempotent.
+ * The real EventBus on NATS JetStream. Events are stored in one stream (subjects
+ * `<stream>.events.<type>`, kept 7 days), deduplicated by event id within two minutes (an
+ * outbox relay that retries a publish does not store it twice). Each (subscribing module,
+ * event type) has its own durable pull consumer `<module>__<type>`: every module gets every
+ * event, and the replicas of one module share its durable like a queue. A new durable starts
+ * at the stream's start, so events published before it existed (within retention) still
+ * arrive. Acks are explicit; failures are nak'ed with a growing delay and end in the dead
+ * letters after the configured deliveries (delivery.ts). The client reconnects forever.
  */
 import {
   AckPolicy,
   type ConsumerMessages,
-  connect,
   DeliverPolicy,
-  type JetStreamClient,
-  JSONCodec,
-  type NatsConnection,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
   RetentionPolicy,
-} from 'nats';
+} from '@nats-io/jetstream';
+import { connect, headers } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
-import type { BusEvent, EventBus, EventHandler } from './event-bus.js';
+import type { BusEvent, Subscription } from './bus-event.js';
+import { type DeliveryPolicy, deliverEvent } from './delivery.js';
+import type { DeliveryLedger } from './delivery-ledger.js';
+import type { EventBus } from './event-bus.js';
 
-const codec = JSONCodec<BusEvent>();
-const MAX_DELIVER = 5;
+const NANOS_PER_MS = 1_000_000;
+/** A replayed event carries the one module it is for; the other modules' consumers skip it. */
+const TARGET_HEADER = 'Zaplecze-Module';
 
 export interface NatsBusOptions {
   url: string;
   /** Stream name; also the subject prefix (lower-cased). */
   stream: string;
-  /** Consumer group: the deployable's name. */
-  group: string;
+  /** A name for the connection (the deployable), seen in the server's monitoring. */
+  connectionName: string;
+  ledger: DeliveryLedger;
+  policy: DeliveryPolicy;
   log: Logger;
+}
+
+interface Consumer {
+  subscription: Subscription;
+  durable: string;
+  messages?: ConsumerMessages;
+  bound: boolean;
+  stopped: boolean;
+  loop?: Promise<void>;
 }
 
 /** Connects, makes sure the stream exists, and returns the bus. */
 export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
-  const nc: NatsConnection = await connect({ servers: options.url, name: `zaplecze-${options.group}` });
-  const jsm = await nc.jetstreamManager();
+  const { log, ledger, policy } = options;
+  const nc = await connect({
+    servers: options.url,
+    name: `zaplecze-${options.connectionName}`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+  });
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
   const prefix = `${options.stream.toLowerCase()}.events`;
-  const streamConfig = {
-    name: options.stream,
-    subjects: [`${prefix}.>`],
-    retention: RetentionPolicy.Limits,
-    max_age: 7 * 24 * 3600 * 1_000_000_000,
-    duplicate_window: 120 * 1_000_000_000,
-  };
-  try {
-    await jsm.streams.info(options.stream);
-  } catch {
-    await jsm.streams.add(streamConfig).catch(async (err) => {
+  await ensureStream();
+
+  let connected = true;
+  const consumers = new Map<string, Consumer>();
+  let subscriptionCount = 0;
+  const starting = new Set<Promise<void>>();
+  const statusLoop = (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') {
+        connected = false;
+        log.warn({ server: status.server }, 'event bus disconnected; reconnecting');
+      } else if (status.type === 'reconnect') {
+        connected = true;
+        log.info({ server: status.server }, 'event bus reconnected');
+      }
+    }
+  })();
+
+  async function ensureStream() {
+    const config = {
+      name: options.stream,
+      subjects: [`${prefix}.>`],
+      retention: RetentionPolicy.Limits,
+      max_age: 7 * 86_400_000 * NANOS_PER_MS,
+      duplicate_window: 120_000 * NANOS_PER_MS,
+    };
+    if (await jsm.streams.info(options.stream).catch(() => null)) return;
+    await jsm.streams.add(config).catch(async (err) => {
       // Another instance created it first.
       if (!(await jsm.streams.info(options.stream).catch(() => null))) throw err;
     });
   }
-  const js: JetStreamClient = nc.jetstream();
-  const running = new Set<{ messages: ConsumerMessages; done: Promise<void> }>();
-  const pendingStarts = new Set<Promise<void>>();
 
-  async function startConsumer(type: string, handler: EventHandler) {
-    const durable = `${options.group}__${type}`.replace(/[^\w-]/g, '_');
-    try {
-      await jsm.consumers.info(options.stream, durable);
-    } catch {
-      await jsm.consumers.add(options.stream, {
-        durable_name: durable,
-        filter_subject: `${prefix}.${type}`,
+  async function ensureConsumer(consumer: Consumer) {
+    if (await jsm.consumers.info(options.stream, consumer.durable).catch(() => null)) return;
+    await jsm.consumers
+      .add(options.stream, {
+        durable_name: consumer.durable,
+        filter_subject: `${prefix}.${consumer.subscription.type}`,
         ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.New,
-        max_deliver: MAX_DELIVER,
-        ack_wait: 30 * 1_000_000_000,
+        // A new module gets what the stream still holds, not only what comes after it.
+        deliver_policy: DeliverPolicy.All,
+        // Unlimited here: delivery.ts counts and dead-letters, so no event is dropped silently.
+        max_deliver: -1,
+        ack_wait: 30_000 * NANOS_PER_MS,
+      })
+      .catch(async (err) => {
+        // A replica created it first.
+        if (!(await jsm.consumers.info(options.stream, consumer.durable).catch(() => null))) throw err;
       });
+  }
+
+  async function handle(consumer: Consumer, msg: JsMsg) {
+    const target = msg.headers?.get(TARGET_HEADER);
+    if (target && target !== consumer.subscription.module) {
+      msg.ack();
+      return;
     }
-    const consumer = await js.consumers.get(options.stream, durable);
-    const messages = await consumer.consume({ max_messages: 64 });
-    const done = (async () => {
-      for await (const msg of messages) {
+    let event: BusEvent;
+    try {
+      event = msg.json<BusEvent>();
+    } catch (err) {
+      log.error({ err, durable: consumer.durable, seq: msg.seq }, 'unreadable event dropped');
+      msg.term();
+      return;
+    }
+    const outcome = await deliverEvent({ ledger, policy, log }, consumer.subscription, event, msg.info.deliveryCount);
+    if (outcome.kind === 'retry') msg.nak(outcome.afterMs);
+    else msg.ack();
+  }
+
+  async function watch(consumer: Consumer, messages: ConsumerMessages) {
+    for await (const note of messages.status()) {
+      if (note.type === 'consumer_not_found' || note.type === 'consumer_deleted' || note.type === 'stream_not_found') {
+        // The server lost it (a restart without its store, an operator): put it back.
+        consumer.bound = false;
+        log.warn({ durable: consumer.durable, note: note.type }, 'event consumer missing; recreating');
         try {
-          await handler(codec.decode(msg.data));
-          msg.ack();
+          await ensureStream();
+          await ensureConsumer(consumer);
+          consumer.bound = true;
         } catch (err) {
-          options.log.error({ err, eventType: type, delivery: msg.info.deliveryCount }, 'event handler failed; will retry');
-          msg.nak(1000 * 2 ** Math.min(msg.info.deliveryCount, 5));
+          log.error({ err, durable: consumer.durable }, 'could not recreate the event consumer; will retry');
         }
       }
-    })();
-    return { messages, done };
+    }
+  }
+
+  /** Binds the consumer, retrying until it works or the bus closes. */
+  async function start(consumer: Consumer) {
+    for (let attempt = 1; !consumer.stopped; attempt++) {
+      try {
+        await ensureConsumer(consumer);
+        const messages = await (await js.consumers.get(options.stream, consumer.durable)).consume({ max_messages: 64 });
+        consumer.messages = messages;
+        consumer.bound = true;
+        void watch(consumer, messages);
+        consumer.loop = (async () => {
+          // One at a time per consumer: a module sees one type's events in stream order.
+          for await (const msg of messages) await handle(consumer, msg);
+        })();
+        if (consumer.stopped) await messages.close();
+        return;
+      } catch (err) {
+        log.error({ err, durable: consumer.durable }, 'could not start the event consumer; will retry');
+        await new Promise((r) => setTimeout(r, Math.min(500 * attempt, 10_000)));
+      }
+    }
+  }
+
+  async function stop(consumer: Consumer) {
+    consumer.stopped = true;
+    await consumer.messages?.close();
+    await consumer.loop;
   }
 
   return {
     async publish(type, payload, id = newId()) {
+      // Fail fast rather than buffer: the outbox relay holds its row locks while publishing and retries later.
+      if (!connected) throw new Error('event bus disconnected');
       const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload };
-      await js.publish(`${prefix}.${type}`, codec.encode(event), { msgID: id });
+      await js.publish(`${prefix}.${type}`, JSON.stringify(event), { msgID: id });
     },
-    subscribe(type, handler) {
-      let entry: Awaited<ReturnType<typeof startConsumer>> | undefined;
-      let cancelled = false;
-      const starting = startConsumer(type, handler).then(
-        (started) => {
-          entry = started;
-          running.add(started);
-          if (cancelled) void started.messages.close();
-        },
-        (err) => options.log.error({ err, eventType: type }, 'could not start the event consumer'),
-      );
-      pendingStarts.add(starting);
+    subscribe(module, type, handler) {
+      // Two subscriptions of one module to one type bind the same durable and share it, like replicas.
+      subscriptionCount += 1;
+      const key = `${module}\n${type}\n${subscriptionCount}`;
+      const consumer: Consumer = {
+        subscription: { module, type, handler },
+        durable: `${module}__${type}`.replace(/[^\w-]/g, '_'),
+        bound: false,
+        stopped: false,
+      };
+      consumers.set(key, consumer);
+      const started = start(consumer).finally(() => starting.delete(started));
+      starting.add(started);
       return () => {
-        cancelled = true;
-        if (entry) {
-          void entry.messages.close();
-          running.delete(entry);
-        }
+        consumers.delete(key);
+        consumer.stopped = true;
+        void started.then(() => stop(consumer));
       };
     },
+    async redeliver(module, event, replayId) {
+      const h = headers();
+      h.set(TARGET_HEADER, module);
+      await js.publish(`${prefix}.${event.type}`, JSON.stringify(event), { msgID: `replay-${replayId}`, headers: h });
+    },
     async ready() {
-      await Promise.all(pendingStarts);
+      while (starting.size) await Promise.all(starting);
+    },
+    async check() {
+      if (!connected || nc.isClosed()) throw new Error('disconnected from NATS');
+      const unbound = [...consumers.values()].filter((c) => !c.bound).map((c) => c.durable);
+      if (unbound.length) throw new Error(`consumers not bound: ${unbound.join(', ')}`);
     },
     async close() {
-      await Promise.all(pendingStarts);
-      for (const entry of running) await entry.messages.close();
-      await Promise.all([...running].map((e) => e.done));
-      running.clear();
-      await nc.drain();
+      const all = [...consumers.values()];
+      consumers.clear();
+      for (const c of all) c.stopped = true;
+      await Promise.all(starting);
+      await Promise.all(all.map(stop));
+      // Draining needs the server; while disconnected there is nothing to flush, so just close.
+      if (connected) await nc.drain().catch(() => nc.close());
+      else await nc.close();
+      await statusLoop.catch(() => {});
     },
   };
 }

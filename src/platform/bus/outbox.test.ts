@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { openTestDatabase } from '../../../test/test-databases.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../log.js';
+import { createMemoryLedger } from './delivery-ledger.js';
 import { type BusEvent, createMemoryBus, type EventBus } from './event-bus.js';
 import { createOutboxRelay, enqueueEvent, enqueueEvents } from './outbox.js';
 import { outboxEvents } from './tables.js';
@@ -16,9 +17,9 @@ describe('transactional outbox', () => {
 
   beforeEach(async () => {
     database = await openTestDatabase(inject('testTemplate'));
-    bus = createMemoryBus(log);
+    bus = createMemoryBus({ log, ledger: createMemoryLedger(), policy: { maxDeliveries: 3, retryBackoffMs: 1 } });
     seen = [];
-    bus.subscribe('thing.happened', (e) => {
+    bus.subscribe('test', 'thing.happened', (e) => {
       seen.push(e);
     });
   });

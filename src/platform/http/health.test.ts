@@ -12,7 +12,7 @@ describe('health', () => {
     t = await createTestApp();
     const ready = await t.request({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', bus: 'ok' } });
     const live = await t.request({ method: 'GET', url: '/health/live' });
     expect(live.statusCode).toBe(200);
     expect(live.json()).toEqual({ status: 'ok' });
@@ -23,7 +23,7 @@ describe('health', () => {
     await t.platform.database.close();
     const ready = await t.request({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(503);
-    expect(ready.json()).toEqual({ status: 'unavailable', checks: { database: 'failing' } });
+    expect(ready.json()).toEqual({ status: 'unavailable', checks: { database: 'failing', bus: 'ok' } });
     expect((await t.request({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   });
 
@@ -32,6 +32,6 @@ describe('health', () => {
     t.drain();
     const ready = await t.request({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(503);
-    expect(ready.json()).toEqual({ status: 'unavailable', checks: { server: 'draining', database: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'unavailable', checks: { server: 'draining', database: 'ok', bus: 'ok' } });
   });
 });
