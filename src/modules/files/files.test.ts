@@ -381,8 +381,9 @@ describe.each(backends)('files on $name', (backend) => {
     const expires = Number(link.searchParams.get('expires'));
     const tampered = [
       `${link.pathname}?expires=${expires + 3600}&signature=${signature}`,
-      // Another last character (a fixed 'AA' matched the real signature once in 4,096 runs).
-      `${link.pathname}?expires=${expires}&signature=${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`,
+      // Another first character: it carries six bits of the MAC (the last one carries padding
+      // bits, and a fixed 'AA' suffix matched the real signature once in 4,096 runs).
+      `${link.pathname}?expires=${expires}&signature=${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`,
       `${link.pathname}?expires=${expires}`,
       `/api/v1/files/${(await uploadOne(owner, png(100))).id}/content?expires=${expires}&signature=${signature}`,
     ];
