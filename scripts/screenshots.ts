@@ -6,6 +6,7 @@
  *
  *   npm run screenshots
  */
+
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { buildApp } from '../src/app.js';
 import { DEPLOYMENTS } from '../src/deployments.js';
+import { EVENT_SCHEMAS } from '../src/events.js';
 import { loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/log.js';
 import { closePlatform, openPlatform } from '../src/platform/platform.js';
@@ -36,7 +38,7 @@ const config = loadConfig({
   AUTH_RATE_LIMIT_MAX: '100000',
 });
 await mkdir(join(work, 'data'), { recursive: true });
-const platform = await openPlatform(config, createLogger('silent'));
+const platform = await openPlatform(config, createLogger('silent'), { events: EVENT_SCHEMAS });
 const modules = DEPLOYMENTS['all-in-one'];
 for (const factory of modules) await factory(platform).seed?.();
 const app = await buildApp(platform, modules, { webRoot });

@@ -7,7 +7,9 @@
  *
  * Usage: npm run seed            (DEPLOYMENT=all-in-one by default)
  */
+
 import { DEPLOYMENTS, type DeploymentName } from '../src/deployments.js';
+import { EVENT_SCHEMAS } from '../src/events.js';
 import { ConfigError, loadConfig } from '../src/platform/config.js';
 import { DataDirLockedError } from '../src/platform/db/lock.js';
 import { createLogger } from '../src/platform/log.js';
@@ -34,7 +36,7 @@ async function seed(): Promise<number> {
   const log = createLogger(config.LOG_LEVEL);
   let platform: Platform;
   try {
-    platform = await openPlatform(config, log);
+    platform = await openPlatform(config, log, { events: EVENT_SCHEMAS });
   } catch (err) {
     if (err instanceof DataDirLockedError) {
       console.error(`${err.message}\nStop the server, then seed again.`);

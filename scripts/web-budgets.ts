@@ -8,11 +8,13 @@
  *
  *   npm run build && npm run web:budgets
  */
+
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { EVENT_SCHEMAS } from '../src/events.js';
 
 const ROOT = 'dist/web';
 const KB = 1024;
@@ -63,7 +65,7 @@ async function firstLoad(): Promise<number | undefined> {
     ]);
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-budget-'));
   const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(64), LOG_LEVEL: 'silent' });
-  const platform = await openPlatform(config, createLogger('silent'));
+  const platform = await openPlatform(config, createLogger('silent'), { events: EVENT_SCHEMAS });
   const modules = DEPLOYMENTS['all-in-one'];
   for (const factory of modules) await factory(platform).seed?.();
   const app = await buildApp(platform, modules, { webRoot: ROOT });

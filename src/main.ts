@@ -2,8 +2,10 @@
  * Entry point: config -> platform -> app -> listen, with graceful shutdown on SIGTERM/SIGINT.
  * Configuration errors and a locked data folder end the process with a clear message.
  */
+
 import { buildApp } from './app.js';
 import { DEPLOYMENTS, type DeploymentName } from './deployments.js';
+import { EVENT_SCHEMAS } from './events.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { DataDirLockedError } from './platform/db/lock.js';
 import { createLogger } from './platform/log.js';
@@ -31,7 +33,7 @@ async function main() {
 
   let platform: Awaited<ReturnType<typeof openPlatform>>;
   try {
-    platform = await openPlatform(config, log);
+    platform = await openPlatform(config, log, { events: EVENT_SCHEMAS });
   } catch (err) {
     if (err instanceof DataDirLockedError) {
       process.stderr.write(`${err.message}\n`);

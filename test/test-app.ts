@@ -3,6 +3,7 @@
  * TEST_DATABASE_URL is set), Redis when TEST_REDIS_URL is set (own key prefix), a fake
  * clock, silent logs, and helpers to make users and tokens.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { DEPLOYMENTS } from '../src/deployments.js';
+import { EVENT_SCHEMAS } from '../src/events.js';
 import { loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/log.js';
 import { readOutbox } from '../src/platform/mail/mailer.js';
@@ -86,7 +88,7 @@ export async function createTestApp(
   });
   const clock = createFakeClock();
   const database = shared ? { ...shared.database, close: async () => {} } : await openTestDatabase(inject('testTemplate'));
-  const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), { database, clock });
+  const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), { events: EVENT_SCHEMAS, database, clock });
   // No web client unless a test asks for one, so results do not depend on a local dist/web build.
   const webRoot = options.webRoot ?? join(dataDir, 'no-web-build');
   const app = await buildApp(platform, options.modules ?? DEPLOYMENTS['all-in-one'], { webRoot }).catch(async (err) => {

@@ -13,6 +13,7 @@ import { createDeliveryLedger } from './bus/delivery-ledger.js';
 import { createMemoryBus, type EventBus } from './bus/event-bus.js';
 import { createNatsBus } from './bus/nats-bus.js';
 import { createOutboxRelay, type OutboxRelay } from './bus/outbox.js';
+import { type EventSchemas, type TypedEventBus, typedEventBus } from './bus/typed-events.js';
 import type { KeyValueStore } from './cache/key-value-store.js';
 import { createMemoryStore } from './cache/memory-store.js';
 import { connectRedis } from './cache/redis-connection.js';
@@ -41,7 +42,8 @@ export interface Platform {
    * The same namespace always gets the same store.
    */
   cacheFor(namespace: string, maxEntries?: number): KeyValueStore;
-  readonly bus: EventBus;
+  /** The event bus, typed over every module's events; payloads are checked at the consumer. */
+  readonly bus: TypedEventBus;
   /**
    * The process's one outbox relay: publishes events written with `enqueueEvent` in committed
    * transactions. Started by the app after the modules; `kick()` it after such a commit.
@@ -86,8 +88,10 @@ export interface AppModule {
 /** Builds a module from the platform. */
 export type ModuleFactory = (platform: Platform) => AppModule;
 
-/** Parts a caller (tests, benches) may supply instead of having them opened from config. */
-export interface PlatformOverrides {
+/** What the app hands the platform, and parts a caller (tests, benches) may supply instead of having them opened from config. */
+export interface PlatformOptions {
+  /** Every module's event schemas merged (src/events.ts): the bus checks payloads against them. */
+  events: EventSchemas;
   database?: Database;
   clock?: Clock;
   mailer?: Mailer;
@@ -95,7 +99,8 @@ export interface PlatformOverrides {
 }
 
 /** Opens every port's adapter as the config says, and migrates the database. */
-export async function openPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
+export async function openPlatform(config: Config, log: Logger, options: PlatformOptions): Promise<Platform> {
+  const overrides = options;
   const clock = overrides.clock ?? systemClock;
   const database =
     overrides.database ??
@@ -120,14 +125,14 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
     const realtime = redis
       ? await createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
       : createMemoryRealtime(realtimeLog);
-    const bus = overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
+    const transport = overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
     return {
       config,
       database,
       db: database.db,
       cacheFor,
-      bus,
-      relay: createOutboxRelay({ db: database.db, bus, log: log.child({ port: 'outbox' }) }),
+      bus: typedEventBus(transport, options.events),
+      relay: createOutboxRelay({ db: database.db, bus: transport, log: log.child({ port: 'outbox' }) }),
       mailer:
         overrides.mailer ??
         (config.SMTP_URL

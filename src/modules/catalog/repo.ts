@@ -1,8 +1,10 @@
 /** SQL of the catalog module. Plain objects out; every function runs on the database or a transaction. */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, type SQL, sql } from 'drizzle-orm';
-import { enqueueEvents } from '../../platform/bus/outbox.js';
+import { enqueueEvents, type OutgoingEvent } from '../../platform/bus/outbox.js';
+import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { ProductFields } from './attributes.js';
+import type { CatalogEventType } from './events.js';
 import type { Kind, SortKey } from './schema.js';
 import {
   type CategoryRow,
@@ -161,7 +163,7 @@ function queries(db: Executor) {
 
   return {
     /** Writes events into the outbox of the current transaction. */
-    enqueueEvents: (events: { type: string; payload: unknown }[]) => enqueueEvents(db, events),
+    enqueueEvents: (events: OutgoingEvent<Pick<EventPayloads, CatalogEventType>>[]) => enqueueEvents(db, events),
 
     async findProduct(id: string, options: { lock?: boolean } = {}): Promise<ProductRecord | undefined> {
       const [row] = await selectProducts(eq(products.id, id), options.lock);

@@ -5,10 +5,9 @@
  * no bus events; it closes the sockets of accounts identity reports disabled or deleted.
  */
 import { readFileSync } from 'node:fs';
-import { subscribeTo } from '../../platform/bus/typed-events.js';
 import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory } from '../../platform/platform.js';
-import { createIdentityDirectory, IdentityEventMap, IdentityEvents } from '../identity/index.js';
+import { createIdentityDirectory, IdentityEvents } from '../identity/index.js';
 import { buildAsyncApi } from './asyncapi.js';
 import { createRoomFeed } from './feed.js';
 import { createTickets } from './handshake.js';
@@ -86,10 +85,10 @@ export const chatModule: ModuleFactory = (platform) => {
       if (config.CATALOG_SEED_ON_EMPTY) await seed();
       // The bus delivers an event to one instance of this module; the kick reaches them all.
       unsubscribes.push(
-        subscribeTo(platform.bus, 'chat', IdentityEventMap, IdentityEvents.userDisabled, async (event) => {
+        platform.bus.subscribe('chat', IdentityEvents.userDisabled, async (event) => {
           await feed.kick(event.payload.userId, 'account disabled');
         }),
-        subscribeTo(platform.bus, 'chat', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+        platform.bus.subscribe('chat', IdentityEvents.userDeleted, async (event) => {
           const { userId } = event.payload;
           await feed.kick(userId, 'account deleted');
           await chat.forgetUser(userId);

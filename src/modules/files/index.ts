@@ -5,10 +5,9 @@
  * images (the catalog's product pictures) and the events.
  */
 import { resolveJwtSecret } from '../../platform/auth/jwt-secret.js';
-import { subscribeTo } from '../../platform/bus/typed-events.js';
 import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
-import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
+import { IdentityEvents } from '../identity/index.js';
 import { isInlineSafe } from './content-type.js';
 import { createFilesRepo } from './repo.js';
 import { filesRoutes } from './routes.js';
@@ -115,7 +114,7 @@ export const filesModule: ModuleFactory = (platform) => {
     routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
     jobs: [{ name: 'files.sweep', everyMs: FILES_CLEANUP_INTERVAL_MS, run: sweep }],
     async start() {
-      unsubscribe = subscribeTo(platform.bus, 'files', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+      unsubscribe = platform.bus.subscribe('files', IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload;
         await tus.dropOwnerUploads(userId);
         await files.deleteOwnerFiles(userId);

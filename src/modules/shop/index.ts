@@ -4,10 +4,9 @@
  * catalog: the shop reserves and releases it only through the catalog's exported contract.
  */
 
-import { subscribeTo } from '../../platform/bus/typed-events.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createCatalogStock } from '../catalog/index.js';
-import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
+import { IdentityEvents } from '../identity/index.js';
 import { shopAdminRoutes } from './admin-routes.js';
 import { createCartService } from './cart.js';
 import { createCheckout } from './checkout.js';
@@ -101,7 +100,7 @@ export const shopModule: ModuleFactory = (platform) => {
     },
     async start() {
       // A deleted account's cart goes with it; its orders stay (they are the shop's records).
-      unsubscribe = subscribeTo(platform.bus, 'shop', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+      unsubscribe = platform.bus.subscribe('shop', IdentityEvents.userDeleted, async (event) => {
         await cart.clear(event.payload.userId);
       });
       sweeper.start();

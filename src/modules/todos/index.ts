@@ -4,9 +4,8 @@
  * publishes no events; it forgets a user's todos when identity reports the user deleted.
  */
 
-import { subscribeTo } from '../../platform/bus/typed-events.js';
 import type { ModuleFactory } from '../../platform/platform.js';
-import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
+import { IdentityEvents } from '../identity/index.js';
 import { createTodosRepo } from './repo.js';
 import { todosRoutes } from './routes.js';
 import { createTodosService } from './service.js';
@@ -53,7 +52,7 @@ export const todosModule: ModuleFactory = (platform) => {
     },
     jobs: [{ name: 'todos.purge-tombstones', everyMs: PURGE_EVERY_MS, run: purge }],
     async start() {
-      unsubscribe = subscribeTo(platform.bus, 'todos', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+      unsubscribe = platform.bus.subscribe('todos', IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload;
         await todos.forgetOwner(userId);
         log.info({ userId }, 'deleted the todos of a deleted user');
