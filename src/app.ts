@@ -8,6 +8,7 @@ import { deadLetterRoutes } from './platform/bus/dead-letter-routes.js';
 import { createDeadLetters } from './platform/bus/dead-letters.js';
 import { installAccessControl } from './platform/http/access.js';
 import { installAccessLog } from './platform/http/access-log.js';
+import { API_PREFIX } from './platform/http/api-prefix.js';
 import { installHealth } from './platform/http/health.js';
 import { lengthGatedValidatorCompiler } from './platform/http/length-gated-patterns.js';
 import { installNulByteGuard } from './platform/http/nul-bytes.js';
@@ -23,9 +24,6 @@ import { startJobs } from './platform/jobs.js';
 import type { ModuleFactory, Platform } from './platform/platform.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-
-/** The prefix of every module's routes. */
-export const API_PREFIX = '/api/v1';
 
 /** A running app with a way to tell readiness probes that shutdown has begun. */
 export interface App {

@@ -3,6 +3,7 @@ import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, type SQL, sql
 import { enqueueEvents, type OutgoingEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
+import { isUuid } from '../../platform/ids.js';
 import type { ProductFields } from './attributes.js';
 import type { CatalogEventType } from './events.js';
 import type { Kind, SortKey } from './schema.js';
@@ -16,10 +17,6 @@ import {
   stockReservations,
 } from './tables.js';
 import type { ProductRecord } from './wire.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** True when `ref` looks like an id rather than a slug. */
-export const isUuid = (ref: string) => UUID.test(ref);
 
 const searchConfig = sql.raw(`'${SEARCH_CONFIG}'`);
 

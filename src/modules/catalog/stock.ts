@@ -7,8 +7,9 @@
 import type { Clock } from '../../platform/clock.js';
 import type { FieldError } from '../../platform/http/errors.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
+import { isUuid } from '../../platform/ids.js';
 import { OutOfStock, ProductUnavailable } from './errors.js';
-import { type CatalogRepo, isUuid } from './repo.js';
+import type { CatalogRepo } from './repo.js';
 import type { ProductRecord } from './wire.js';
 
 /** One line of an order: how many of a product. */

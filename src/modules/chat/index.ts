@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { publicUrl } from '../../platform/config.js';
+import { API_PREFIX } from '../../platform/http/api-prefix.js';
 import type { ModuleFactory } from '../../platform/platform.js';
 import { createIdentityDirectory, IdentityEvents } from '../identity/index.js';
 import { buildAsyncApi } from './asyncapi.js';
@@ -71,7 +72,7 @@ export const chatModule: ModuleFactory = (platform) => {
             maxBufferedBytes: config.CHAT_MAX_BUFFERED_BYTES,
             replayLimit: config.CHAT_REPLAY_LIMIT,
           },
-          historyPath: (roomId, afterSeq) => `/api/v1/chat/rooms/${roomId}/messages?after=${afterSeq}`,
+          historyPath: (roomId, afterSeq) => `${API_PREFIX}/chat/rooms/${roomId}/messages?after=${afterSeq}`,
         },
       });
     },

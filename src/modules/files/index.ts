@@ -6,6 +6,8 @@
  */
 import { resolveJwtSecret } from '../../platform/auth/jwt-secret.js';
 import { publicUrl } from '../../platform/config.js';
+import { API_PREFIX } from '../../platform/http/api-prefix.js';
+import { isUuid } from '../../platform/ids.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { IdentityEvents } from '../identity/index.js';
 import { isInlineSafe } from './content-type.js';
@@ -45,18 +47,17 @@ export interface FilesContract {
 export function createFilesContract(platform: Platform): FilesContract {
   const repo = createFilesRepo(platform.db);
   const base = publicUrl(platform.config);
-  const publicUrlOf = (fileId: string) => `${base}/api/v1/files/${fileId}/content?disposition=inline`;
+  const publicUrlOf = (fileId: string) => `${base}${API_PREFIX}/files/${fileId}/content?disposition=inline`;
   const isShowable = (f: { visibility: string; contentType: string }) => f.visibility === 'public' && isInlineSafe(f.contentType);
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   return {
     async isPublicImage(fileId) {
-      if (!uuid.test(fileId)) return false;
+      if (!isUuid(fileId)) return false;
       const file = await repo.findActiveFile(fileId);
       return file !== undefined && isShowable(file);
     },
     publicUrlOf,
     async publicImages(fileIds) {
-      const ids = [...new Set(fileIds)].filter((id) => uuid.test(id));
+      const ids = [...new Set(fileIds)].filter(isUuid);
       const rows = new Map((await repo.findActiveFiles(ids)).filter(isShowable).map((f) => [f.id, f]));
       return fileIds.flatMap((id) => {
         const f = rows.get(id);
