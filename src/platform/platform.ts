@@ -18,7 +18,7 @@ import { createMemoryStore } from './cache/memory-store.js';
 import { connectRedis } from './cache/redis-connection.js';
 import { createRedisStore } from './cache/redis-store.js';
 import { type Clock, systemClock } from './clock.js';
-import type { Config } from './config.js';
+import type { PlatformConfig } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
 import type { SessionGate } from './http/access.js';
 import type { Job } from './jobs.js';
@@ -31,7 +31,7 @@ import { openBlobStorage } from './storage/open-storage.js';
 
 /** What a module factory is given. A module takes only what it uses. */
 export interface Platform {
-  readonly config: Config;
+  readonly config: PlatformConfig;
   readonly database: Database;
   readonly db: Db;
   /**
@@ -95,7 +95,7 @@ export interface PlatformOverrides {
 }
 
 /** Opens every port's adapter as the config says, and migrates the database. */
-export async function openPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
+export async function openPlatform(config: PlatformConfig, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
   const clock = overrides.clock ?? systemClock;
   const database =
     overrides.database ??
@@ -151,7 +151,7 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
 }
 
 /** The NATS bus when NATS_URL is set, else the in-process one; both dedupe and dead-letter in the database. */
-async function openBus(config: Config, db: Db, log: Logger): Promise<EventBus> {
+async function openBus(config: PlatformConfig, db: Db, log: Logger): Promise<EventBus> {
   const ledger = createDeliveryLedger(db);
   const policy = { maxDeliveries: config.EVENT_MAX_DELIVERIES, retryBackoffMs: config.EVENT_RETRY_BACKOFF };
   if (!config.NATS_URL) return createMemoryBus({ log, ledger, policy });

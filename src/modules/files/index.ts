@@ -13,6 +13,7 @@ import { isInlineSafe } from './content-type.js';
 import { createFilesRepo } from './repo.js';
 import { filesRoutes } from './routes.js';
 import { createFilesService, type FilesLimits } from './service.js';
+import { filesSettings } from './settings.js';
 import { createLinkSigner } from './signed-links.js';
 import { createTusService } from './tus-service.js';
 
@@ -69,7 +70,7 @@ export function createFilesContract(platform: Platform): FilesContract {
 
 /** The limits of this module, from config. */
 export function filesLimits(platform: Platform): FilesLimits {
-  const { config } = platform;
+  const config = filesSettings.read(platform.config);
   return {
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     quotaBytes: config.FILES_QUOTA_BYTES,
@@ -81,7 +82,7 @@ export function filesLimits(platform: Platform): FilesLimits {
 
 /** Builds the services of the module (also used by tests to run the cleanup sweep by hand). */
 export function createFilesServices(platform: Platform) {
-  const { config } = platform;
+  const config = filesSettings.read(platform.config);
   const log = platform.log.child({ module: 'files' });
   const repo = createFilesRepo(platform.db);
   const limits = filesLimits(platform);
