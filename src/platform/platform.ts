@@ -21,6 +21,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { PlatformConfig } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
 import type { SessionGate } from './http/access.js';
+import type { CorsHeaders } from './http/security.js';
 import type { Job } from './jobs.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
 import { createMemoryRealtime } from './realtime/memory-realtime.js';
@@ -68,6 +69,8 @@ export interface AppModule {
   readonly rootRoutes?: FastifyPluginAsync;
   /** Lets the access guard refuse tokens of revoked sessions or disabled users. */
   readonly sessionGate?: SessionGate;
+  /** Request and response headers of the module's own protocol that browsers on allowed origins may use. */
+  readonly corsHeaders?: CorsHeaders;
   /** A paragraph for the OpenAPI description: how this deployment of the module behaves (e.g. a test gateway). */
   readonly openApiNote?: string;
   /** Background jobs, started by the app after every module's `start` and stopped before `stop`. */

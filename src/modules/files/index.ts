@@ -107,12 +107,19 @@ export function createFilesServices(platform: Platform) {
   };
 }
 
+/** The tus headers a browser client sends and reads on resumable uploads from an allowed origin. */
+const TUS_CORS_HEADERS = {
+  allowed: ['Tus-Resumable', 'Upload-Length', 'Upload-Offset', 'Upload-Metadata', 'Upload-Checksum'],
+  exposed: ['Tus-Resumable', 'Tus-Version', 'Tus-Extension', 'Tus-Max-Size', 'Upload-Offset', 'Upload-Length', 'Upload-Expires'],
+};
+
 /** Plugs files into the app: routes, the cleanup job, and removal of a deleted account's files. */
 export const filesModule: ModuleFactory = (platform) => {
   const { files, tus, limits, sweep } = createFilesServices(platform);
   let unsubscribe: (() => void) | undefined;
   return {
     name: 'files',
+    corsHeaders: TUS_CORS_HEADERS,
     routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
     jobs: [{ name: 'files.sweep', everyMs: FILES_CLEANUP_INTERVAL_MS, run: sweep }],
     async start() {
