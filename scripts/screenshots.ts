@@ -6,7 +6,6 @@
  *
  *   npm run screenshots
  */
-
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +14,9 @@ import { build } from 'vite';
 import { buildApp } from '../src/app.js';
 import { DEPLOYMENTS } from '../src/deployments.js';
 import { EVENT_SCHEMAS } from '../src/events.js';
-import { loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/log.js';
 import { closePlatform, openPlatform } from '../src/platform/platform.js';
+import { loadAppConfig } from '../src/settings.js';
 
 const OUT = 'docs/screenshots';
 const ADMIN = { email: 'admin@example.com', password: 'screenshots-admin-passphrase' };
@@ -28,7 +27,7 @@ const WAIT = { timeout: 20_000 };
 const work = await mkdtemp(join(tmpdir(), 'zaplecze-shots-'));
 const webRoot = join(work, 'web');
 await build({ configFile: 'web/vite.config.ts', logLevel: 'warn', build: { outDir: webRoot, emptyOutDir: true } });
-const config = loadConfig({
+const config = loadAppConfig({
   DATA_DIR: join(work, 'data'),
   JWT_SECRET: 'x'.repeat(64),
   LOG_LEVEL: 'silent',

@@ -8,7 +8,6 @@
  *
  *   npm run build && npm run web:budgets
  */
-
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -54,17 +53,17 @@ function sizes() {
 /** Median time from navigation start to the catalog's product list being rendered, cold cache. */
 async function firstLoad(): Promise<number | undefined> {
   if (!existsSync('/usr/bin/chromium')) return undefined;
-  const [{ chromium }, { buildApp }, { DEPLOYMENTS }, { loadConfig }, { createLogger }, { closePlatform, openPlatform }] =
+  const [{ chromium }, { buildApp }, { DEPLOYMENTS }, { loadAppConfig }, { createLogger }, { closePlatform, openPlatform }] =
     await Promise.all([
       import('playwright-core'),
       import('../src/app.js'),
       import('../src/deployments.js'),
-      import('../src/platform/config.js'),
+      import('../src/settings.js'),
       import('../src/platform/log.js'),
       import('../src/platform/platform.js'),
     ]);
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-budget-'));
-  const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(64), LOG_LEVEL: 'silent' });
+  const config = loadAppConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(64), LOG_LEVEL: 'silent' });
   const platform = await openPlatform(config, createLogger('silent'), { events: EVENT_SCHEMAS });
   const modules = DEPLOYMENTS['all-in-one'];
   for (const factory of modules) await factory(platform).seed?.();

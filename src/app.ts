@@ -65,7 +65,11 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[], opt
   installProblemDetails(http);
   installRequestIdEcho(http);
   installAccessLog(http);
-  await installSecurity(http, { corsOrigins: config.CORS_ORIGINS, publicUrl: config.PUBLIC_URL });
+  await installSecurity(http, {
+    corsOrigins: config.CORS_ORIGINS,
+    publicUrl: config.PUBLIC_URL,
+    corsHeaders: instances.flatMap((m) => (m.corsHeaders ? [m.corsHeaders] : [])),
+  });
   await installRateLimit(http, {
     max: config.RATE_LIMIT_MAX,
     windowMs: config.RATE_LIMIT_WINDOW,

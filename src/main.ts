@@ -2,20 +2,20 @@
  * Entry point: config -> platform -> app -> listen, with graceful shutdown on SIGTERM/SIGINT.
  * Configuration errors and a locked data folder end the process with a clear message.
  */
-
 import { buildApp } from './app.js';
 import { DEPLOYMENTS, type DeploymentName } from './deployments.js';
 import { EVENT_SCHEMAS } from './events.js';
-import { ConfigError, loadConfig } from './platform/config.js';
+import { ConfigError } from './platform/config.js';
 import { DataDirLockedError } from './platform/db/lock.js';
 import { createLogger } from './platform/log.js';
 import { closePlatform, openPlatform } from './platform/platform.js';
 import { installGracefulShutdown } from './platform/shutdown.js';
+import { type AppConfig, loadAppConfig } from './settings.js';
 
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
+  let config: AppConfig;
   try {
-    config = loadConfig();
+    config = loadAppConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nSee .env.example and the configuration table in README.md.\n`);

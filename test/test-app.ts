@@ -3,7 +3,6 @@
  * TEST_DATABASE_URL is set), Redis when TEST_REDIS_URL is set (own key prefix), a fake
  * clock, silent logs, and helpers to make users and tokens.
  */
-
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,10 +13,10 @@ import { inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { DEPLOYMENTS } from '../src/deployments.js';
 import { EVENT_SCHEMAS } from '../src/events.js';
-import { loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/log.js';
 import { readOutbox } from '../src/platform/mail/mailer.js';
 import { closePlatform, type ModuleFactory, openPlatform, type Platform } from '../src/platform/platform.js';
+import { loadAppConfig } from '../src/settings.js';
 import { createFakeClock, type FakeClock } from './fake-clock.js';
 import { openTestDatabase } from './test-databases.js';
 
@@ -67,7 +66,7 @@ export async function createTestApp(
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-app-'));
   const redisUrl = process.env.TEST_REDIS_URL || undefined;
   const shared = options.shareWith?.platform;
-  const config = loadConfig({
+  const config = loadAppConfig({
     DATA_DIR: dataDir,
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -19,9 +19,10 @@ import { createMemoryStore } from './cache/memory-store.js';
 import { connectRedis } from './cache/redis-connection.js';
 import { createRedisStore } from './cache/redis-store.js';
 import { type Clock, systemClock } from './clock.js';
-import type { Config } from './config.js';
+import type { PlatformConfig } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
 import type { SessionGate } from './http/access.js';
+import type { CorsHeaders } from './http/security.js';
 import type { Job } from './jobs.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
 import { createMemoryRealtime } from './realtime/memory-realtime.js';
@@ -32,7 +33,7 @@ import { openBlobStorage } from './storage/open-storage.js';
 
 /** What a module factory is given. A module takes only what it uses. */
 export interface Platform {
-  readonly config: Config;
+  readonly config: PlatformConfig;
   readonly database: Database;
   readonly db: Db;
   /**
@@ -70,6 +71,8 @@ export interface AppModule {
   readonly rootRoutes?: FastifyPluginAsync;
   /** Lets the access guard refuse tokens of revoked sessions or disabled users. */
   readonly sessionGate?: SessionGate;
+  /** Request and response headers of the module's own protocol that browsers on allowed origins may use. */
+  readonly corsHeaders?: CorsHeaders;
   /** A paragraph for the OpenAPI description: how this deployment of the module behaves (e.g. a test gateway). */
   readonly openApiNote?: string;
   /** Background jobs, started by the app after every module's `start` and stopped before `stop`. */
@@ -99,7 +102,7 @@ export interface PlatformOptions {
 }
 
 /** Opens every port's adapter as the config says, and migrates the database. */
-export async function openPlatform(config: Config, log: Logger, options: PlatformOptions): Promise<Platform> {
+export async function openPlatform(config: PlatformConfig, log: Logger, options: PlatformOptions): Promise<Platform> {
   const overrides = options;
   const clock = overrides.clock ?? systemClock;
   const database =
@@ -156,7 +159,7 @@ export async function openPlatform(config: Config, log: Logger, options: Platfor
 }
 
 /** The NATS bus when NATS_URL is set, else the in-process one; both dedupe and dead-letter in the database. */
-async function openBus(config: Config, db: Db, log: Logger): Promise<EventBus> {
+async function openBus(config: PlatformConfig, db: Db, log: Logger): Promise<EventBus> {
   const ledger = createDeliveryLedger(db);
   const policy = { maxDeliveries: config.EVENT_MAX_DELIVERIES, retryBackoffMs: config.EVENT_RETRY_BACKOFF };
   if (!config.NATS_URL) return createMemoryBus({ log, ledger, policy });

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { publicUrl } from '../../platform/config.js';
 import { API_PREFIX } from '../../platform/http/api-prefix.js';
 import type { ModuleFactory } from '../../platform/platform.js';
+import { catalogSettings } from '../catalog/index.js';
 import { createIdentityDirectory, IdentityEvents } from '../identity/index.js';
 import { buildAsyncApi } from './asyncapi.js';
 import { createRoomFeed } from './feed.js';
@@ -17,6 +18,7 @@ import { createChatRepo } from './repo.js';
 import { chatRoutes } from './routes.js';
 import { MAX_TEXT_BYTES } from './schema.js';
 import { createChatService } from './service.js';
+import { chatSettings } from './settings.js';
 import { socketRoutes } from './socket-routes.js';
 
 /** The public room every demo deployment has, created with the demo catalog. */
@@ -26,7 +28,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 /** Plugs chat into the app: REST and the WebSocket under /api/v1/chat, /asyncapi.json at the root. */
 export const chatModule: ModuleFactory = (platform) => {
-  const { config, realtime, clock } = platform;
+  const { realtime, clock } = platform;
+  // The demo room follows the catalog's demo-data switch, so chat reads that one key of the catalog's.
+  const config = catalogSettings.read(chatSettings.read(platform.config));
   const log = platform.log.child({ module: 'chat' });
   const feed = createRoomFeed(realtime, log);
   const chat = createChatService({

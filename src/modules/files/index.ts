@@ -14,6 +14,7 @@ import { isInlineSafe } from './content-type.js';
 import { createFilesRepo } from './repo.js';
 import { filesRoutes } from './routes.js';
 import { createFilesService, type FilesLimits } from './service.js';
+import { filesSettings } from './settings.js';
 import { createLinkSigner } from './signed-links.js';
 import { createTusService } from './tus-service.js';
 
@@ -69,7 +70,7 @@ export function createFilesContract(platform: Platform): FilesContract {
 
 /** The limits of this module, from config. */
 export function filesLimits(platform: Platform): FilesLimits {
-  const { config } = platform;
+  const config = filesSettings.read(platform.config);
   return {
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     quotaBytes: config.FILES_QUOTA_BYTES,
@@ -81,7 +82,7 @@ export function filesLimits(platform: Platform): FilesLimits {
 
 /** Builds the services of the module (also used by tests to run the cleanup sweep by hand). */
 export function createFilesServices(platform: Platform) {
-  const { config } = platform;
+  const config = filesSettings.read(platform.config);
   const log = platform.log.child({ module: 'files' });
   const repo = createFilesRepo(platform.db);
   const limits = filesLimits(platform);
@@ -106,12 +107,19 @@ export function createFilesServices(platform: Platform) {
   };
 }
 
+/** The tus headers a browser client sends and reads on resumable uploads from an allowed origin. */
+const TUS_CORS_HEADERS = {
+  allowed: ['Tus-Resumable', 'Upload-Length', 'Upload-Offset', 'Upload-Metadata', 'Upload-Checksum'],
+  exposed: ['Tus-Resumable', 'Tus-Version', 'Tus-Extension', 'Tus-Max-Size', 'Upload-Offset', 'Upload-Length', 'Upload-Expires'],
+};
+
 /** Plugs files into the app: routes, the cleanup job, and removal of a deleted account's files. */
 export const filesModule: ModuleFactory = (platform) => {
   const { files, tus, limits, sweep } = createFilesServices(platform);
   let unsubscribe: (() => void) | undefined;
   return {
     name: 'files',
+    corsHeaders: TUS_CORS_HEADERS,
     routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
     jobs: [{ name: 'files.sweep', everyMs: FILES_CLEANUP_INTERVAL_MS, run: sweep }],
     async start() {

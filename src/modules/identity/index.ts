@@ -12,6 +12,7 @@ import { createLoginThrottle } from './login-throttle.js';
 import { createIdentityRepo } from './repo.js';
 import { identityRoutes } from './routes.js';
 import { createIdentityService } from './service.js';
+import { identitySettings } from './settings.js';
 
 export type { UserDirectory } from './directory.js';
 export { IdentityEventMap, IdentityEvents, type UserDeleted, type UserDisabled, type UserRegistered } from './events.js';
@@ -23,7 +24,7 @@ export function createIdentityDirectory(platform: Pick<Platform, 'db'>): UserDir
 
 /** Plugs identity into the app: routes, the session gate for the access guard, and the first admin. */
 export const identityModule: ModuleFactory = (platform) => {
-  const { config } = platform;
+  const config = identitySettings.read(platform.config);
   const log = platform.log.child({ module: 'identity' });
   const repo = createIdentityRepo(platform.db);
   // With Redis, a Redis outage must not fail every login: count in this process meanwhile.

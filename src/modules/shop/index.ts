@@ -20,6 +20,7 @@ import { createStripeGateway } from './payments/stripe.js';
 import { createShopRepo } from './repo.js';
 import { shopRoutes } from './routes.js';
 import * as S from './schema.js';
+import { shopSettings } from './settings.js';
 import { createSweeper } from './sweeper.js';
 
 export { type OrderEvent, ShopEventMap, ShopEvents } from './events.js';
@@ -27,7 +28,7 @@ export type { OrderWire } from './wire.js';
 
 /** The gateway PAYMENT_PROVIDER names (config has checked that Stripe comes with its keys). */
 function openGateway(platform: Platform): PaymentGateway {
-  const { config } = platform;
+  const config = shopSettings.read(platform.config);
   if (config.PAYMENT_PROVIDER === 'stripe') {
     if (!config.STRIPE_SECRET_KEY || !config.STRIPE_WEBHOOK_SECRET) throw new Error('PAYMENT_PROVIDER=stripe needs the Stripe keys');
     return createStripeGateway({
@@ -49,7 +50,8 @@ const SANDBOX_NOTE =
   'customer mark their own order paid. Production runs with `PAYMENT_PROVIDER=stripe`.';
 
 export const shopModule: ModuleFactory = (platform) => {
-  const { config, clock } = platform;
+  const { clock } = platform;
+  const config = shopSettings.read(platform.config);
   const log = platform.log.child({ module: 'shop' });
   const repo = createShopRepo(platform.db);
   const stock = createCatalogStock(platform);

@@ -9,6 +9,7 @@ import { IdentityEvents } from '../identity/index.js';
 import { createTodosRepo } from './repo.js';
 import { todosRoutes } from './routes.js';
 import { createTodosService } from './service.js';
+import { todosSettings } from './settings.js';
 import { createTodoBackendRepo } from './todo-backend-repo.js';
 import { todoBackendRoutes } from './todo-backend-routes.js';
 import { createTodoBackendService } from './todo-backend-service.js';
@@ -17,7 +18,7 @@ const PURGE_EVERY_MS = 60 * 60_000;
 
 /** Plugs todos into the app: routes under /api/v1 (and /todo-backend when enabled), hourly tombstone purge, cleanup of deleted users. */
 export const todosModule: ModuleFactory = (platform) => {
-  const { config } = platform;
+  const config = todosSettings.read(platform.config);
   const log = platform.log.child({ module: 'todos' });
   const repo = createTodosRepo(platform.db);
   const todos = createTodosService({
