@@ -2,12 +2,13 @@
  * The identity module: accounts, roles, sessions. Other modules use only what is exported
  * here: the module factory, the event names and payloads, and the user directory.
  */
+
+import { createFallbackStore } from '../../platform/cache/fallback-store.js';
 import { createMemoryStore } from '../../platform/cache/memory-store.js';
 import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createAdminService } from './admin-service.js';
 import { createUserDirectory, type UserDirectory } from './directory.js';
-import { createFallbackStore } from './fallback-store.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { createIdentityRepo } from './repo.js';
 import { identityRoutes } from './routes.js';
