@@ -34,4 +34,30 @@ describe('chat message writer (group commit)', () => {
       ['w-4', 3],
     ]);
   });
+
+  it('when the database is unreachable, then a batch fails once, without a statement per message', async () => {
+    const down = Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+    let singleInserts = 0;
+    let batchInserts = 0;
+    const deadRepo: ChatRepo = {
+      ...repo,
+      insertMessageWithNextSeq: async () => {
+        singleInserts++;
+        // The first message goes alone and waits here, so the next ones queue into one batch.
+        await new Promise((r) => setTimeout(r, 20));
+        throw down;
+      },
+      insertMessagesWithNextSeqs: async () => {
+        batchInserts++;
+        throw down;
+      },
+    };
+    const writer = createMessageWriter({ repo: deadRepo, clock: t.clock });
+    const roomId = newId();
+    const author = newId();
+    const writes = Array.from({ length: 5 }, (_, i) => writer.write(roomId, author, `d-${i}`, `text ${i}`));
+    const settled = await Promise.allSettled(writes);
+    expect(settled.every((s) => s.status === 'rejected' && s.reason === down)).toBe(true);
+    expect({ singleInserts, batchInserts }).toEqual({ singleInserts: 1, batchInserts: 1 });
+  });
 });

@@ -5,7 +5,7 @@
  * seqs still follow the order frames arrived in. Each caller learns its own outcome.
  */
 import type { Clock } from '../../platform/clock.js';
-import { isUniqueViolation } from '../../platform/db/errors.js';
+import { isDataError, isUniqueViolation } from '../../platform/db/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ChatRepo } from './repo.js';
 import type { MessageRow } from './tables.js';
@@ -59,10 +59,13 @@ export function createMessageWriter(deps: { repo: ChatRepo; clock: Clock }) {
         });
         // Not stored: a duplicate or a non-member; the single statement tells which.
         if (unsettled.length) await storeOneByOne(roomId, unsettled);
-      } catch {
+      } catch (err) {
         // One message can fail the whole statement (a racing duplicate, text the database
         // refuses): store them one by one, so only that one fails and the others are kept.
-        await storeOneByOne(roomId, batch);
+        // A failure no message caused (the database is down) fails the batch once, instead of
+        // sending up to MAX_BATCH more statements to a database that cannot answer them.
+        if (isDataError(err)) await storeOneByOne(roomId, batch);
+        else for (const p of batch) p.reject(err);
       }
     }
     queues.delete(roomId);

@@ -26,3 +26,13 @@ export function isRetryable(err: unknown): boolean {
   const code = pgCode(err);
   return code === '40001' || code === '40P01';
 }
+
+/**
+ * True when the statement failed because of the data it carried (SQLSTATE class 22, data
+ * exception, or 23, integrity constraint violation): the same statement without the offending
+ * row may succeed. False for a lost connection, a shutdown or a timeout, which no row caused.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = pgCode(err);
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
+}
