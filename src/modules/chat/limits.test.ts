@@ -13,7 +13,8 @@ import {
 } from '../../../test/chat-fixtures.js';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
 
-describe('chat limits and disconnects', () => {
+// Each test builds an app with its own limits inside the test: give that room on a loaded machine.
+describe('chat limits and disconnects', { timeout: 60_000 }, () => {
   let t: TestApp | undefined;
   const clients: ChatClient[] = [];
   afterEach(async () => {
