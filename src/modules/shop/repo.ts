@@ -158,10 +158,13 @@ function queries(db: Executor) {
       return row as OrderRow;
     },
 
-    async findOrder(id: string, options: { userId?: string; forUpdate?: boolean } = {}) {
+    /** With `forUpdate: 'skip-locked'`, an order locked by another transaction reads as missing. */
+    async findOrder(id: string, options: { userId?: string; forUpdate?: boolean | 'skip-locked' } = {}) {
       const where = options.userId ? and(eq(orders.id, id), eq(orders.userId, options.userId)) : eq(orders.id, id);
       const query = db.select().from(orders).where(where);
-      const [row] = options.forUpdate ? await query.for('update') : await query;
+      const [row] = options.forUpdate
+        ? await query.for('update', options.forUpdate === 'skip-locked' ? { skipLocked: true } : undefined)
+        : await query;
       return row;
     },
 

@@ -15,7 +15,7 @@ import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { StockContract } from '../catalog/index.js';
-import { lineQuantityLimit } from './cart.js';
+import { lineQuantityLimit } from './cart-service.js';
 import {
   CartEmpty,
   CurrencyMismatch,
@@ -26,6 +26,7 @@ import {
 } from './errors.js';
 import { ShopEvents } from './events.js';
 import { checkAmount } from './money.js';
+import type { PaymentService } from './payment-service.js';
 import type { ShopRepo } from './repo.js';
 import type { OrderLineRow } from './tables.js';
 import { type OrderWire, toOrderWire } from './wire.js';
@@ -35,12 +36,18 @@ export interface CheckoutInput {
   note?: string;
 }
 
-export interface CheckoutResult {
+interface RecordedCheckout {
   status: number;
   body: unknown;
   /** True when this answer is the stored answer of an earlier request with the same key. */
   replayed: boolean;
-  order?: OrderWire;
+}
+
+/** The answer of POST /orders: the order with its payment (null when the provider failed; retryable). */
+export interface CheckoutResult {
+  status: number;
+  order: OrderWire;
+  replayed: boolean;
 }
 
 /** JSON with sorted keys, so the same body always hashes the same. */
@@ -61,12 +68,13 @@ export const requestHash = (body: unknown) =>
     .update(canonical(body ?? {}))
     .digest('hex');
 
-export type Checkout = ReturnType<typeof createCheckout>;
+export type CheckoutService = ReturnType<typeof createCheckoutService>;
 
-export function createCheckout(deps: {
+export function createCheckoutService(deps: {
   repo: ShopRepo;
   stock: StockContract;
   relay: OutboxRelay;
+  payments: Pick<PaymentService, 'startPayment' | 'ensurePayment'>;
   clock: Clock;
   log: Logger;
   paymentTimeoutMs: number;
@@ -74,7 +82,7 @@ export function createCheckout(deps: {
   maxPendingOrders: number;
   maxLineQuantity: number;
 }) {
-  const { repo, stock, relay, clock, log, maxPendingOrders } = deps;
+  const { repo, stock, relay, payments, clock, log, maxPendingOrders } = deps;
 
   /** Refuses a checkout that would leave the customer holding more unpaid orders than allowed. */
   async function checkPendingCap(on: ShopRepo, userId: string) {
@@ -85,7 +93,7 @@ export function createCheckout(deps: {
     }
   }
 
-  async function replay(userId: string, key: string, hash: string): Promise<CheckoutResult> {
+  async function replay(userId: string, key: string, hash: string): Promise<RecordedCheckout> {
     const existing = await repo.findKey(userId, key);
     if (!existing) throw IdempotencyKeyInFlight('The earlier request with this key was abandoned; send it again');
     if (existing.requestHash !== hash) {
@@ -141,68 +149,89 @@ export function createCheckout(deps: {
     return { lines, currency: [...currencies][0] as string };
   }
 
+  /** Attaches the payment (with the client secret) to the order; a provider failure leaves it null and retryable. */
+  async function withPayment(order: OrderWire, userId: string, fresh: boolean): Promise<OrderWire> {
+    try {
+      return { ...order, payment: fresh ? await payments.startPayment(order) : await payments.ensurePayment(order.id, userId) };
+    } catch (err) {
+      log.warn({ err, orderId: order.id }, 'payment not started; the client may retry POST /orders/:id/payment');
+      return order;
+    }
+  }
+
+  /** The order for this key: recorded now, or the first answer replayed. */
+  async function recordOrder(userId: string, key: string, input: CheckoutInput): Promise<RecordedCheckout> {
+    const hash = requestHash(input);
+    const orderId = newId();
+    if (!(await repo.claimKey({ userId, key, requestHash: hash, orderId, createdAt: clock.now() }))) {
+      return replay(userId, key, hash);
+    }
+
+    let lines: OrderLineRow[];
+    let currency: string;
+    try {
+      // Early and cheap, before any stock is touched; checked again under the lock below.
+      await checkPendingCap(repo, userId);
+      ({ lines, currency } = await buildLines(userId, orderId));
+      await stock.reserveStock(orderId, lines);
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) return finishWithError(userId, key, err);
+      await repo.deleteKey(userId, key).catch(() => {});
+      throw err;
+    }
+
+    const now = clock.now();
+    try {
+      const order = await repo.transaction(async (tx) => {
+        // Two checkouts of one customer at once must not both pass the cap.
+        await tx.lockCustomerOrders(userId);
+        await checkPendingCap(tx, userId);
+        const totalCents = lines.reduce((sum, l) => sum + l.lineTotalCents, 0);
+        const row = await tx.insertOrder(
+          {
+            id: orderId,
+            userId,
+            status: 'pending_payment',
+            currency,
+            totalCents,
+            itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
+            shippingAddress: input.shippingAddress ?? null,
+            note: input.note ?? null,
+            createdAt: now,
+            updatedAt: now,
+            expiresAt: new Date(now.getTime() + deps.paymentTimeoutMs),
+          },
+          lines,
+        );
+        const wire = toOrderWire(row, lines, undefined);
+        // The sweeper forgets keys of requests it believes dead; if it did, this one must not commit.
+        if (!(await tx.finishKey(userId, key, 201, wire))) throw new Error('idempotency key was reclaimed');
+        await tx.removeOrderedLines(userId, lines);
+        await tx.enqueue(ShopEvents.orderCreated, { order: wire });
+        return wire;
+      });
+      relay.kick();
+      return { status: 201, body: order, replayed: false };
+    } catch (err) {
+      // A business refusal (the unpaid-orders cap) is answered and stored like any other 4xx.
+      const refused = err instanceof AppError && err.status < 500 ? err : undefined;
+      if (!refused) log.error({ err, orderId }, 'checkout failed after reserving stock; releasing it');
+      await stock.releaseStock(orderId).catch((e) => log.error({ err: e, orderId }, 'release failed; the sweeper retries'));
+      if (refused) return finishWithError(userId, key, refused);
+      await repo.deleteKey(userId, key).catch(() => {});
+      throw err;
+    }
+  }
+
   return {
+    /**
+     * Places the order once per key, then starts its payment (a replay fetches the payment the
+     * first answer started, or starts it if that failed).
+     */
     async placeOrder(userId: string, key: string, input: CheckoutInput): Promise<CheckoutResult> {
-      const hash = requestHash(input);
-      const orderId = newId();
-      if (!(await repo.claimKey({ userId, key, requestHash: hash, orderId, createdAt: clock.now() }))) {
-        return replay(userId, key, hash);
-      }
-
-      let lines: OrderLineRow[];
-      let currency: string;
-      try {
-        // Early and cheap, before any stock is touched; checked again under the lock below.
-        await checkPendingCap(repo, userId);
-        ({ lines, currency } = await buildLines(userId, orderId));
-        await stock.reserveStock(orderId, lines);
-      } catch (err) {
-        if (err instanceof AppError && err.status < 500) return finishWithError(userId, key, err);
-        await repo.deleteKey(userId, key).catch(() => {});
-        throw err;
-      }
-
-      const now = clock.now();
-      try {
-        const order = await repo.transaction(async (tx) => {
-          // Two checkouts of one customer at once must not both pass the cap.
-          await tx.lockCustomerOrders(userId);
-          await checkPendingCap(tx, userId);
-          const totalCents = lines.reduce((sum, l) => sum + l.lineTotalCents, 0);
-          const row = await tx.insertOrder(
-            {
-              id: orderId,
-              userId,
-              status: 'pending_payment',
-              currency,
-              totalCents,
-              itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
-              shippingAddress: input.shippingAddress ?? null,
-              note: input.note ?? null,
-              createdAt: now,
-              updatedAt: now,
-              expiresAt: new Date(now.getTime() + deps.paymentTimeoutMs),
-            },
-            lines,
-          );
-          const wire = toOrderWire(row, lines, undefined);
-          // The sweeper forgets keys of requests it believes dead; if it did, this one must not commit.
-          if (!(await tx.finishKey(userId, key, 201, wire))) throw new Error('idempotency key was reclaimed');
-          await tx.removeOrderedLines(userId, lines);
-          await tx.enqueue(ShopEvents.orderCreated, { order: wire });
-          return wire;
-        });
-        relay.kick();
-        return { status: 201, body: order, replayed: false, order };
-      } catch (err) {
-        // A business refusal (the unpaid-orders cap) is answered and stored like any other 4xx.
-        const refused = err instanceof AppError && err.status < 500 ? err : undefined;
-        if (!refused) log.error({ err, orderId }, 'checkout failed after reserving stock; releasing it');
-        await stock.releaseStock(orderId).catch((e) => log.error({ err: e, orderId }, 'release failed; the sweeper retries'));
-        if (refused) return finishWithError(userId, key, refused);
-        await repo.deleteKey(userId, key).catch(() => {});
-        throw err;
-      }
+      const recorded = await recordOrder(userId, key, input);
+      const order = await withPayment(recorded.body as OrderWire, userId, !recorded.replayed);
+      return { status: recorded.status, order, replayed: recorded.replayed };
     },
   };
 }
