@@ -11,7 +11,7 @@ import { createCatalogService } from './service.js';
 import { createStockContract, type StockContract } from './stock.js';
 
 export { CatalogEventMap, CatalogEvents, type ProductChanged, type ProductDeleted } from './events.js';
-export type { ProductForOrder, StockContract, StockLine, StockReservation } from './stock.js';
+export type { InCallerTransaction, ProductForOrder, StockContract, StockLine, StockReservation } from './stock.js';
 export type { ProductWire } from './wire.js';
 
 /**

@@ -1,17 +1,20 @@
 /**
  * POST /orders: turns the caller's cart into an order, exactly once per Idempotency-Key.
  *
- * The key is recorded first, with the order id it will produce. Stock is reserved through the
- * catalog's contract, idempotent by that order id, so the call could cross a network. Then one
- * shop transaction writes the order and its lines, empties the ordered cart lines, stores the
- * response for replays and writes `order.created` to the outbox. If that transaction fails, the
- * reservation is released; if the process dies in between, the sweeper releases it (a key still
- * `in_progress` after a while has no order) and forgets the key, so the client's retry works.
+ * One transaction claims the key, reserves the stock through the catalog's contract (which
+ * takes this transaction: shop and catalog run in one deployable), writes the order and its
+ * lines, empties the ordered cart lines, stores the answer for replays and writes
+ * `order.created` to the outbox. A crash or a failure anywhere rolls all of it back, so nothing
+ * is ever half done and the client's retry starts afresh. A business refusal (422) is stored
+ * with the key in that same transaction, having written nothing else. The payment is started
+ * after the commit (a call to the provider must not hold the transaction open), and its row is
+ * written after the provider answered.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { Clock } from '../../platform/clock.js';
+import type { Executor } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { StockContract } from '../catalog/index.js';
@@ -113,16 +116,17 @@ export function createCheckoutService(deps: {
     return { status, body: existing.response, replayed: true };
   }
 
-  /** Stores a 4xx answer for the key, like a success: retrying the same key gives the same answer. */
-  async function finishWithError(userId: string, key: string, err: AppError): Promise<never> {
-    await repo.completeKey(userId, key, err.status, { code: err.code, title: err.title, detail: err.detail, extras: err.extras });
-    throw err;
-  }
-
-  async function buildLines(userId: string, orderId: string) {
-    const cart = await repo.listCart(userId);
+  async function buildLines(tx: ShopRepo, executor: Executor, userId: string, orderId: string) {
+    const cart = await tx.listCart(userId);
     if (cart.length === 0) throw CartEmpty('Add products to the cart before ordering');
-    const products = new Map((await stock.getProductsForOrder(cart.map((c) => c.productId))).map((p) => [p.id, p]));
+    const products = new Map(
+      (
+        await stock.getProductsForOrder(
+          cart.map((c) => c.productId),
+          { tx: executor },
+        )
+      ).map((p) => [p.id, p]),
+    );
     const lines: OrderLineRow[] = cart.map((item) => {
       const p = products.get(item.productId);
       if (p?.status !== 'active') throw ProductNotOrderable(`Product ${item.productId} cannot be ordered`, { productId: item.productId });
@@ -159,68 +163,59 @@ export function createCheckoutService(deps: {
     }
   }
 
+  /** Writes the order of this key in the caller's transaction; a business refusal is thrown before anything but the key is written. */
+  async function writeOrder(tx: ShopRepo, executor: Executor, userId: string, key: string, orderId: string, input: CheckoutInput) {
+    // Two checkouts of one customer at once must not both pass the cap.
+    await tx.lockCustomerOrders(userId);
+    await checkPendingCap(tx, userId);
+    const { lines, currency } = await buildLines(tx, executor, userId, orderId);
+    await stock.reserveStock(orderId, lines, { tx: executor });
+    const now = clock.now();
+    const row = await tx.insertOrder(
+      {
+        id: orderId,
+        userId,
+        status: 'pending_payment',
+        currency,
+        totalCents: lines.reduce((sum, l) => sum + l.lineTotalCents, 0),
+        itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
+        shippingAddress: input.shippingAddress ?? null,
+        note: input.note ?? null,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: new Date(now.getTime() + deps.paymentTimeoutMs),
+      },
+      lines,
+    );
+    const wire = toOrderWire(row, lines, undefined);
+    // The claim above is this transaction's own row: nobody else can have finished or removed it.
+    if (!(await tx.finishKey(userId, key, 201, wire))) throw new Error('idempotency key vanished inside its transaction');
+    await tx.removeOrderedLines(userId, lines);
+    await tx.enqueue(ShopEvents.orderCreated, { order: wire });
+    return wire;
+  }
+
   /** The order for this key: recorded now, or the first answer replayed. */
   async function recordOrder(userId: string, key: string, input: CheckoutInput): Promise<RecordedCheckout> {
     const hash = requestHash(input);
     const orderId = newId();
-    if (!(await repo.claimKey({ userId, key, requestHash: hash, orderId, createdAt: clock.now() }))) {
-      return replay(userId, key, hash);
-    }
-
-    let lines: OrderLineRow[];
-    let currency: string;
-    try {
-      // Early and cheap, before any stock is touched; checked again under the lock below.
-      await checkPendingCap(repo, userId);
-      ({ lines, currency } = await buildLines(userId, orderId));
-      await stock.reserveStock(orderId, lines);
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) return finishWithError(userId, key, err);
-      await repo.deleteKey(userId, key).catch(() => {});
-      throw err;
-    }
-
-    const now = clock.now();
-    try {
-      const order = await repo.transaction(async (tx) => {
-        // Two checkouts of one customer at once must not both pass the cap.
-        await tx.lockCustomerOrders(userId);
-        await checkPendingCap(tx, userId);
-        const totalCents = lines.reduce((sum, l) => sum + l.lineTotalCents, 0);
-        const row = await tx.insertOrder(
-          {
-            id: orderId,
-            userId,
-            status: 'pending_payment',
-            currency,
-            totalCents,
-            itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
-            shippingAddress: input.shippingAddress ?? null,
-            note: input.note ?? null,
-            createdAt: now,
-            updatedAt: now,
-            expiresAt: new Date(now.getTime() + deps.paymentTimeoutMs),
-          },
-          lines,
-        );
-        const wire = toOrderWire(row, lines, undefined);
-        // The sweeper forgets keys of requests it believes dead; if it did, this one must not commit.
-        if (!(await tx.finishKey(userId, key, 201, wire))) throw new Error('idempotency key was reclaimed');
-        await tx.removeOrderedLines(userId, lines);
-        await tx.enqueue(ShopEvents.orderCreated, { order: wire });
-        return wire;
-      });
-      relay.kick();
-      return { status: 201, body: order, replayed: false };
-    } catch (err) {
-      // A business refusal (the unpaid-orders cap) is answered and stored like any other 4xx.
-      const refused = err instanceof AppError && err.status < 500 ? err : undefined;
-      if (!refused) log.error({ err, orderId }, 'checkout failed after reserving stock; releasing it');
-      await stock.releaseStock(orderId).catch((e) => log.error({ err: e, orderId }, 'release failed; the sweeper retries'));
-      if (refused) return finishWithError(userId, key, refused);
-      await repo.deleteKey(userId, key).catch(() => {});
-      throw err;
-    }
+    const outcome = await repo.transaction(async (tx, executor) => {
+      // A concurrent request with the same key waits on this row until we commit, then replays our answer.
+      if (!(await tx.claimKey({ userId, key, requestHash: hash, orderId, createdAt: clock.now() }))) return { claimed: false as const };
+      try {
+        return { claimed: true as const, order: await writeOrder(tx, executor, userId, key, orderId, input) };
+      } catch (err) {
+        if (!(err instanceof AppError && err.status < 500)) throw err;
+        // Refused before anything but the key was written: the answer is stored with the key,
+        // so the same key gives the same answer.
+        await tx.completeKey(userId, key, err.status, { code: err.code, title: err.title, detail: err.detail, extras: err.extras });
+        return { claimed: true as const, refused: err };
+      }
+    });
+    if (!outcome.claimed) return replay(userId, key, hash);
+    if (outcome.refused) throw outcome.refused;
+    relay.kick();
+    return { status: 201, body: outcome.order, replayed: false };
   }
 
   return {

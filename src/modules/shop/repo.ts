@@ -35,12 +35,15 @@ export interface OrderFilter {
 }
 
 export type ShopRepo = ReturnType<typeof queries> & {
-  /** Runs `work` in one transaction; every query inside must use the repo it is given. */
-  transaction<T>(work: (repo: ShopRepo) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction; every query inside must use the repo it is given. `tx` is
+   * the same transaction, for a contract call of another module that takes the caller's one.
+   */
+  transaction<T>(work: (repo: ShopRepo, tx: Executor) => Promise<T>): Promise<T>;
 };
 
 export function createShopRepo(db: Executor): ShopRepo {
-  return { ...queries(db), transaction: (work) => db.transaction((tx) => work(createShopRepo(tx))) };
+  return { ...queries(db), transaction: (work) => db.transaction((tx) => work(createShopRepo(tx), tx)) };
 }
 
 function queries(db: Executor) {
