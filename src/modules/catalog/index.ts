@@ -16,7 +16,8 @@ export type { ProductWire } from './wire.js';
 
 /**
  * The stock contract over the platform's database, for the shop: `reserveStock(orderId, lines)`
- * and `releaseStock(orderId)` are idempotent by order id and never oversell. A product that a
+ * and `releaseStock(orderId)` are idempotent by order id and never oversell; `reserveStock` may
+ * run in the caller's transaction (`{ tx }`) and refuses before writing anything. A product that a
  * reservation ever named counts as referenced by an order: DELETE archives it instead.
  */
 export function createCatalogStock(platform: Pick<Platform, 'db' | 'clock'>): StockContract {

@@ -5,7 +5,9 @@
  * instance is closing right now is skipped (SKIP LOCKED) rather than waited for.
  * - unpaid orders past ORDER_PAYMENT_TIMEOUT expire and give their stock back (all of them, each pass);
  * - closed orders whose stock release did not complete are released again;
- * - checkouts that died between reserving stock and writing the order are undone;
+ * - checkouts of earlier versions that died between reserving stock and writing the order are
+ *   undone (a checkout now commits its key, reservation and order together, so it leaves no
+ *   such key; this step can go once no instance of an earlier version runs);
  * - Idempotency-Keys older than IDEMPOTENCY_KEY_TTL are forgotten;
  * - webhook events that failed to apply are retried.
  */
