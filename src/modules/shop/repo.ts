@@ -91,7 +91,7 @@ function queries(db: Executor) {
     enqueue: (type: string, payload: unknown) => enqueueEvent(db, type, payload),
 
     // --- cart ---
-    listCart: (userId: string) =>
+    listCart: async (userId: string) =>
       db.select().from(cartItems).where(eq(cartItems.userId, userId)).orderBy(asc(cartItems.addedAt), asc(cartItems.productId)),
 
     async upsertCartItem(userId: string, productId: string, quantity: number, now: Date) {
