@@ -1,10 +1,12 @@
 /**
- * The README's configuration table, generated from the settings in src/platform/config.ts.
- * `npm run config:table` prints it; `npm run config:table -- --write` replaces the table
- * between the config-table markers in README.md (then run `npx biome format --write README.md`).
+ * The README's configuration tables, one per owner (the platform, then each module), generated
+ * from the settings groups composed in src/settings.ts. `npm run config:table` prints them;
+ * `npm run config:table -- --write` replaces what is between the config-table markers in
+ * README.md (then run `npx biome format --write README.md`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SETTINGS } from '../src/platform/config.js';
+import type { SettingsGroup } from '../src/platform/config.js';
+import { SETTING_GROUPS, SETTINGS, settingsFileOf } from '../src/settings.js';
 
 /**
  * What makes inline markdown (emphasis, links, HTML, table cells) out of plain text. An `_`
@@ -40,8 +42,18 @@ export function renderConfigTable(settings: Record<string, { doc: string; defaul
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }
 
+/** The heading of an owner's table in the README. */
+export function ownerHeading(owner: string): string {
+  return `### ${owner === 'platform' ? 'Platform' : `Module \`${owner}\``} (\`${settingsFileOf(owner)}\`)`;
+}
+
+/** A heading and a table for each group, in the order given. */
+export function renderConfigSections(groups: readonly SettingsGroup[]): string {
+  return groups.map((group) => `${ownerHeading(group.owner)}\n\n${renderConfigTable(group.settings)}`).join('\n\n');
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const table = renderConfigTable(SETTINGS);
+  const table = renderConfigSections(SETTING_GROUPS);
   if (process.argv.includes('--write')) {
     const start = '<!-- config-table:start -->';
     const end = '<!-- config-table:end -->';

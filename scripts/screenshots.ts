@@ -13,9 +13,10 @@ import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { buildApp } from '../src/app.js';
 import { DEPLOYMENTS } from '../src/deployments.js';
-import { loadConfig } from '../src/platform/config.js';
+import { EVENT_SCHEMAS } from '../src/events.js';
 import { createLogger } from '../src/platform/log.js';
 import { closePlatform, openPlatform } from '../src/platform/platform.js';
+import { loadAppConfig } from '../src/settings.js';
 
 const OUT = 'docs/screenshots';
 const ADMIN = { email: 'admin@example.com', password: 'screenshots-admin-passphrase' };
@@ -26,7 +27,7 @@ const WAIT = { timeout: 20_000 };
 const work = await mkdtemp(join(tmpdir(), 'zaplecze-shots-'));
 const webRoot = join(work, 'web');
 await build({ configFile: 'web/vite.config.ts', logLevel: 'warn', build: { outDir: webRoot, emptyOutDir: true } });
-const config = loadConfig({
+const config = loadAppConfig({
   DATA_DIR: join(work, 'data'),
   JWT_SECRET: 'x'.repeat(64),
   LOG_LEVEL: 'silent',
@@ -36,7 +37,7 @@ const config = loadConfig({
   AUTH_RATE_LIMIT_MAX: '100000',
 });
 await mkdir(join(work, 'data'), { recursive: true });
-const platform = await openPlatform(config, createLogger('silent'));
+const platform = await openPlatform(config, createLogger('silent'), { events: EVENT_SCHEMAS });
 const modules = DEPLOYMENTS['all-in-one'];
 for (const factory of modules) await factory(platform).seed?.();
 const app = await buildApp(platform, modules, { webRoot });

@@ -13,10 +13,11 @@ import { join } from 'node:path';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { buildApp } from '../src/app.js';
 import { DEPLOYMENTS } from '../src/deployments.js';
+import { EVENT_SCHEMAS } from '../src/events.js';
 import { CLIENT_FRAMES, SERVER_FRAMES } from '../src/modules/chat/frames.js';
-import { loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/log.js';
 import { closePlatform, openPlatform } from '../src/platform/platform.js';
+import { loadAppConfig } from '../src/settings.js';
 
 const OUT = 'web/src/api/openapi.gen.d.ts';
 
@@ -24,8 +25,8 @@ const OUT = 'web/src/api/openapi.gen.d.ts';
 async function loadDocument(): Promise<Record<string, unknown>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-sdk-'));
   // Only fixed values: the document must not depend on the caller's .env or machine.
-  const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(64), PUBLIC_URL: 'http://localhost:3000', LOG_LEVEL: 'silent' });
-  const platform = await openPlatform(config, createLogger('silent'));
+  const config = loadAppConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(64), PUBLIC_URL: 'http://localhost:3000', LOG_LEVEL: 'silent' });
+  const platform = await openPlatform(config, createLogger('silent'), { events: EVENT_SCHEMAS });
   try {
     const app = await buildApp(platform, DEPLOYMENTS['all-in-one']);
     try {

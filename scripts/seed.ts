@@ -8,15 +8,17 @@
  * Usage: npm run seed            (DEPLOYMENT=all-in-one by default)
  */
 import { DEPLOYMENTS, type DeploymentName } from '../src/deployments.js';
-import { ConfigError, loadConfig } from '../src/platform/config.js';
+import { EVENT_SCHEMAS } from '../src/events.js';
+import { ConfigError } from '../src/platform/config.js';
 import { DataDirLockedError } from '../src/platform/db/lock.js';
 import { createLogger } from '../src/platform/log.js';
 import { closePlatform, openPlatform, type Platform } from '../src/platform/platform.js';
+import { type AppConfig, loadAppConfig } from '../src/settings.js';
 
 async function seed(): Promise<number> {
-  let config: ReturnType<typeof loadConfig>;
+  let config: AppConfig;
   try {
-    config = loadConfig();
+    config = loadAppConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${err.message}\nSee .env.example.`);
@@ -34,7 +36,7 @@ async function seed(): Promise<number> {
   const log = createLogger(config.LOG_LEVEL);
   let platform: Platform;
   try {
-    platform = await openPlatform(config, log);
+    platform = await openPlatform(config, log, { events: EVENT_SCHEMAS });
   } catch (err) {
     if (err instanceof DataDirLockedError) {
       console.error(`${err.message}\nStop the server, then seed again.`);

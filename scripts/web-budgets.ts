@@ -13,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { EVENT_SCHEMAS } from '../src/events.js';
 
 const ROOT = 'dist/web';
 const KB = 1024;
@@ -52,18 +53,18 @@ function sizes() {
 /** Median time from navigation start to the catalog's product list being rendered, cold cache. */
 async function firstLoad(): Promise<number | undefined> {
   if (!existsSync('/usr/bin/chromium')) return undefined;
-  const [{ chromium }, { buildApp }, { DEPLOYMENTS }, { loadConfig }, { createLogger }, { closePlatform, openPlatform }] =
+  const [{ chromium }, { buildApp }, { DEPLOYMENTS }, { loadAppConfig }, { createLogger }, { closePlatform, openPlatform }] =
     await Promise.all([
       import('playwright-core'),
       import('../src/app.js'),
       import('../src/deployments.js'),
-      import('../src/platform/config.js'),
+      import('../src/settings.js'),
       import('../src/platform/log.js'),
       import('../src/platform/platform.js'),
     ]);
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-budget-'));
-  const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(64), LOG_LEVEL: 'silent' });
-  const platform = await openPlatform(config, createLogger('silent'));
+  const config = loadAppConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(64), LOG_LEVEL: 'silent' });
+  const platform = await openPlatform(config, createLogger('silent'), { events: EVENT_SCHEMAS });
   const modules = DEPLOYMENTS['all-in-one'];
   for (const factory of modules) await factory(platform).seed?.();
   const app = await buildApp(platform, modules, { webRoot: ROOT });

@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { and, count, eq } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startFakeS3 } from '../test/fake-s3.js';
 import { multipart, png } from '../test/files-fixtures.js';
 import { createProduct, putInCart } from '../test/shop-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../test/test-app.js';
@@ -33,41 +34,46 @@ async function fillAccount(t: TestApp, user: TestUser): Promise<void> {
   expect(room.statusCode, room.body).toBe(201);
 }
 
-/** What each module still holds of the user. */
-async function leftovers(t: TestApp, userId: string) {
+/** The storage keys of the user's files, to look for their blobs after the deletion. */
+async function blobKeysOf(t: TestApp, userId: string): Promise<string[]> {
+  const rows = await t.platform.db.select({ key: storedFiles.storageKey }).from(storedFiles).where(eq(storedFiles.ownerId, userId));
+  return rows.map((r) => r.key);
+}
+
+/** What each module still holds of the user: rows in each module's tables, and file contents in storage. */
+async function leftovers(t: TestApp, userId: string, blobKeys: string[]) {
   const db = t.platform.db;
   const n = async (q: Promise<{ n: number }[]>) => (await q)[0]?.n ?? -1;
   return {
     todoLists: await n(db.select({ n: count() }).from(todoLists).where(eq(todoLists.ownerId, userId))),
-    activeFiles: await n(
-      db
-        .select({ n: count() })
-        .from(storedFiles)
-        .where(and(eq(storedFiles.ownerId, userId), eq(storedFiles.status, 'active'))),
-    ),
+    files: await n(db.select({ n: count() }).from(storedFiles).where(eq(storedFiles.ownerId, userId))),
+    blobs: (await Promise.all(blobKeys.map((key) => t.platform.storage.head(key)))).filter(Boolean).length,
     cartLines: await n(db.select({ n: count() }).from(cartItems).where(eq(cartItems.userId, userId))),
     chatMemberships: await n(db.select({ n: count() }).from(members).where(eq(members.userId, userId))),
     sessions: await n(db.select({ n: count() }).from(sessions).where(eq(sessions.userId, userId))),
   };
 }
 
-const nothing = { todoLists: 0, activeFiles: 0, cartLines: 0, chatMemberships: 0, sessions: 0 };
+const nothing = { todoLists: 0, files: 0, blobs: 0, cartLines: 0, chatMemberships: 0, sessions: 0 };
 
 async function deleteAndExpectCascade(deleter: TestApp, observer: TestApp, user: TestUser) {
-  const before = await leftovers(observer, user.id);
-  expect(before).toEqual({ todoLists: 1, activeFiles: 1, cartLines: 1, chatMemberships: 1, sessions: 1 });
+  const blobKeys = await blobKeysOf(observer, user.id);
+  const before = await leftovers(observer, user.id, blobKeys);
+  expect(before).toEqual({ todoLists: 1, files: 1, blobs: 1, cartLines: 1, chatMemberships: 1, sessions: 1 });
   const admin = await deleter.admin();
   const res = await deleter.request({ method: 'DELETE', url: `${API}/admin/users/${user.id}`, token: admin.token });
   expect(res.statusCode, res.body).toBe(204);
-  await vi.waitFor(async () => expect(await leftovers(observer, user.id)).toEqual(nothing), { timeout: 15_000, interval: 50 });
+  await vi.waitFor(async () => expect(await leftovers(observer, user.id, blobKeys)).toEqual(nothing), { timeout: 15_000, interval: 50 });
 }
 
 describe('deleting an account', () => {
   const apps: TestApp[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   const streams: string[] = [];
   afterEach(async () => {
     // The second process first: it shares the first one's database.
     for (const app of apps.splice(0).reverse()) await app.close();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
     if (natsUrl && streams.length) {
       const nc = await connect({ servers: natsUrl });
       const jsm = await jetstreamManager(nc);
@@ -81,7 +87,7 @@ describe('deleting an account', () => {
     return { NATS_URL: natsUrl as string, NATS_STREAM: stream };
   };
 
-  it('when an admin deletes an account (in-process bus), then its todos, files, cart, chat memberships and sessions go', async () => {
+  it('when an admin deletes an account (in-process bus), then its todos, files (their contents too), cart, chat memberships and sessions go', async () => {
     const t = await createTestApp();
     apps.push(t);
     const user = await t.createUser();
@@ -101,9 +107,12 @@ describe('deleting an account', () => {
   );
 
   it.runIf(natsUrl)(
-    'when two processes share PostgreSQL and NATS, then an account deleted on one is cleaned up by every module',
+    'when two processes share PostgreSQL, NATS and S3, then an account deleted on one is cleaned up by every module',
     async () => {
-      const env = natsEnv();
+      // Split mode shares blob storage too: whichever process handles the event deletes the blob.
+      const s3 = await startFakeS3();
+      cleanups.push(() => s3.close());
+      const env = { ...natsEnv(), ...s3.env };
       const one = await createTestApp({ env });
       apps.push(one);
       const two = await createTestApp({ env, shareWith: one });

@@ -8,6 +8,7 @@ import { deadLetterRoutes } from './platform/bus/dead-letter-routes.js';
 import { createDeadLetters } from './platform/bus/dead-letters.js';
 import { installAccessControl } from './platform/http/access.js';
 import { installAccessLog } from './platform/http/access-log.js';
+import { API_PREFIX } from './platform/http/api-prefix.js';
 import { installHealth } from './platform/http/health.js';
 import { lengthGatedValidatorCompiler } from './platform/http/length-gated-patterns.js';
 import { installNulByteGuard } from './platform/http/nul-bytes.js';
@@ -23,9 +24,6 @@ import { startJobs } from './platform/jobs.js';
 import type { ModuleFactory, Platform } from './platform/platform.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-
-/** The prefix of every module's routes. */
-export const API_PREFIX = '/api/v1';
 
 /** A running app with a way to tell readiness probes that shutdown has begun. */
 export interface App {
@@ -67,7 +65,11 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[], opt
   installProblemDetails(http);
   installRequestIdEcho(http);
   installAccessLog(http);
-  await installSecurity(http, { corsOrigins: config.CORS_ORIGINS, publicUrl: config.PUBLIC_URL });
+  await installSecurity(http, {
+    corsOrigins: config.CORS_ORIGINS,
+    publicUrl: config.PUBLIC_URL,
+    corsHeaders: instances.flatMap((m) => (m.corsHeaders ? [m.corsHeaders] : [])),
+  });
   await installRateLimit(http, {
     max: config.RATE_LIMIT_MAX,
     windowMs: config.RATE_LIMIT_WINDOW,

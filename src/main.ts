@@ -4,16 +4,18 @@
  */
 import { buildApp } from './app.js';
 import { DEPLOYMENTS, type DeploymentName } from './deployments.js';
-import { ConfigError, loadConfig } from './platform/config.js';
+import { EVENT_SCHEMAS } from './events.js';
+import { ConfigError } from './platform/config.js';
 import { DataDirLockedError } from './platform/db/lock.js';
 import { createLogger } from './platform/log.js';
 import { closePlatform, openPlatform } from './platform/platform.js';
 import { installGracefulShutdown } from './platform/shutdown.js';
+import { type AppConfig, loadAppConfig } from './settings.js';
 
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
+  let config: AppConfig;
   try {
-    config = loadConfig();
+    config = loadAppConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nSee .env.example and the configuration table in README.md.\n`);
@@ -31,7 +33,7 @@ async function main() {
 
   let platform: Awaited<ReturnType<typeof openPlatform>>;
   try {
-    platform = await openPlatform(config, log);
+    platform = await openPlatform(config, log, { events: EVENT_SCHEMAS });
   } catch (err) {
     if (err instanceof DataDirLockedError) {
       process.stderr.write(`${err.message}\n`);

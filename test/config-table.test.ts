@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { escapeMarkdown, renderConfigTable } from '../scripts/config-table.js';
-import { SETTINGS } from '../src/platform/config.js';
+import { SETTINGS } from '../src/settings.js';
 
 describe('configuration table', () => {
   it('when a doc contains markdown emphasis characters, then they are escaped', () => {

@@ -1,11 +1,12 @@
 /**
- * The configuration is documented in three places that must agree: SETTINGS in
- * src/platform/config.ts (the source), .env.example and the README's configuration table.
+ * The configuration is documented in three places that must agree: the settings groups composed
+ * in src/settings.ts (the source: the platform's and each module's settings.ts), .env.example
+ * and the README's configuration tables.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderEnvExample } from '../scripts/env-example.js';
-import { SETTINGS } from '../src/platform/config.js';
+import { SETTING_GROUPS, SETTINGS } from '../src/settings.js';
 
 const root = new URL('../', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, root), 'utf8');
@@ -62,7 +63,7 @@ describe('.env.example', () => {
   });
 
   it('when a doc, example or default changes in config.ts, then .env.example shows the change', () => {
-    expect(text, `.env.example differs from config.ts: ${SYNC_HINT}`).toBe(renderEnvExample(SETTINGS));
+    expect(text, `.env.example differs from config.ts: ${SYNC_HINT}`).toBe(renderEnvExample(SETTING_GROUPS));
   });
 });
 

@@ -1,6 +1,7 @@
 /** Helpers for shop tests: products, carts, checkouts, and waiting for background work. */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import type { ShopEventType } from '../src/modules/shop/events.js';
 import type { TestApp, TestUser } from './test-app.js';
 
 export const API = '/api/v1';
@@ -89,13 +90,11 @@ export function orderReaches(t: TestApp, user: TestUser, id: string, status: str
 let recorders = 0;
 
 /** Records every bus event of the given types (as a module of its own, so it misses none). */
-export function recordEvents(t: TestApp, types: string[]) {
+export function recordEvents(t: TestApp, types: ShopEventType[]) {
   const seen: { type: string; payload: { order: { id: string; status: string }; reason?: string; refundedCents?: number } }[] = [];
   recorders += 1;
   const module = `test-recorder-${recorders}`;
-  const stops = types.map((type) =>
-    t.platform.bus.subscribe(module, type, (e) => void seen.push({ type: e.type, payload: e.payload as never })),
-  );
+  const stops = types.map((type) => t.platform.bus.subscribe(module, type, (e) => void seen.push({ type: e.type, payload: e.payload })));
   return {
     seen,
     forOrder: (id: string) => seen.filter((e) => e.payload.order.id === id).map((e) => e.type),

@@ -12,10 +12,11 @@ import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { DEPLOYMENTS } from '../src/deployments.js';
-import { loadConfig } from '../src/platform/config.js';
+import { EVENT_SCHEMAS } from '../src/events.js';
 import { createLogger } from '../src/platform/log.js';
 import { readOutbox } from '../src/platform/mail/mailer.js';
 import { closePlatform, type ModuleFactory, openPlatform, type Platform } from '../src/platform/platform.js';
+import { loadAppConfig } from '../src/settings.js';
 import { createFakeClock, type FakeClock } from './fake-clock.js';
 import { openTestDatabase } from './test-databases.js';
 
@@ -65,7 +66,7 @@ export async function createTestApp(
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-app-'));
   const redisUrl = process.env.TEST_REDIS_URL || undefined;
   const shared = options.shareWith?.platform;
-  const config = loadConfig({
+  const config = loadAppConfig({
     DATA_DIR: dataDir,
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -86,7 +87,7 @@ export async function createTestApp(
   });
   const clock = createFakeClock();
   const database = shared ? { ...shared.database, close: async () => {} } : await openTestDatabase(inject('testTemplate'));
-  const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), { database, clock });
+  const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), { events: EVENT_SCHEMAS, database, clock });
   // No web client unless a test asks for one, so results do not depend on a local dist/web build.
   const webRoot = options.webRoot ?? join(dataDir, 'no-web-build');
   const app = await buildApp(platform, options.modules ?? DEPLOYMENTS['all-in-one'], { webRoot }).catch(async (err) => {

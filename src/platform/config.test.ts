@@ -1,10 +1,23 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, publicUrl } from './config.js';
+import {
+  ConfigError,
+  defineSettings,
+  durationBetween,
+  type Env,
+  int,
+  loadConfig,
+  platformSettings,
+  publicUrl,
+  type SettingsGroup,
+  str,
+} from './config.js';
 
-const problemsOf = (env: Record<string, string | undefined>): string[] => {
+const load = (env: Env) => loadConfig(env, [platformSettings]);
+
+const problemsOf = (env: Env, groups: readonly SettingsGroup[] = [platformSettings]): string[] => {
   try {
-    loadConfig(env);
+    loadConfig(env, groups);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -16,7 +29,7 @@ const SECRET = 'x'.repeat(32);
 
 describe('config', () => {
   it('when the environment is empty, then every default applies and optional settings are undefined', () => {
-    const config = loadConfig({});
+    const config = load({});
     expect(config).toMatchObject({
       PORT: 3000,
       HOST: '0.0.0.0',
@@ -28,7 +41,6 @@ describe('config', () => {
       RATE_LIMIT_MAX: 300,
       RATE_LIMIT_WINDOW: 60_000,
       ACCESS_TOKEN_TTL: 15 * 60_000,
-      REFRESH_TOKEN_TTL: 30 * 86_400_000,
       DEPLOYMENT: 'all-in-one',
       SHUTDOWN_TIMEOUT: 10_000,
       REDIS_KEY_PREFIX: 'zaplecze:',
@@ -36,19 +48,16 @@ describe('config', () => {
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
     expect(config.JWT_SECRET).toBeUndefined();
-    expect(config.ADMIN_EMAIL).toBeUndefined();
     expect(config.PUBLIC_URL).toBeUndefined();
     expect(publicUrl(config)).toBe('http://localhost:3000');
   });
 
   it('when values are given, then they are parsed into numbers, sizes, durations and origins', () => {
-    const config = loadConfig({
+    const config = load({
       PORT: '8080',
       BODY_LIMIT: '512kb',
       RATE_LIMIT_WINDOW: '30s',
       CORS_ORIGINS: 'http://localhost:5173, https://app.example.com/',
-      ADMIN_EMAIL: ' Admin@Example.COM ',
-      ADMIN_PASSWORD: 'long-enough',
       TRUST_PROXY: '2',
       PUBLIC_URL: 'https://api.example.com/',
     });
@@ -56,7 +65,6 @@ describe('config', () => {
     expect(config.BODY_LIMIT).toBe(512 * 1024);
     expect(config.RATE_LIMIT_WINDOW).toBe(30_000);
     expect(config.CORS_ORIGINS).toEqual(['http://localhost:5173', 'https://app.example.com']);
-    expect(config.ADMIN_EMAIL).toBe('admin@example.com');
     expect(config.TRUST_PROXY).toBe(2);
     expect(publicUrl(config)).toBe('https://api.example.com');
   });
@@ -68,7 +76,6 @@ describe('config', () => {
       LOG_LEVEL: 'loud',
       DATABASE_URL: 'mysql://localhost/db',
       JWT_SECRET: 'short',
-      PAYMENT_PROVIDER: 'sandbox',
       CORS_ORIGINS: '*',
       SHUTDOWN_TIMEOUT: '10',
     });
@@ -85,7 +92,7 @@ describe('config', () => {
 
   it('when the error is shown, then its message lists every problem on its own line', () => {
     try {
-      loadConfig({ PORT: '70000', RATE_LIMIT_MAX: '0' });
+      load({ PORT: '70000', RATE_LIMIT_MAX: '0' });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
@@ -101,50 +108,92 @@ describe('config', () => {
     ]);
   });
 
-  it('when ADMIN_EMAIL is set without ADMIN_PASSWORD, then the pair is refused', () => {
-    expect(problemsOf({ ADMIN_EMAIL: 'admin@example.com' })).toEqual([
-      expect.stringMatching(/ADMIN_PASSWORD must be set together with ADMIN_EMAIL/),
-    ]);
-  });
-
-  it('when ADMIN_PASSWORD is missing and another variable is bad too, then both are reported', () => {
-    const problems = problemsOf({ ADMIN_EMAIL: 'admin@example.com', PORT: 'abc' });
-    expect(problems).toEqual([expect.stringMatching(/^PORT /), expect.stringMatching(/^ADMIN_PASSWORD must be set together/)]);
-  });
-
   it('when a partner variable is given but invalid, then only its own reason is reported', () => {
-    expect(problemsOf({ ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'short' })).toEqual([
-      expect.stringMatching(/^ADMIN_PASSWORD must be 8 to 128 characters/),
-    ]);
-    expect(problemsOf({ DATABASE_URL: 'postgres://127.0.0.1/z', JWT_SECRET: 'short', PAYMENT_PROVIDER: 'sandbox' })).toEqual([
+    expect(problemsOf({ DATABASE_URL: 'postgres://127.0.0.1/z', JWT_SECRET: 'short' })).toEqual([
       expect.stringMatching(/^JWT_SECRET must be at least 32 characters/),
     ]);
   });
 
   it('when DATABASE_URL is set without JWT_SECRET, then JWT_SECRET is demanded', () => {
-    expect(problemsOf({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze', PAYMENT_PROVIDER: 'sandbox' })).toEqual([
+    expect(problemsOf({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze' })).toEqual([
       expect.stringMatching(/^JWT_SECRET must be set when DATABASE_URL is/),
     ]);
-    expect(
-      loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze', JWT_SECRET: SECRET, PAYMENT_PROVIDER: 'sandbox' })
-        .JWT_SECRET,
-    ).toBe(SECRET);
+    expect(load({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze', JWT_SECRET: SECRET }).JWT_SECRET).toBe(SECRET);
+  });
+
+  it('when only one of the S3 keys is set, then the pair is refused', () => {
+    expect(problemsOf({ S3_ACCESS_KEY_ID: 'id' })).toEqual([
+      expect.stringMatching(/^S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together/),
+    ]);
   });
 
   it('when a variable is an empty or blank string, then it counts as unset', () => {
-    const config = loadConfig({ PORT: '', DATABASE_URL: '', JWT_SECRET: '  ', ADMIN_EMAIL: '', LOG_LEVEL: ' ' });
+    const config = load({ PORT: '', DATABASE_URL: '', JWT_SECRET: '  ', LOG_LEVEL: ' ' });
     expect(config.PORT).toBe(3000);
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.JWT_SECRET).toBeUndefined();
-    expect(config.ADMIN_EMAIL).toBeUndefined();
     expect(config.LOG_LEVEL).toBe('info');
   });
 
   it('when loaded, then the result is frozen', () => {
-    const config = loadConfig({});
+    const config = load({});
     expect(Object.isFrozen(config)).toBe(true);
     expect(() => {
       (config as { PORT: number }).PORT = 1;
     }).toThrow(TypeError);
+  });
+
+  it('when a duration is outside its bounds, then the refusal names the bounds as written', () => {
+    expect(() => durationBetween('100ms', '10m')('11m')).toThrow(/^must be between 100ms and 10m$/);
+    expect(() => durationBetween('1s')('999ms')).toThrow(/^must be at least 1s$/);
+    expect(durationBetween('100ms', '10m')('10m')).toBe(600_000);
+    expect(() => durationBetween('1s')('soon')).toThrow(/must be a duration like/);
+  });
+});
+
+describe('settings groups', () => {
+  const greetings = defineSettings(
+    'greetings',
+    {
+      GREETING: { doc: 'What to say.', example: 'hello', default: 'hello', parse: str },
+      GREETING_REPEAT: { doc: 'How often.', example: '2', parse: int(1, 5) },
+    },
+    // Reads another group's variable from the raw environment, as a module's check may.
+    {
+      check: (given, env) => (given('DATABASE_URL') && env.GREETING?.trim() === 'hi' ? ['GREETING must be formal with DATABASE_URL'] : []),
+    },
+  );
+
+  it('when several groups are loaded, then one object holds every key, typed per group', () => {
+    const config = loadConfig({ GREETING_REPEAT: '3' }, [platformSettings, greetings]);
+    expect(config.PORT).toBe(3000);
+    expect(config.GREETING).toBe('hello');
+    expect(config.GREETING_REPEAT).toBe(3);
+  });
+
+  it("when a group's check fails on another group's variable, then it is reported after every parser's problems", () => {
+    expect(
+      problemsOf({ GREETING: 'hi', PORT: 'abc', DATABASE_URL: 'postgres://h/db', JWT_SECRET: SECRET }, [greetings, platformSettings]),
+    ).toEqual([expect.stringMatching(/^PORT must be a whole number/), 'GREETING must be formal with DATABASE_URL']);
+  });
+
+  it("when a group's variable is bad, then it is named like a platform one", () => {
+    expect(problemsOf({ GREETING_REPEAT: '9' }, [platformSettings, greetings])).toEqual(['GREETING_REPEAT must be between 1 and 5, got 9']);
+  });
+
+  it('when two groups declare the same variable, then loading throws naming both owners', () => {
+    const clash = defineSettings('clash', { PORT: { doc: 'Mine.', example: '1', parse: str } });
+    expect(() => loadConfig({}, [platformSettings, clash])).toThrow(/PORT is declared by both platform and clash/);
+  });
+
+  it('when an owner reads its group from a loaded config, then it gets the same object with its keys', () => {
+    const config = loadConfig({}, [platformSettings, greetings]);
+    const mine = greetings.read(config);
+    expect(mine).toBe(config);
+    expect(mine.GREETING).toBe('hello');
+  });
+
+  it('when an owner reads a group that was not loaded, then it throws instead of handing out undefined', () => {
+    expect(() => greetings.read(load({}))).toThrow(/settings of greetings were not loaded \(missing GREETING, GREETING_REPEAT\)/);
   });
 });

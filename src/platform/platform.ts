@@ -13,14 +13,16 @@ import { createDeliveryLedger } from './bus/delivery-ledger.js';
 import { createMemoryBus, type EventBus } from './bus/event-bus.js';
 import { createNatsBus } from './bus/nats-bus.js';
 import { createOutboxRelay, type OutboxRelay } from './bus/outbox.js';
+import { type EventSchemas, type TypedEventBus, typedEventBus } from './bus/typed-events.js';
 import type { KeyValueStore } from './cache/key-value-store.js';
 import { createMemoryStore } from './cache/memory-store.js';
 import { connectRedis } from './cache/redis-connection.js';
 import { createRedisStore } from './cache/redis-store.js';
 import { type Clock, systemClock } from './clock.js';
-import type { Config } from './config.js';
+import type { PlatformConfig } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
 import type { SessionGate } from './http/access.js';
+import type { CorsHeaders } from './http/security.js';
 import type { Job } from './jobs.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
 import { createMemoryRealtime } from './realtime/memory-realtime.js';
@@ -31,7 +33,7 @@ import { openBlobStorage } from './storage/open-storage.js';
 
 /** What a module factory is given. A module takes only what it uses. */
 export interface Platform {
-  readonly config: Config;
+  readonly config: PlatformConfig;
   readonly database: Database;
   readonly db: Db;
   /**
@@ -41,7 +43,8 @@ export interface Platform {
    * The same namespace always gets the same store.
    */
   cacheFor(namespace: string, maxEntries?: number): KeyValueStore;
-  readonly bus: EventBus;
+  /** The event bus, typed over every module's events; payloads are checked at the consumer. */
+  readonly bus: TypedEventBus;
   /**
    * The process's one outbox relay: publishes events written with `enqueueEvent` in committed
    * transactions. Started by the app after the modules; `kick()` it after such a commit.
@@ -68,6 +71,8 @@ export interface AppModule {
   readonly rootRoutes?: FastifyPluginAsync;
   /** Lets the access guard refuse tokens of revoked sessions or disabled users. */
   readonly sessionGate?: SessionGate;
+  /** Request and response headers of the module's own protocol that browsers on allowed origins may use. */
+  readonly corsHeaders?: CorsHeaders;
   /** A paragraph for the OpenAPI description: how this deployment of the module behaves (e.g. a test gateway). */
   readonly openApiNote?: string;
   /** Background jobs, started by the app after every module's `start` and stopped before `stop`. */
@@ -86,8 +91,10 @@ export interface AppModule {
 /** Builds a module from the platform. */
 export type ModuleFactory = (platform: Platform) => AppModule;
 
-/** Parts a caller (tests, benches) may supply instead of having them opened from config. */
-export interface PlatformOverrides {
+/** What the app hands the platform, and parts a caller (tests, benches) may supply instead of having them opened from config. */
+export interface PlatformOptions {
+  /** Every module's event schemas merged (src/events.ts): the bus checks payloads against them. */
+  events: EventSchemas;
   database?: Database;
   clock?: Clock;
   mailer?: Mailer;
@@ -95,7 +102,8 @@ export interface PlatformOverrides {
 }
 
 /** Opens every port's adapter as the config says, and migrates the database. */
-export async function openPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
+export async function openPlatform(config: PlatformConfig, log: Logger, options: PlatformOptions): Promise<Platform> {
+  const overrides = options;
   const clock = overrides.clock ?? systemClock;
   const database =
     overrides.database ??
@@ -120,14 +128,14 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
     const realtime = redis
       ? await createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
       : createMemoryRealtime(realtimeLog);
-    const bus = overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
+    const transport = overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
     return {
       config,
       database,
       db: database.db,
       cacheFor,
-      bus,
-      relay: createOutboxRelay({ db: database.db, bus, log: log.child({ port: 'outbox' }) }),
+      bus: typedEventBus(transport, options.events),
+      relay: createOutboxRelay({ db: database.db, bus: transport, log: log.child({ port: 'outbox' }) }),
       mailer:
         overrides.mailer ??
         (config.SMTP_URL
@@ -151,7 +159,7 @@ export async function openPlatform(config: Config, log: Logger, overrides: Platf
 }
 
 /** The NATS bus when NATS_URL is set, else the in-process one; both dedupe and dead-letter in the database. */
-async function openBus(config: Config, db: Db, log: Logger): Promise<EventBus> {
+async function openBus(config: PlatformConfig, db: Db, log: Logger): Promise<EventBus> {
   const ledger = createDeliveryLedger(db);
   const policy = { maxDeliveries: config.EVENT_MAX_DELIVERIES, retryBackoffMs: config.EVENT_RETRY_BACKOFF };
   if (!config.NATS_URL) return createMemoryBus({ log, ledger, policy });

@@ -26,10 +26,22 @@ export interface ProductDeleted {
 // The product as toProductWire makes it: image URLs are added per request by the routes, not published.
 const ProductChangedSchema = Type.Object({ product: Type.Omit(Product, ['imageUrls']) });
 
-/** Event type -> payload schema, for subscribers (`subscribeTo`). */
+/** Event type -> payload schema: what consumers check each payload against (merged in src/events.ts). */
 export const CatalogEventMap = {
   [CatalogEvents.productCreated]: ProductChangedSchema,
   [CatalogEvents.productUpdated]: ProductChangedSchema,
   [CatalogEvents.productArchived]: ProductChangedSchema,
   [CatalogEvents.productDeleted]: Type.Object({ productId: Type.String({ format: 'uuid' }), sku: Type.String() }),
 };
+
+/** The name of an event this module publishes. */
+export type CatalogEventType = (typeof CatalogEvents)[keyof typeof CatalogEvents];
+
+declare module '../../platform/bus/typed-events.js' {
+  interface EventPayloads {
+    'product.created': ProductChanged;
+    'product.updated': ProductChanged;
+    'product.archived': ProductChanged;
+    'product.deleted': ProductDeleted;
+  }
+}

@@ -8,9 +8,12 @@ import { createCatalogRepo } from './repo.js';
 import { catalogRoutes } from './routes.js';
 import { createCatalogSeeder } from './seed.js';
 import { createCatalogService } from './service.js';
+import { catalogSettings } from './settings.js';
 import { createStockContract, type StockContract } from './stock.js';
 
 export { CatalogEventMap, CatalogEvents, type ProductChanged, type ProductDeleted } from './events.js';
+/** The catalog's settings; chat reads CATALOG_SEED_ON_EMPTY from them (its demo room comes with the demo catalog). */
+export { catalogSettings } from './settings.js';
 export type { InCallerTransaction, ProductForOrder, StockContract, StockLine, StockReservation } from './stock.js';
 export type { ProductWire } from './wire.js';
 
@@ -29,7 +32,7 @@ export function createCatalogStock(platform: Pick<Platform, 'db' | 'clock'>): St
  * Product images are files of the files module, checked and linked through its contract.
  */
 export const catalogModule: ModuleFactory = (platform) => {
-  const { config } = platform;
+  const config = catalogSettings.read(platform.config);
   const log = platform.log.child({ module: 'catalog' });
   const repo = createCatalogRepo(platform.db);
   const { relay } = platform;

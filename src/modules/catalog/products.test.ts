@@ -39,7 +39,7 @@ describe('catalog products', () => {
     t = await createTestApp({ modules: [identityModule, catalogModule] });
     admin = await t.admin();
     user = await t.createUser();
-    for (const type of ['product.created', 'product.updated', 'product.archived', 'product.deleted']) {
+    for (const type of ['product.created', 'product.updated', 'product.archived', 'product.deleted'] as const) {
       t.platform.bus.subscribe('test', type, (e) => {
         events.push(e);
       });

@@ -1,8 +1,11 @@
 /** SQL of the catalog module. Plain objects out; every function runs on the database or a transaction. */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, type SQL, sql } from 'drizzle-orm';
-import { enqueueEvents } from '../../platform/bus/outbox.js';
+import { enqueueEvents, type OutgoingEvent } from '../../platform/bus/outbox.js';
+import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
+import { isUuid } from '../../platform/ids.js';
 import type { ProductFields } from './attributes.js';
+import type { CatalogEventType } from './events.js';
 import type { Kind, SortKey } from './schema.js';
 import {
   type CategoryRow,
@@ -14,10 +17,6 @@ import {
   stockReservations,
 } from './tables.js';
 import type { ProductRecord } from './wire.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** True when `ref` looks like an id rather than a slug. */
-export const isUuid = (ref: string) => UUID.test(ref);
 
 const searchConfig = sql.raw(`'${SEARCH_CONFIG}'`);
 
@@ -166,7 +165,7 @@ function queries(db: Executor) {
 
   return {
     /** Writes events into the outbox of the current transaction. */
-    enqueueEvents: (events: { type: string; payload: unknown }[]) => enqueueEvents(db, events),
+    enqueueEvents: (events: OutgoingEvent<Pick<EventPayloads, CatalogEventType>>[]) => enqueueEvents(db, events),
 
     async findProduct(id: string, options: { lock?: boolean } = {}): Promise<ProductRecord | undefined> {
       const [row] = await selectProducts(eq(products.id, id), options.lock);

@@ -1,7 +1,8 @@
 /** HTTP routes of the catalog: validate -> service -> wire shape, with ETags and cache headers. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { entityTag, matchesIfNoneMatch } from '../../platform/http/etag.js';
+import { entityTag } from '../../platform/http/etag.js';
+import { IfMatchHeader, NoContent, NotModified, problem, sendTagged } from '../../platform/http/route-helpers.js';
 import * as S from './schema.js';
 import type { CatalogService } from './service.js';
 import { type ProductRecord, toCategoryWire, toProductWire } from './wire.js';
@@ -14,16 +15,6 @@ export interface CatalogRoutesOptions {
   maxAgeSeconds: number;
 }
 
-const NoContent = Type.Null({ description: 'No content' });
-const NotModified = Type.Null({ description: 'Not modified: the If-None-Match tag is current' });
-const Problem = (description: string) => ({ $ref: 'Problem#', description });
-const ifMatchHeader = Type.Object(
-  {
-    'if-match': Type.Optional(Type.String({ description: 'ETag from a previous read; a stale one gets 412. Without it: last write wins' })),
-  },
-  { additionalProperties: true },
-);
-
 export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (app, { catalog, maxAgeSeconds, imageUrl }) => {
   const productWire = (p: ProductRecord) => ({ ...toProductWire(p), imageUrls: p.imageIds.map(imageUrl) });
   app.addSchema(S.Product);
@@ -35,12 +26,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
   const publicCache = `public, max-age=${maxAgeSeconds}`;
   const tags = ['catalog'];
 
-  /** Sends one resource with its ETag, or 304 when the client's copy is current. */
-  function sendTagged<T>(request: FastifyRequest, reply: FastifyReply, id: string, version: number, body: T, cache: string) {
-    const tag = entityTag(id, version);
-    reply.header('etag', tag).header('cache-control', cache);
-    if (matchesIfNoneMatch(request.headers['if-none-match'], tag)) return reply.code(304).send();
-    return body;
+  /** Sends one resource with its ETag and cache policy, or 304 when the client's copy is current. */
+  function sendCached<T>(request: FastifyRequest, reply: FastifyReply, id: string, version: number, body: T, cache: string) {
+    reply.header('cache-control', cache);
+    return sendTagged(request, reply, entityTag(id, version), body);
   }
 
   app.get(
@@ -51,7 +40,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags,
         summary: 'Search and filter products (active ones; admins may ask for archived)',
         querystring: S.ListQuery,
-        response: { 200: S.ProductList, 403: Problem('FORBIDDEN: only administrators list archived products') },
+        response: { 200: S.ProductList, 403: problem('FORBIDDEN: only administrators list archived products') },
       },
     },
     async (request, reply) => {
@@ -74,7 +63,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     },
     async (request, reply) => {
       const p = await catalog.getProduct(request.params.id);
-      return sendTagged(request, reply, p.id, p.version, productWire(p), publicCache);
+      return sendCached(request, reply, p.id, p.version, productWire(p), publicCache);
     },
   );
 
@@ -86,7 +75,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     },
     async (request, reply) => {
       const p = await catalog.getProductBySku(request.params.sku);
-      return sendTagged(request, reply, p.id, p.version, productWire(p), publicCache);
+      return sendCached(request, reply, p.id, p.version, productWire(p), publicCache);
     },
   );
 
@@ -101,12 +90,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: adminTags,
         summary: 'Create a product',
         body: Type.Ref('ProductInput'),
-        response: { 201: S.Product, 409: Problem('SKU already used') },
+        response: { 201: S.Product, 409: problem('SKU already used') },
       },
     },
     async (request, reply) => {
       const p = await catalog.createProduct(request.body);
-      reply.header('location', `/api/v1/products/${p.id}`).header('etag', entityTag(p.id, p.version));
+      reply.header('location', `${app.prefix}/products/${p.id}`).header('etag', entityTag(p.id, p.version));
       return reply.code(201).send(productWire(p));
     },
   );
@@ -119,9 +108,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: adminTags,
         summary: 'Replace a product (If-Match for optimistic concurrency)',
         params: S.IdParams,
-        headers: ifMatchHeader,
+        headers: IfMatchHeader,
         body: Type.Ref('ProductInput'),
-        response: { 200: S.Product, 412: Problem('If-Match is stale') },
+        response: { 200: S.Product, 412: problem('If-Match is stale') },
       },
     },
     async (request, reply) => {
@@ -139,9 +128,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: adminTags,
         summary: 'Change some fields (JSON merge patch; If-Match for optimistic concurrency)',
         params: S.IdParams,
-        headers: ifMatchHeader,
+        headers: IfMatchHeader,
         body: S.ProductPatch,
-        response: { 200: S.Product, 412: Problem('If-Match is stale') },
+        response: { 200: S.Product, 412: problem('If-Match is stale') },
       },
     },
     async (request, reply) => {
@@ -159,8 +148,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: adminTags,
         summary: 'Delete a product; one that orders reference is archived instead (200 with the product)',
         params: S.IdParams,
-        headers: ifMatchHeader,
-        response: { 200: S.Product, 204: NoContent, 412: Problem('If-Match is stale') },
+        headers: IfMatchHeader,
+        response: { 200: S.Product, 204: NoContent, 412: problem('If-Match is stale') },
       },
     },
     async (request, reply) => {
@@ -181,7 +170,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: adminTags,
         summary: 'Create up to 1000 products at once, all or none; errors[] paths start with the row index',
         body: S.ImportBody,
-        response: { 201: S.ImportResult, 409: Problem('A SKU is already used') },
+        response: { 201: S.ImportResult, 409: problem('A SKU is already used') },
       },
     },
     async (request, reply) => {
@@ -200,7 +189,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: categoryTags,
         summary: 'Categories in slug order',
         querystring: S.CategoryListQuery,
-        response: { 200: S.CategoryList, 404: Problem('CATEGORY_NOT_FOUND: no category with the slug in parent') },
+        response: { 200: S.CategoryList, 404: problem('CATEGORY_NOT_FOUND: no category with the slug in parent') },
       },
     },
     async (request, reply) => {
@@ -223,7 +212,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     },
     async (request, reply) => {
       const c = await catalog.getCategory(request.params.id);
-      return sendTagged(request, reply, c.id, c.version, toCategoryWire(c), publicCache);
+      return sendCached(request, reply, c.id, c.version, toCategoryWire(c), publicCache);
     },
   );
 
@@ -235,12 +224,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: categoryTags,
         summary: 'Create a category',
         body: S.CategoryInput,
-        response: { 201: S.Category, 409: Problem('Slug used') },
+        response: { 201: S.Category, 409: problem('Slug used') },
       },
     },
     async (request, reply) => {
       const c = await catalog.createCategory(request.body);
-      reply.header('location', `/api/v1/categories/${c.id}`).header('etag', entityTag(c.id, c.version));
+      reply.header('location', `${app.prefix}/categories/${c.id}`).header('etag', entityTag(c.id, c.version));
       return reply.code(201).send(toCategoryWire(c));
     },
   );
@@ -253,9 +242,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: categoryTags,
         summary: 'Rename, re-slug or move a category (parentId null makes it a root)',
         params: S.IdParams,
-        headers: ifMatchHeader,
+        headers: IfMatchHeader,
         body: S.CategoryPatch,
-        response: { 200: S.Category, 412: Problem('If-Match is stale'), 422: Problem('Would create a cycle') },
+        response: { 200: S.Category, 412: problem('If-Match is stale'), 422: problem('Would create a cycle') },
       },
     },
     async (request, reply) => {
@@ -273,8 +262,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         tags: categoryTags,
         summary: 'Delete a category without subcategories or products',
         params: S.IdParams,
-        headers: ifMatchHeader,
-        response: { 204: NoContent, 409: Problem('Still has subcategories or products'), 412: Problem('If-Match is stale') },
+        headers: IfMatchHeader,
+        response: { 204: NoContent, 409: problem('Still has subcategories or products'), 412: problem('If-Match is stale') },
       },
     },
     async (request, reply) => {

@@ -12,8 +12,9 @@ import type { Clock } from '../../platform/clock.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { FieldError } from '../../platform/http/errors.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
+import { isUuid } from '../../platform/ids.js';
 import { OutOfStock, ProductUnavailable } from './errors.js';
-import { type CatalogRepo, catalogRepoIn, isUuid } from './repo.js';
+import { type CatalogRepo, catalogRepoIn } from './repo.js';
 import type { ProductRecord } from './wire.js';
 
 /** One line of an order: how many of a product. */

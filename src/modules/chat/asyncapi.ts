@@ -1,5 +1,6 @@
 /** The AsyncAPI 3 description of the chat WebSocket, built from the same schemas that validate frames. */
 import type { TSchema } from '@fastify/type-provider-typebox';
+import { API_PREFIX } from '../../platform/http/api-prefix.js';
 import { CLIENT_FRAMES, SERVER_FRAMES, SUBPROTOCOL } from './frames.js';
 
 const key = (schema: TSchema) =>
@@ -28,8 +29,8 @@ export function buildAsyncApi(options: { version: string; publicUrl: string }) {
       title: 'Zaplecze chat',
       version: options.version,
       description:
-        'Real-time chat over one WebSocket. Get a ticket with `POST /api/v1/chat/ticket` and open ' +
-        '`/api/v1/chat/ws?ticket=...` offering the subprotocol `' +
+        `Real-time chat over one WebSocket. Get a ticket with \`POST ${API_PREFIX}/chat/ticket\` and open ` +
+        `\`${API_PREFIX}/chat/ws?ticket=...\` offering the subprotocol \`` +
         SUBPROTOCOL +
         '` (or offer `bearer.<access token>` as a second subprotocol instead of a ticket). Every frame is a JSON text ' +
         'frame with a `type`. Subscribe to rooms you are a member of; send `lastSeq` to receive what you missed. ' +
@@ -48,7 +49,7 @@ export function buildAsyncApi(options: { version: string; publicUrl: string }) {
       },
     },
     channels: {
-      chat: { address: '/api/v1/chat/ws', messages },
+      chat: { address: `${API_PREFIX}/chat/ws`, messages },
     },
     operations: {
       receiveClientFrames: {

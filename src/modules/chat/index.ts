@@ -5,10 +5,11 @@
  * no bus events; it closes the sockets of accounts identity reports disabled or deleted.
  */
 import { readFileSync } from 'node:fs';
-import { subscribeTo } from '../../platform/bus/typed-events.js';
 import { publicUrl } from '../../platform/config.js';
+import { API_PREFIX } from '../../platform/http/api-prefix.js';
 import type { ModuleFactory } from '../../platform/platform.js';
-import { createIdentityDirectory, IdentityEventMap, IdentityEvents } from '../identity/index.js';
+import { catalogSettings } from '../catalog/index.js';
+import { createIdentityDirectory, IdentityEvents } from '../identity/index.js';
 import { buildAsyncApi } from './asyncapi.js';
 import { createRoomFeed } from './feed.js';
 import { createTickets } from './handshake.js';
@@ -17,6 +18,7 @@ import { createChatRepo } from './repo.js';
 import { chatRoutes } from './routes.js';
 import { MAX_TEXT_BYTES } from './schema.js';
 import { createChatService } from './service.js';
+import { chatSettings } from './settings.js';
 import { socketRoutes } from './socket-routes.js';
 
 /** The public room every demo deployment has, created with the demo catalog. */
@@ -26,7 +28,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 /** Plugs chat into the app: REST and the WebSocket under /api/v1/chat, /asyncapi.json at the root. */
 export const chatModule: ModuleFactory = (platform) => {
-  const { config, realtime, clock } = platform;
+  const { realtime, clock } = platform;
+  // The demo room follows the catalog's demo-data switch, so chat reads that one key of the catalog's.
+  const config = catalogSettings.read(chatSettings.read(platform.config));
   const log = platform.log.child({ module: 'chat' });
   const feed = createRoomFeed(realtime, log);
   const chat = createChatService({
@@ -72,7 +76,7 @@ export const chatModule: ModuleFactory = (platform) => {
             maxBufferedBytes: config.CHAT_MAX_BUFFERED_BYTES,
             replayLimit: config.CHAT_REPLAY_LIMIT,
           },
-          historyPath: (roomId, afterSeq) => `/api/v1/chat/rooms/${roomId}/messages?after=${afterSeq}`,
+          historyPath: (roomId, afterSeq) => `${API_PREFIX}/chat/rooms/${roomId}/messages?after=${afterSeq}`,
         },
       });
     },
@@ -86,10 +90,10 @@ export const chatModule: ModuleFactory = (platform) => {
       if (config.CATALOG_SEED_ON_EMPTY) await seed();
       // The bus delivers an event to one instance of this module; the kick reaches them all.
       unsubscribes.push(
-        subscribeTo(platform.bus, 'chat', IdentityEventMap, IdentityEvents.userDisabled, async (event) => {
+        platform.bus.subscribe('chat', IdentityEvents.userDisabled, async (event) => {
           await feed.kick(event.payload.userId, 'account disabled');
         }),
-        subscribeTo(platform.bus, 'chat', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+        platform.bus.subscribe('chat', IdentityEvents.userDeleted, async (event) => {
           const { userId } = event.payload;
           await feed.kick(userId, 'account deleted');
           await chat.forgetUser(userId);

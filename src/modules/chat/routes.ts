@@ -1,6 +1,7 @@
 /** REST routes of the chat module: rooms, members, history, edits and tickets. Handlers: validate -> service -> wire shape. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { caller } from '../../platform/http/access.js';
+import { NoContent, problem } from '../../platform/http/route-helpers.js';
 import type { Tickets } from './handshake.js';
 import * as S from './schema.js';
 import type { ChatService } from './service.js';
@@ -11,8 +12,6 @@ export interface ChatRoutesOptions {
   tickets: Tickets;
 }
 
-const NoContent = Type.Null({ description: 'No content' });
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 const user = { access: 'user' as const };
 const notFound = problem('CHAT_ROOM_NOT_FOUND: no such room, or the caller is not a member');
 
@@ -32,7 +31,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
         tags: ['chat socket'],
         summary: 'A single-use ticket (30 s) to open the chat WebSocket',
         description:
-          'Open `GET /api/v1/chat/ws?ticket=...` (WebSocket, subprotocol `zaplecze.chat.v1`). The frames are described in ' +
+          `Open \`GET ${app.prefix}/chat/ws?ticket=...\` (WebSocket, subprotocol \`zaplecze.chat.v1\`). The frames are described in ` +
           '[/asyncapi.json](/asyncapi.json). Instead of a ticket, a client may offer the subprotocol `bearer.<access token>` ' +
           'next to `zaplecze.chat.v1`. A missing or bad credential, or a ticket whose session ended since, is refused with ' +
           '401 before the upgrade; an Origin not in CORS_ORIGINS with 403; a user who already has CHAT_MAX_CONNECTIONS_PER_USER ' +

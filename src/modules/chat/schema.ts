@@ -1,5 +1,6 @@
 /** REST wire shapes of the chat API. They drive validation, serialization and the OpenAPI document. */
 import { Type } from '@fastify/type-provider-typebox';
+import { API_PREFIX } from '../../platform/http/api-prefix.js';
 import { PageQuery } from '../../platform/http/pagination.js';
 
 const closed = { additionalProperties: false } as const;
@@ -84,6 +85,6 @@ export const HistoryQuery = Type.Object(
 );
 
 export const Ticket = Type.Object({
-  ticket: Type.String({ description: 'Pass as ?ticket= to /api/v1/chat/ws; works once' }),
+  ticket: Type.String({ description: `Pass as ?ticket= to ${API_PREFIX}/chat/ws; works once` }),
   expiresAt: Instant,
 });

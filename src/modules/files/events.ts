@@ -16,3 +16,12 @@ export const FilesEventMap = {
 };
 
 export type FileDeleted = Static<(typeof FilesEventMap)['file.deleted']>;
+
+/** The name of an event this module publishes. */
+export type FilesEventType = (typeof FilesEvents)[keyof typeof FilesEvents];
+
+declare module '../../platform/bus/typed-events.js' {
+  interface EventPayloads {
+    'file.deleted': FileDeleted;
+  }
+}

@@ -5,14 +5,16 @@
  * images (the catalog's product pictures) and the events.
  */
 import { resolveJwtSecret } from '../../platform/auth/jwt-secret.js';
-import { subscribeTo } from '../../platform/bus/typed-events.js';
 import { publicUrl } from '../../platform/config.js';
+import { API_PREFIX } from '../../platform/http/api-prefix.js';
+import { isUuid } from '../../platform/ids.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
-import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
+import { IdentityEvents } from '../identity/index.js';
 import { isInlineSafe } from './content-type.js';
 import { createFilesRepo } from './repo.js';
 import { filesRoutes } from './routes.js';
 import { createFilesService, type FilesLimits } from './service.js';
+import { filesSettings } from './settings.js';
 import { createLinkSigner } from './signed-links.js';
 import { createTusService } from './tus-service.js';
 
@@ -46,18 +48,17 @@ export interface FilesContract {
 export function createFilesContract(platform: Platform): FilesContract {
   const repo = createFilesRepo(platform.db);
   const base = publicUrl(platform.config);
-  const publicUrlOf = (fileId: string) => `${base}/api/v1/files/${fileId}/content?disposition=inline`;
+  const publicUrlOf = (fileId: string) => `${base}${API_PREFIX}/files/${fileId}/content?disposition=inline`;
   const isShowable = (f: { visibility: string; contentType: string }) => f.visibility === 'public' && isInlineSafe(f.contentType);
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   return {
     async isPublicImage(fileId) {
-      if (!uuid.test(fileId)) return false;
+      if (!isUuid(fileId)) return false;
       const file = await repo.findActiveFile(fileId);
       return file !== undefined && isShowable(file);
     },
     publicUrlOf,
     async publicImages(fileIds) {
-      const ids = [...new Set(fileIds)].filter((id) => uuid.test(id));
+      const ids = [...new Set(fileIds)].filter(isUuid);
       const rows = new Map((await repo.findActiveFiles(ids)).filter(isShowable).map((f) => [f.id, f]));
       return fileIds.flatMap((id) => {
         const f = rows.get(id);
@@ -69,7 +70,7 @@ export function createFilesContract(platform: Platform): FilesContract {
 
 /** The limits of this module, from config. */
 export function filesLimits(platform: Platform): FilesLimits {
-  const { config } = platform;
+  const config = filesSettings.read(platform.config);
   return {
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     quotaBytes: config.FILES_QUOTA_BYTES,
@@ -81,7 +82,7 @@ export function filesLimits(platform: Platform): FilesLimits {
 
 /** Builds the services of the module (also used by tests to run the cleanup sweep by hand). */
 export function createFilesServices(platform: Platform) {
-  const { config } = platform;
+  const config = filesSettings.read(platform.config);
   const log = platform.log.child({ module: 'files' });
   const repo = createFilesRepo(platform.db);
   const limits = filesLimits(platform);
@@ -106,16 +107,23 @@ export function createFilesServices(platform: Platform) {
   };
 }
 
+/** The tus headers a browser client sends and reads on resumable uploads from an allowed origin. */
+const TUS_CORS_HEADERS = {
+  allowed: ['Tus-Resumable', 'Upload-Length', 'Upload-Offset', 'Upload-Metadata', 'Upload-Checksum'],
+  exposed: ['Tus-Resumable', 'Tus-Version', 'Tus-Extension', 'Tus-Max-Size', 'Upload-Offset', 'Upload-Length', 'Upload-Expires'],
+};
+
 /** Plugs files into the app: routes, the cleanup job, and removal of a deleted account's files. */
 export const filesModule: ModuleFactory = (platform) => {
   const { files, tus, limits, sweep } = createFilesServices(platform);
   let unsubscribe: (() => void) | undefined;
   return {
     name: 'files',
+    corsHeaders: TUS_CORS_HEADERS,
     routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
     jobs: [{ name: 'files.sweep', everyMs: FILES_CLEANUP_INTERVAL_MS, run: sweep }],
     async start() {
-      unsubscribe = subscribeTo(platform.bus, 'files', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+      unsubscribe = platform.bus.subscribe('files', IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload;
         await tus.dropOwnerUploads(userId);
         await files.deleteOwnerFiles(userId);

@@ -1,8 +1,9 @@
 /** SQL of the files module. Plain objects out; every function takes the database or a transaction. */
 import { and, asc, desc, eq, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
-import { enqueueEvents } from '../../platform/bus/outbox.js';
+import { enqueueEvents, type OutgoingEvent } from '../../platform/bus/outbox.js';
+import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
-import type { FileDeleted, FilesEvents } from './events.js';
+import type { FilesEventType } from './events.js';
 import { type FileRow, storedFiles, type UploadRow, uploads, usage } from './tables.js';
 
 export type NewFile = typeof storedFiles.$inferInsert;
@@ -30,7 +31,7 @@ const ownedBy = (viewer: Viewer): SQL | undefined => (viewer.role === 'admin' ? 
 function queries(db: Executor) {
   return {
     /** Writes events to the platform outbox, in this transaction (published after it commits). */
-    enqueueEvents: (events: { type: typeof FilesEvents.fileDeleted; payload: FileDeleted }[]) => enqueueEvents(db, events),
+    enqueueEvents: (events: OutgoingEvent<Pick<EventPayloads, FilesEventType>>[]) => enqueueEvents(db, events),
 
     async insertFiles(rows: NewFile[]): Promise<FileRow[]> {
       return db.insert(storedFiles).values(rows).returning();

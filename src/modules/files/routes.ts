@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { caller } from '../../platform/http/access.js';
 import { matchesIfNoneMatch } from '../../platform/http/etag.js';
 import { CursorPart, decodeOptional, defineCursor, toPage } from '../../platform/http/pagination.js';
+import { NoContent, problem } from '../../platform/http/route-helpers.js';
 import { contentDisposition } from './content-disposition.js';
 import { isInlineSafe } from './content-type.js';
 import { MalformedMultipart, NotMultipart, RangeNotSatisfiable, TooManyFiles, UnexpectedField } from './errors.js';
@@ -44,7 +45,6 @@ async function* multipartFiles(request: FastifyRequest): AsyncIterable<IncomingF
   }
 }
 
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 const fileCursor = defineCursor(Type.Tuple([CursorPart.uuid()]));
 const CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
 
@@ -96,7 +96,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
         const stored = await files.upload(caller(request), multipartFiles(request));
         return reply
           .code(201)
-          .header('location', `/api/v1/files/${(stored[0] as FileRow).id}`)
+          .header('location', `${app.prefix}/files/${(stored[0] as FileRow).id}`)
           .send({ items: stored.map(toFileWire) });
       } catch (err) {
         // The rest of the body is not wanted: answer, then close, rather than read it all.
@@ -226,7 +226,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     },
     async (request, reply) => {
       const link = await files.createLink(request.params.id, caller(request), request.body.expiresIn);
-      const url = `${publicUrl}/api/v1/files/${link.fileId}/content?expires=${link.expiresAt}&signature=${link.signature}`;
+      const url = `${publicUrl}${app.prefix}/files/${link.fileId}/content?expires=${link.expiresAt}&signature=${link.signature}`;
       return reply.code(201).send({ url, expiresAt: new Date(link.expiresAt * 1000).toISOString() });
     },
   );
@@ -235,7 +235,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     '/files/:id',
     {
       config: { access: 'user' },
-      schema: { tags, summary: 'Delete a file and its content (owner or admin)', params: S.IdParams, response: { 204: S.NoContent } },
+      schema: { tags, summary: 'Delete a file and its content (owner or admin)', params: S.IdParams, response: { 204: NoContent } },
     },
     async (request, reply) => {
       await files.deleteFile(request.params.id, caller(request));

@@ -62,4 +62,3 @@ export const UploadBody = Type.Unsafe<unknown>({
 });
 
 export const Binary = Type.Unsafe<unknown>({ type: 'string', format: 'binary', description: 'The file content' });
-export const NoContent = Type.Null({ description: 'No content' });

@@ -214,7 +214,10 @@ export function createFilesService(deps: FilesServiceDeps) {
       await finishDeletion(file);
     },
 
-    /** When an account is deleted: hide all its files now; the sweep removes the bytes. */
+    /**
+     * When an account is deleted: hide all its files and return their bytes in one transaction,
+     * then remove each blob and row. What a crash or a storage error interrupts, the sweep finishes.
+     */
     async deleteOwnerFiles(ownerId: string): Promise<number> {
       const hidden = await repo.transaction(async (tx) => {
         const rows = await tx.markOwnerDeleting(ownerId, clock.now());
@@ -226,6 +229,7 @@ export function createFilesService(deps: FilesServiceDeps) {
         return rows;
       });
       deps.relay.kick();
+      for (const file of hidden) await finishDeletion(file);
       return hidden.length;
     },
 

@@ -6,6 +6,7 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { caller } from '../../platform/http/access.js';
+import { problem } from '../../platform/http/route-helpers.js';
 import { ChecksumAlgorithmUnsupported, InvalidTusHeader, OffsetStreamExpected, TusVersionUnsupported } from './errors.js';
 import type { FilesLimits } from './service.js';
 import type { UploadRow } from './tables.js';
@@ -57,8 +58,6 @@ const uploadHeaders = (reply: FastifyReply, upload: UploadRow) =>
     .header('upload-length', upload.length)
     .header('upload-expires', upload.expiresAt.toUTCString())
     .header('cache-control', 'no-store');
-
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 
 export const tusRoutes: FastifyPluginAsyncTypebox<{ tus: TusService; limits: FilesLimits }> = async (app, { tus, limits }) => {
   // The body of a PATCH is appended as it arrives, so it must reach the handler unread.
@@ -116,7 +115,7 @@ export const tusRoutes: FastifyPluginAsyncTypebox<{ tus: TusService; limits: Fil
       });
       return reply
         .code(201)
-        .header('location', `/api/v1/files/tus/${upload.id}`)
+        .header('location', `${app.prefix}/files/tus/${upload.id}`)
         .header('upload-expires', upload.expiresAt.toUTCString())
         .send(null);
     },

@@ -23,3 +23,14 @@ export const IdentityEventMap = {
 export type UserRegistered = Static<(typeof IdentityEventMap)['user.registered']>;
 export type UserDisabled = Static<(typeof IdentityEventMap)['user.disabled']>;
 export type UserDeleted = Static<(typeof IdentityEventMap)['user.deleted']>;
+
+/** The name of an event this module publishes. */
+export type IdentityEventType = (typeof IdentityEvents)[keyof typeof IdentityEvents];
+
+declare module '../../platform/bus/typed-events.js' {
+  interface EventPayloads {
+    'user.registered': UserRegistered;
+    'user.disabled': UserDisabled;
+    'user.deleted': UserDeleted;
+  }
+}

@@ -2,16 +2,18 @@
  * The identity module: accounts, roles, sessions. Other modules use only what is exported
  * here: the module factory, the event names and payloads, and the user directory.
  */
+
+import { createFallbackStore } from '../../platform/cache/fallback-store.js';
 import { createMemoryStore } from '../../platform/cache/memory-store.js';
 import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createAdminService } from './admin-service.js';
 import { createUserDirectory, type UserDirectory } from './directory.js';
-import { createFallbackStore } from './fallback-store.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { createIdentityRepo } from './repo.js';
 import { identityRoutes } from './routes.js';
 import { createIdentityService } from './service.js';
+import { identitySettings } from './settings.js';
 
 export type { UserDirectory } from './directory.js';
 export { IdentityEventMap, IdentityEvents, type UserDeleted, type UserDisabled, type UserRegistered } from './events.js';
@@ -23,7 +25,7 @@ export function createIdentityDirectory(platform: Pick<Platform, 'db'>): UserDir
 
 /** Plugs identity into the app: routes, the session gate for the access guard, and the first admin. */
 export const identityModule: ModuleFactory = (platform) => {
-  const { config } = platform;
+  const config = identitySettings.read(platform.config);
   const log = platform.log.child({ module: 'identity' });
   const repo = createIdentityRepo(platform.db);
   // With Redis, a Redis outage must not fail every login: count in this process meanwhile.

@@ -3,9 +3,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../../test/fake-clock.js';
 import { createTestApp, DEFAULT_PASSWORD, type TestApp } from '../../../test/test-app.js';
+import { createFallbackStore } from '../../platform/cache/fallback-store.js';
 import { createMemoryStore } from '../../platform/cache/memory-store.js';
 import { createRedisStore } from '../../platform/cache/redis-store.js';
-import { createFallbackStore } from './fallback-store.js';
 import { createLoginThrottle } from './login-throttle.js';
 
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString());

@@ -1,9 +1,9 @@
 /** SQL of the identity module. Plain objects out; every function takes the database or a transaction. */
 import { and, desc, eq, gt, ilike, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
-import type { Static } from 'typebox';
 import { enqueueEvent } from '../../platform/bus/outbox.js';
+import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
-import type { IdentityEventMap } from './events.js';
+import type { IdentityEventType } from './events.js';
 import { type MailPurpose, mailTokens, refreshTokens, type SessionRow, sessions, type UserRow, users } from './tables.js';
 
 export type NewUser = typeof users.$inferInsert;
@@ -25,8 +25,7 @@ export function createIdentityRepo(db: Executor): IdentityRepo {
 function queries(db: Executor) {
   return {
     /** Writes an event to the platform outbox, in this transaction (published after it commits). */
-    enqueueEvent: <K extends keyof typeof IdentityEventMap>(type: K, payload: Static<(typeof IdentityEventMap)[K]>) =>
-      enqueueEvent(db, type, payload),
+    enqueueEvent: <K extends IdentityEventType>(type: K, payload: EventPayloads[K]) => enqueueEvent(db, type, payload),
 
     async insertUser(user: NewUser): Promise<UserRow> {
       const [row] = await db.insert(users).values(user).returning();

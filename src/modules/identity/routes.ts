@@ -2,6 +2,7 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { caller } from '../../platform/http/access.js';
+import { NoContent, problem } from '../../platform/http/route-helpers.js';
 import type { AdminService } from './admin-service.js';
 import * as S from './schema.js';
 import type { ClientMeta, IdentityService } from './service.js';
@@ -18,9 +19,6 @@ const clientOf = (request: FastifyRequest): ClientMeta => ({
   ip: request.ip,
   userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
 });
-
-const NoContent = Type.Null({ description: 'No content' });
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 
 /** Answers that carry tokens must not be kept by a browser or a shared cache (RFC 6749 5.1). */
 const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

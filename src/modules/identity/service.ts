@@ -10,6 +10,7 @@ import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { KeyValueStore } from '../../platform/cache/key-value-store.js';
 import type { Clock } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
+import { API_PREFIX } from '../../platform/http/api-prefix.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
@@ -99,19 +100,19 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       ttl: RESET_TTL_MS,
       subject: 'Reset your password',
       path: 'reset-password',
-      action: 'POST it with a new password to /api/v1/auth/password-reset/confirm',
+      action: `POST it with a new password to ${API_PREFIX}/auth/password-reset/confirm`,
     },
     'email-verification': {
       ttl: VERIFY_TTL_MS,
       subject: 'Confirm your email address',
       path: 'verify-email',
-      action: 'POST it to /api/v1/auth/verify-email/confirm',
+      action: `POST it to ${API_PREFIX}/auth/verify-email/confirm`,
     },
     'email-change': {
       ttl: VERIFY_TTL_MS,
       subject: 'Confirm your new email address',
       path: 'verify-email',
-      action: 'POST it to /api/v1/auth/verify-email/confirm; until then the account keeps its old address',
+      action: `POST it to ${API_PREFIX}/auth/verify-email/confirm; until then the account keeps its old address`,
     },
   } as const;
 

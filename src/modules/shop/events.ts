@@ -36,7 +36,7 @@ const OrderEventSchema = Type.Object({
   refundedCents: Type.Optional(Type.Integer()),
 });
 
-/** Event type -> payload schema, for subscribers (`subscribeTo`). */
+/** Event type -> payload schema: what consumers check each payload against (merged in src/events.ts). */
 export const ShopEventMap = {
   [ShopEvents.orderCreated]: OrderEventSchema,
   [ShopEvents.orderPaid]: OrderEventSchema,
@@ -45,3 +45,17 @@ export const ShopEventMap = {
   [ShopEvents.orderRefunded]: OrderEventSchema,
   [ShopEvents.orderStatusChanged]: OrderEventSchema,
 };
+
+/** The name of an event this module publishes. */
+export type ShopEventType = (typeof ShopEvents)[keyof typeof ShopEvents];
+
+declare module '../../platform/bus/typed-events.js' {
+  interface EventPayloads {
+    'order.created': OrderEvent;
+    'order.paid': OrderEvent;
+    'order.cancelled': OrderEvent;
+    'order.expired': OrderEvent;
+    'order.refunded': OrderEvent;
+    'order.status_changed': OrderEvent;
+  }
+}

@@ -4,10 +4,9 @@
  * catalog: the shop reserves and releases it only through the catalog's exported contract.
  */
 
-import { subscribeTo } from '../../platform/bus/typed-events.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createCatalogStock } from '../catalog/index.js';
-import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
+import { IdentityEvents } from '../identity/index.js';
 import { shopAdminRoutes } from './admin-routes.js';
 import { createCartService } from './cart-service.js';
 import { createCheckoutService } from './checkout-service.js';
@@ -21,6 +20,7 @@ import { createStripeGateway } from './payments/stripe.js';
 import { createShopRepo } from './repo.js';
 import { shopRoutes } from './routes.js';
 import * as S from './schema.js';
+import { shopSettings } from './settings.js';
 import { createSweepJob } from './sweeper.js';
 
 export { type OrderEvent, ShopEventMap, ShopEvents } from './events.js';
@@ -28,7 +28,7 @@ export type { OrderWire } from './wire.js';
 
 /** The gateway PAYMENT_PROVIDER names (config has checked that Stripe comes with its keys). */
 function openGateway(platform: Platform): PaymentGateway {
-  const { config } = platform;
+  const config = shopSettings.read(platform.config);
   if (config.PAYMENT_PROVIDER === 'stripe') {
     if (!config.STRIPE_SECRET_KEY || !config.STRIPE_WEBHOOK_SECRET) throw new Error('PAYMENT_PROVIDER=stripe needs the Stripe keys');
     return createStripeGateway({
@@ -50,7 +50,8 @@ const SANDBOX_NOTE =
   'customer mark their own order paid. Production runs with `PAYMENT_PROVIDER=stripe`.';
 
 export const shopModule: ModuleFactory = (platform) => {
-  const { config, clock } = platform;
+  const { clock } = platform;
+  const config = shopSettings.read(platform.config);
   const log = platform.log.child({ module: 'shop' });
   const repo = createShopRepo(platform.db);
   const stock = createCatalogStock(platform);
@@ -104,7 +105,7 @@ export const shopModule: ModuleFactory = (platform) => {
     jobs: [sweep],
     async start() {
       // A deleted account's cart goes with it; its orders stay (they are the shop's records).
-      unsubscribe = subscribeTo(platform.bus, 'shop', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+      unsubscribe = platform.bus.subscribe('shop', IdentityEvents.userDeleted, async (event) => {
         await cart.clear(event.payload.userId);
       });
       if (sandbox) log.warn({ payments: 'sandbox' }, SANDBOX_WARNING);

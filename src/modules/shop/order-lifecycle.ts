@@ -11,7 +11,7 @@ import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { StockContract } from '../catalog/index.js';
 import { InvalidTransition, OrderNotFound, PaymentProviderFailed, RefundPending, RefundTooLarge } from './errors.js';
-import { type OrderEvent, ShopEvents } from './events.js';
+import { type OrderEvent, ShopEvents, type ShopEventType } from './events.js';
 import { canMove, REFUNDABLE } from './order-states.js';
 import { toOrderWireOne } from './order-views.js';
 import type { PaymentGateway, ProviderPayment } from './payments/gateway.js';
@@ -34,7 +34,7 @@ export function createOrderLifecycle(deps: {
 }) {
   const { repo, stock, gateway, relay, clock, log } = deps;
 
-  async function emit(tx: ShopRepo, type: string, order: OrderRow, extra: Omit<OrderEvent, 'order'> = {}) {
+  async function emit(tx: ShopRepo, type: ShopEventType, order: OrderRow, extra: Omit<OrderEvent, 'order'> = {}) {
     const event: OrderEvent = { order: await toOrderWireOne(tx, order), ...extra };
     await tx.enqueue(type, event);
   }

@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/test-app.js';
-import { ConfigError, loadConfig } from '../../platform/config.js';
+import { ConfigError } from '../../platform/config.js';
+import { loadAppConfig as loadConfig } from '../../settings.js';
 import { shopModule } from './index.js';
 
 const DATABASE = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze', JWT_SECRET: 'x'.repeat(40) };

@@ -5,7 +5,9 @@
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { enqueueEvent } from '../../platform/bus/outbox.js';
+import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
+import type { ShopEventType } from './events.js';
 import {
   cartItems,
   idempotencyKeys,
@@ -88,7 +90,7 @@ function preparedOn(db: Executor) {
 function queries(db: Executor) {
   return {
     /** Writes an event to the outbox in this transaction (see platform/bus/outbox.ts). */
-    enqueue: (type: string, payload: unknown) => enqueueEvent(db, type, payload),
+    enqueue: <K extends ShopEventType>(type: K, payload: EventPayloads[K]) => enqueueEvent(db, type, payload),
 
     // --- cart ---
     listCart: async (userId: string) =>

@@ -4,12 +4,12 @@
  * publishes no events; it forgets a user's todos when identity reports the user deleted.
  */
 
-import { subscribeTo } from '../../platform/bus/typed-events.js';
 import type { ModuleFactory } from '../../platform/platform.js';
-import { IdentityEventMap, IdentityEvents } from '../identity/index.js';
+import { IdentityEvents } from '../identity/index.js';
 import { createTodosRepo } from './repo.js';
 import { todosRoutes } from './routes.js';
 import { createTodosService } from './service.js';
+import { todosSettings } from './settings.js';
 import { createTodoBackendRepo } from './todo-backend-repo.js';
 import { todoBackendRoutes } from './todo-backend-routes.js';
 import { createTodoBackendService } from './todo-backend-service.js';
@@ -18,7 +18,7 @@ const PURGE_EVERY_MS = 60 * 60_000;
 
 /** Plugs todos into the app: routes under /api/v1 (and /todo-backend when enabled), hourly tombstone purge, cleanup of deleted users. */
 export const todosModule: ModuleFactory = (platform) => {
-  const { config } = platform;
+  const config = todosSettings.read(platform.config);
   const log = platform.log.child({ module: 'todos' });
   const repo = createTodosRepo(platform.db);
   const todos = createTodosService({
@@ -53,7 +53,7 @@ export const todosModule: ModuleFactory = (platform) => {
     },
     jobs: [{ name: 'todos.purge-tombstones', everyMs: PURGE_EVERY_MS, run: purge }],
     async start() {
-      unsubscribe = subscribeTo(platform.bus, 'todos', IdentityEventMap, IdentityEvents.userDeleted, async (event) => {
+      unsubscribe = platform.bus.subscribe('todos', IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload;
         await todos.forgetOwner(userId);
         log.info({ userId }, 'deleted the todos of a deleted user');

@@ -1,8 +1,7 @@
 /** HTTP routes of the todos module (private to each user): validate -> service -> wire shape. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import { caller } from '../../platform/http/access.js';
-import { matchesIfNoneMatch } from '../../platform/http/etag.js';
+import { IfMatchHeader, IfNoneMatchHeader, NoContent, problem, sendTagged } from '../../platform/http/route-helpers.js';
 import * as S from './schema.js';
 import type { TodosService } from './service.js';
 import { etagOf, toListWire, toTodoWire } from './wire.js';
@@ -11,24 +10,7 @@ export interface TodosRoutesOptions {
   todos: TodosService;
 }
 
-const NoContent = Type.Null({ description: 'No content' });
-const problem = (description: string) => ({ $ref: 'Problem#', description });
-const IfMatch = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'ETag of the version you changed; another current version answers 412' })),
-});
-const IfNoneMatch = Type.Object({
-  'if-none-match': Type.Optional(Type.String({ description: 'ETag you hold; unchanged answers 304' })),
-});
-
 const user = { access: 'user' as const };
-
-/** Sends one resource with its ETag, or 304 when the client already holds that version. */
-function sendWithEtag<T>(reply: FastifyReply, row: { id: string; version: number }, body: T, ifNoneMatch?: string) {
-  const etag = etagOf(row);
-  reply.header('etag', etag);
-  if (matchesIfNoneMatch(ifNoneMatch, etag)) return reply.code(304).send();
-  return body;
-}
 
 export const todosRoutes: FastifyPluginAsyncTypebox<TodosRoutesOptions> = async (app, { todos }) => {
   app.addSchema(S.TodoList);
@@ -75,13 +57,13 @@ export const todosRoutes: FastifyPluginAsyncTypebox<TodosRoutesOptions> = async 
         ...lists,
         summary: 'One list',
         params: S.IdParams,
-        headers: IfNoneMatch,
+        headers: IfNoneMatchHeader,
         response: { 200: Type.Ref('TodoList'), 404: problem('No such list of the caller') },
       },
     },
     async (request, reply) => {
       const list = await todos.getList(caller(request).id, request.params.id);
-      return sendWithEtag(reply, list, toListWire(list), request.headers['if-none-match']);
+      return sendTagged(request, reply, etagOf(list), toListWire(list));
     },
   );
 
@@ -93,7 +75,7 @@ export const todosRoutes: FastifyPluginAsyncTypebox<TodosRoutesOptions> = async 
         ...lists,
         summary: 'Rename a list',
         params: S.IdParams,
-        headers: IfMatch,
+        headers: IfMatchHeader,
         body: S.UpdateListBody,
         response: { 200: Type.Ref('TodoList'), 404: problem('No such list of the caller'), 412: problem('If-Match failed') },
       },
@@ -112,7 +94,7 @@ export const todosRoutes: FastifyPluginAsyncTypebox<TodosRoutesOptions> = async 
         ...lists,
         summary: 'Delete a list and all its todos',
         params: S.IdParams,
-        headers: IfMatch,
+        headers: IfMatchHeader,
         response: { 204: NoContent, 404: problem('No such list of the caller'), 412: problem('If-Match failed') },
       },
     },
@@ -221,13 +203,13 @@ export const todosRoutes: FastifyPluginAsyncTypebox<TodosRoutesOptions> = async 
         tags,
         summary: 'One todo, with its ETag',
         params: S.IdParams,
-        headers: IfNoneMatch,
+        headers: IfNoneMatchHeader,
         response: { 200: Type.Ref('Todo'), 404: problem('No such todo of the caller') },
       },
     },
     async (request, reply) => {
       const todo = await todos.getTodo(caller(request).id, request.params.id);
-      return sendWithEtag(reply, todo, toTodoWire(todo), request.headers['if-none-match']);
+      return sendTagged(request, reply, etagOf(todo), toTodoWire(todo));
     },
   );
 
@@ -239,7 +221,7 @@ export const todosRoutes: FastifyPluginAsyncTypebox<TodosRoutesOptions> = async 
         tags,
         summary: 'Change a todo (a new listId moves it to the end of that list)',
         params: S.IdParams,
-        headers: IfMatch,
+        headers: IfMatchHeader,
         body: S.UpdateTodoBody,
         response: { 200: Type.Ref('Todo'), 404: problem('No such todo (or list) of the caller'), 412: problem('If-Match failed') },
       },
@@ -258,7 +240,7 @@ export const todosRoutes: FastifyPluginAsyncTypebox<TodosRoutesOptions> = async 
         tags,
         summary: 'Delete a todo (delta sync reports it in `deleted`)',
         params: S.IdParams,
-        headers: IfMatch,
+        headers: IfMatchHeader,
         response: { 204: NoContent, 404: problem('No such todo of the caller'), 412: problem('If-Match failed') },
       },
     },

@@ -7,6 +7,7 @@
  */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { NoContent, problem } from '../../platform/http/route-helpers.js';
 import * as S from './schema.js';
 import type { TodoBackendService } from './todo-backend-service.js';
 import { toBackendTodoWire } from './wire.js';
@@ -24,8 +25,6 @@ export const TODO_BACKEND_CORS = {
   'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS',
 } as const;
 
-const NoContent = Type.Null({ description: 'No content' });
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 const open = { access: 'public' as const, cors: false as const };
 
 export const todoBackendRoutes: FastifyPluginAsyncTypebox<TodoBackendRoutesOptions> = async (app, { service, publicUrl }) => {

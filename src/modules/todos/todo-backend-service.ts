@@ -3,12 +3,10 @@
  * public spec runner and its demo clients can exercise this server; it never touches users' todos.
  */
 import type { Clock } from '../../platform/clock.js';
-import { newId } from '../../platform/ids.js';
+import { isUuid, newId } from '../../platform/ids.js';
 import { TodoBackendFull, TodoNotFound } from './errors.js';
 import type { BackendTodoRow } from './tables.js';
 import type { BackendTodoPatch, TodoBackendRepo } from './todo-backend-repo.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TodoBackendServiceDeps {
   repo: TodoBackendRepo;
@@ -19,7 +17,7 @@ export interface TodoBackendServiceDeps {
 
 export function createTodoBackendService({ repo, clock, maxItems }: TodoBackendServiceDeps) {
   const notFound = (id: string) => TodoNotFound(`No todo ${id}`);
-  const known = (id: string) => UUID.test(id);
+  const known = isUuid;
 
   return {
     list: () => repo.list(),

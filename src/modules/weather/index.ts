@@ -11,6 +11,7 @@ import type { Place, WeatherSnapshot } from './model.js';
 import { createOpenMeteo } from './open-meteo.js';
 import { weatherRoutes } from './routes.js';
 import { createWeatherService } from './service.js';
+import { weatherSettings } from './settings.js';
 
 /** Consecutive provider faults (per endpoint, per process) that open the circuit. */
 const BREAKER_THRESHOLD = 5;
@@ -22,7 +23,8 @@ const PLACE_STALE_IF_ERROR_MS = 7 * 24 * 3_600_000;
 
 /** Plugs weather into the app: GET /weather/current and /weather/forecast, public, rate limited per user or IP. */
 export const weatherModule: ModuleFactory = (platform) => {
-  const { config, clock } = platform;
+  const { clock } = platform;
+  const config = weatherSettings.read(platform.config);
   const log = platform.log.child({ module: 'weather' });
   const retry = {
     attempts: 1 + config.WEATHER_RETRIES,

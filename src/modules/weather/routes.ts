@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
+import { problem } from '../../platform/http/route-helpers.js';
 import * as S from './schema.js';
 import type { WeatherService } from './service.js';
 import { cacheControl, toCurrentWire, toForecastWire, toPlaceQuery } from './wire.js';
@@ -24,8 +25,6 @@ async function refuseLooseNumbers(request: FastifyRequest) {
     .map((name) => ({ path: `/querystring/${name}`, message: 'must be a decimal number' }));
   if (errors.length) throw ValidationFailed(`${errors[0]?.path} ${errors[0]?.message}`, { errors });
 }
-
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 
 export const weatherRoutes: FastifyPluginAsyncTypebox<WeatherRoutesOptions> = async (app, { weather, clock, rateLimit }) => {
   // One budget shared by both routes, keyed by the caller (request.user is set on public routes

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
+import { loadConfig, platformSettings } from '../config.js';
 import { createPasswordHasher, OWASP_HASH_COST } from './passwords.js';
 
 describe('password hashing', () => {
   it('when no cost is configured, then hashes use argon2id at the OWASP baseline', async () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, [platformSettings]);
     expect({ memoryKib: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST }).toEqual(OWASP_HASH_COST);
     const hasher = createPasswordHasher({ concurrency: 1, cost: OWASP_HASH_COST });
     const stored = await hasher.hash('correct horse battery');
@@ -34,7 +34,7 @@ describe('password hashing', () => {
   });
 
   it('when a cost setting is out of range, then the configuration is refused', () => {
-    expect(() => loadConfig({ PASSWORD_HASH_MEMORY_KIB: '4' })).toThrow(/PASSWORD_HASH_MEMORY_KIB/);
-    expect(() => loadConfig({ PASSWORD_HASH_TIME_COST: '0' })).toThrow(/PASSWORD_HASH_TIME_COST/);
+    expect(() => loadConfig({ PASSWORD_HASH_MEMORY_KIB: '4' }, [platformSettings])).toThrow(/PASSWORD_HASH_MEMORY_KIB/);
+    expect(() => loadConfig({ PASSWORD_HASH_TIME_COST: '0' }, [platformSettings])).toThrow(/PASSWORD_HASH_TIME_COST/);
   });
 });

@@ -31,9 +31,10 @@ describe.each(buses)('dead-letter admin routes (%s)', (_bus, busEnv) => {
   beforeAll(async () => {
     t = await createTestApp({ env: { ...busEnv, EVENT_MAX_DELIVERIES: '3', EVENT_RETRY_BACKOFF: '1ms' } });
     adminToken = (await t.admin()).token;
-    t.platform.bus.subscribe('fragile', 'thing.happened', (e) => {
+    // A module of the test's own, reacting to a real event type that no module of the app consumes.
+    t.platform.bus.subscribe('fragile', 'product.deleted', (e) => {
       attempts.push(e.id);
-      if (broken) throw new Error(`cannot handle ${(e.payload as { n: number }).n}`);
+      if (broken) throw new Error(`cannot handle ${e.payload.sku}`);
       handled.push(e.id);
     });
     await t.platform.bus.ready();
@@ -51,16 +52,16 @@ describe.each(buses)('dead-letter admin routes (%s)', (_bus, busEnv) => {
 
   it('when a handler always fails, then the event is listed after the configured deliveries; a replay after the fix delivers it once', async () => {
     const eventId = randomUUID();
-    await t.platform.bus.publish('thing.happened', { n: 1 }, eventId);
+    await t.platform.bus.publish('product.deleted', { productId: randomUUID(), sku: 'SKU-1' }, eventId);
     await waitFor(async () => expect((await list()).items.map((i) => i.eventId)).toContain(eventId));
     expect(attempts.filter((id) => id === eventId)).toHaveLength(3);
     const letter = (await list()).items.find((i) => i.eventId === eventId);
     expect(letter).toMatchObject({
       module: 'fragile',
-      type: 'thing.happened',
-      payload: { n: 1 },
+      type: 'product.deleted',
+      payload: { sku: 'SKU-1' },
       deliveries: 3,
-      error: 'Error: cannot handle 1',
+      error: 'Error: cannot handle SKU-1',
       replayedAt: null,
     });
 
@@ -79,7 +80,7 @@ describe.each(buses)('dead-letter admin routes (%s)', (_bus, busEnv) => {
   it('when there are more letters than the limit, then the list pages newest first with a cursor', async () => {
     broken = true;
     const ids = [randomUUID(), randomUUID(), randomUUID()];
-    for (const id of ids) await t.platform.bus.publish('thing.happened', { n: 2 }, id);
+    for (const id of ids) await t.platform.bus.publish('product.deleted', { productId: randomUUID(), sku: 'SKU-2' }, id);
     await waitFor(async () => expect((await list('?limit=100')).items.map((i) => i.eventId)).toEqual(expect.arrayContaining(ids)));
     const first = await list('?limit=2');
     expect(first.items).toHaveLength(2);

@@ -1,9 +1,8 @@
 /** Admin routes over the event dead letters: list them, replay one. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { CursorPart, decodeOptional, defineCursor, PageQuery, toPage } from '../http/pagination.js';
+import { problem } from '../http/route-helpers.js';
 import type { DeadEventRow, DeadLetters } from './dead-letters.js';
-
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 
 const DeadEvent = Type.Object(
   {

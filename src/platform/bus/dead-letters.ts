@@ -21,7 +21,7 @@ export interface DeadLetters {
   replay(id: string): Promise<DeadEventRow>;
 }
 
-export function createDeadLetters({ db, bus }: { db: Db; bus: EventBus }): DeadLetters {
+export function createDeadLetters({ db, bus }: { db: Db; bus: Pick<EventBus, 'redeliver'> }): DeadLetters {
   return {
     list: ({ limit, before }) =>
       db

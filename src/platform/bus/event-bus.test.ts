@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryLedger } from './delivery-ledger.js';
 import { type BusEvent, createMemoryBus } from './event-bus.js';
-import { subscribeTo } from './typed-events.js';
+import { type EventSchemas, typedEventBus } from './typed-events.js';
 
 function capturingLog() {
   const lines: Record<string, unknown>[] = [];
@@ -133,9 +133,12 @@ describe('memory event bus', () => {
   it('when a payload fails its schema, then the typed handler never sees it and it is dead-lettered at once; a valid one arrives typed', async () => {
     const ledger = createMemoryLedger();
     const bus = open(capturingLog().log, ledger);
-    const map = { 'user.deleted': Type.Object({ userId: Type.String({ format: 'uuid' }) }) };
+    // Only the one schema this test needs; the app passes every module's (src/events.ts).
+    const schemas = { 'user.deleted': Type.Object({ userId: Type.String({ format: 'uuid' }) }) } as Partial<EventSchemas> as EventSchemas;
+    const typed = typedEventBus(bus, schemas);
     const userIds: string[] = [];
-    subscribeTo(bus, 'todos', map, 'user.deleted', (e) => void userIds.push(e.payload.userId));
+    typed.subscribe('todos', 'user.deleted', (e) => void userIds.push(e.payload.userId));
+    expect(() => typed.subscribe('todos', 'user.disabled', () => {})).toThrow(/'user.disabled' has no schema/);
     const valid = randomUUID();
     await bus.publish('user.deleted', { userId: 42 }, 'bad');
     await bus.publish('user.deleted', { userId: valid }, 'good');

@@ -7,16 +7,21 @@
  */
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
-import type { BusEvent, EventHandler, Subscription } from './bus-event.js';
+import type { BusEvent, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 
 export type { BusEvent, EventHandler, Subscription } from './bus-event.js';
 
-export interface EventBus {
-  publish(type: string, payload: unknown, id?: string): Promise<void>;
+/**
+ * The bus, generic over an event map (type -> payload). The adapters move any type with an
+ * unknown payload; the app's bus (`TypedEventBus` in typed-events.ts) is typed over every
+ * module's events and checks payloads against their schemas.
+ */
+export interface EventBus<P extends object = Record<string, unknown>> {
+  publish<K extends keyof P & string>(type: K, payload: P[K], id?: string): Promise<void>;
   /** Handles every event of `type` for `module`; returns an unsubscribe function. */
-  subscribe(module: string, type: string, handler: EventHandler): () => void;
+  subscribe<K extends keyof P & string>(module: string, type: K, handler: (event: BusEvent<P[K]>) => Promise<void> | void): () => void;
   /** Delivers a dead-lettered event again, to `module` only (`replayId` makes the resend unique). */
   redeliver(module: string, event: BusEvent, replayId: string): Promise<void>;
   /** Resolves when every subscription so far is receiving (the real adapter sets them up asynchronously). */

@@ -10,6 +10,9 @@ import { outboxEvents } from './tables.js';
 
 const log = createLogger('silent');
 
+/** The outbox moves any event; these tests use one of their own. */
+type TestEvents = { 'thing.happened': { n?: number } };
+
 describe('transactional outbox', () => {
   let database: Database;
   let bus: EventBus;
@@ -34,7 +37,7 @@ describe('transactional outbox', () => {
   it('when the transaction commits, then the event is published once, with the row id, and marked sent', async () => {
     const relay = relayOf();
     relay.start();
-    const id = await database.db.transaction((tx) => enqueueEvent(tx, 'thing.happened', { n: 1 }));
+    const id = await database.db.transaction((tx) => enqueueEvent<TestEvents>(tx, 'thing.happened', { n: 1 }));
     await relay.flush();
     await relay.flush();
     await delivered();
@@ -49,7 +52,7 @@ describe('transactional outbox', () => {
     relay.start();
     await expect(
       database.db.transaction(async (tx) => {
-        await enqueueEvent(tx, 'thing.happened', { n: 1 });
+        await enqueueEvent<TestEvents>(tx, 'thing.happened', { n: 1 });
         throw new Error('business rule broken');
       }),
     ).rejects.toThrow('business rule broken');
@@ -63,7 +66,7 @@ describe('transactional outbox', () => {
   it('when the relay is not kicked, then polling publishes the rows in id order', async () => {
     const relay = createOutboxRelay({ db: database.db, bus, log, pollIntervalMs: 20, batchSize: 7 });
     await database.db.transaction((tx) =>
-      enqueueEvents(
+      enqueueEvents<TestEvents>(
         tx,
         Array.from({ length: 30 }, (_, n) => ({ type: 'thing.happened', payload: { n } })),
       ),
@@ -82,7 +85,7 @@ describe('transactional outbox', () => {
     };
     const relay = relayOf(flaky);
     relay.start();
-    await database.db.transaction((tx) => enqueueEvent(tx, 'thing.happened', {}));
+    await database.db.transaction((tx) => enqueueEvent<TestEvents>(tx, 'thing.happened', {}));
     await relay.flush();
     const [row] = await database.db.select().from(outboxEvents);
     // start() drains at once and flush() drains again: one or two failed attempts, by timing.
@@ -97,7 +100,7 @@ describe('transactional outbox', () => {
 
   it.runIf(process.env.TEST_DATABASE_URL)('when several relays drain at once, then every event is published exactly once', async () => {
     await database.db.transaction((tx) =>
-      enqueueEvents(
+      enqueueEvents<TestEvents>(
         tx,
         Array.from({ length: 500 }, (_, n) => ({ type: 'thing.happened', payload: { n } })),
       ),

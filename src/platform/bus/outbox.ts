@@ -15,20 +15,28 @@ import type { Executor } from '../db/database.js';
 import { newId } from '../ids.js';
 import type { EventBus } from './event-bus.js';
 import { outboxEvents } from './tables.js';
+import type { EventPayloads } from './typed-events.js';
 
 /**
  * Writes an event in the caller's transaction. It is published only after that transaction
  * commits, and never if it rolls back. Returns the event id. Call `relay.kick()` after commit
  * so it goes out at once instead of at the next poll.
  */
-export async function enqueueEvent(tx: Executor, type: string, payload: unknown): Promise<string> {
+export async function enqueueEvent<P extends object = EventPayloads, K extends keyof P & string = keyof P & string>(
+  tx: Executor,
+  type: K,
+  payload: P[K],
+): Promise<string> {
   const id = newId();
   await tx.insert(outboxEvents).values({ id, type, payload });
   return id;
 }
 
+/** One event of the map `P` (by default, any event of the app), as `enqueueEvents` takes it. */
+export type OutgoingEvent<P extends object = EventPayloads> = { [K in keyof P & string]: { type: K; payload: P[K] } }[keyof P & string];
+
 /** Writes several events in the caller's transaction with one statement. */
-export async function enqueueEvents(tx: Executor, events: { type: string; payload: unknown }[]): Promise<void> {
+export async function enqueueEvents<P extends object = EventPayloads>(tx: Executor, events: OutgoingEvent<P>[]): Promise<void> {
   if (events.length === 0) return;
   // Chunked: one statement is bounded by the 65535 bind parameters of the wire protocol.
   for (let i = 0; i < events.length; i += 5000) {
@@ -50,6 +58,7 @@ export interface OutboxRelay {
 
 export interface OutboxRelayOptions {
   db: Executor;
+  /** The transport: the relay moves committed rows of any type (they were typed when written). */
   bus: EventBus;
   log: Logger;
   /** How often to look for rows nobody kicked (another instance's, or after a failure). */

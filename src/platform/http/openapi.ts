@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { API_PREFIX } from './api-prefix.js';
 import { createStandardProblems } from './standard-problems.js';
 
 export async function installOpenApi(app: FastifyInstance, options: { version: string; description: string }) {
@@ -16,7 +17,12 @@ export async function installOpenApi(app: FastifyInstance, options: { version: s
       info: { title: 'Zaplecze API', version: options.version, description: options.description },
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from POST /api/v1/auth/login' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: `Access token from POST ${API_PREFIX}/auth/login`,
+          },
         },
       },
     },

@@ -57,6 +57,28 @@ describe('security headers and CORS', () => {
     for (const h of ['upload-offset', 'location', 'content-range', 'content-disposition']) expect(exposed).toContain(h);
   });
 
+  it("when a module hands in its own headers, then CORS allows and exposes those, and no other module's", async () => {
+    const withHeaders = await createTestApp({
+      env: { CORS_ORIGINS: ALLOWED },
+      modules: [() => ({ name: 'probe', routes: async () => {}, corsHeaders: { allowed: ['X-Probe-In'], exposed: ['X-Probe-Out'] } })],
+    });
+    try {
+      const res = await withHeaders.request({
+        method: 'OPTIONS',
+        url: '/api/v1/anything',
+        headers: { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-probe-in' },
+      });
+      const allowed = String(res.headers['access-control-allow-headers']).toLowerCase();
+      expect(allowed).toContain('x-probe-in');
+      // The files module is not in this app, so its tus headers are not either.
+      expect(allowed).not.toContain('tus-resumable');
+      const get = await withHeaders.request({ method: 'GET', url: '/health/live', headers: { origin: ALLOWED } });
+      expect(String(get.headers['access-control-expose-headers']).toLowerCase()).toContain('x-probe-out');
+    } finally {
+      await withHeaders.close();
+    }
+  });
+
   it('when another origin sends a preflight, then it gets no CORS grant', async () => {
     const res = await t.request({
       method: 'OPTIONS',

@@ -37,8 +37,21 @@ export function webSocketOrigin(publicUrl: string | undefined): string[] {
   return [`${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`];
 }
 
-/** Sets the security headers on every response and registers the CORS allowlist (empty = same-origin only). */
-export async function installSecurity(app: FastifyInstance, options: { corsOrigins: string[]; publicUrl?: string | undefined }) {
+/** Headers a browser may send to, or read from, routes beyond the platform's (a module's protocol). */
+export interface CorsHeaders {
+  readonly allowed: readonly string[];
+  readonly exposed: readonly string[];
+}
+
+/**
+ * Sets the security headers on every response and registers the CORS allowlist (empty = same-origin
+ * only). `corsHeaders`: what the modules add to the request and response headers browsers may use.
+ */
+export async function installSecurity(
+  app: FastifyInstance,
+  options: { corsOrigins: string[]; publicUrl?: string | undefined; corsHeaders?: readonly CorsHeaders[] },
+) {
+  const extra = options.corsHeaders ?? [];
   const headers = computeSecurityHeaders({
     hsts: false,
     contentSecurityPolicy: {
@@ -78,12 +91,7 @@ export async function installSecurity(app: FastifyInstance, options: { corsOrigi
       'Range',
       'Idempotency-Key',
       'X-Request-Id',
-      // tus resumable uploads (files module)
-      'Tus-Resumable',
-      'Upload-Length',
-      'Upload-Offset',
-      'Upload-Metadata',
-      'Upload-Checksum',
+      ...new Set(extra.flatMap((h) => h.allowed)),
     ],
     // The names @fastify/rate-limit actually sends (the x- form, not the IETF draft's).
     exposedHeaders: [
@@ -96,13 +104,7 @@ export async function installSecurity(app: FastifyInstance, options: { corsOrigi
       'X-RateLimit-Reset',
       'Content-Disposition',
       'Content-Range',
-      'Tus-Resumable',
-      'Tus-Version',
-      'Tus-Extension',
-      'Tus-Max-Size',
-      'Upload-Offset',
-      'Upload-Length',
-      'Upload-Expires',
+      ...new Set(extra.flatMap((h) => h.exposed)),
     ],
     maxAge: 600,
   });

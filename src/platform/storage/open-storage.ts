@@ -1,12 +1,12 @@
 /** Chooses the blob storage adapter from config: S3 when S3_BUCKET is set, else local disk. */
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import type { PlatformConfig } from '../config.js';
 import type { BlobStorage } from './blob-storage.js';
 import { createLocalStorage } from './local-storage.js';
 import { createS3Storage } from './s3-storage.js';
 
 /** Opens the configured blob storage: an S3-compatible bucket, or DATA_DIR/files on local disk. */
-export async function openBlobStorage(config: Config): Promise<BlobStorage> {
+export async function openBlobStorage(config: PlatformConfig): Promise<BlobStorage> {
   if (!config.S3_BUCKET) return createLocalStorage(join(config.DATA_DIR, 'files'));
   return createS3Storage({
     bucket: config.S3_BUCKET,

@@ -2728,7 +2728,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag from a previous read; a stale one gets 412. Without it: last write wins */
+                    /** @description ETag of the version you read; another current version answers 412. Without it: last write wins */
                     "if-match"?: string;
                 };
                 path: {
@@ -2844,7 +2844,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag from a previous read; a stale one gets 412. Without it: last write wins */
+                    /** @description ETag of the version you read; another current version answers 412. Without it: last write wins */
                     "if-match"?: string;
                 };
                 path: {
@@ -6419,7 +6419,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag from a previous read; a stale one gets 412. Without it: last write wins */
+                    /** @description ETag of the version you read; another current version answers 412. Without it: last write wins */
                     "if-match"?: string;
                 };
                 path: {
@@ -6555,7 +6555,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag from a previous read; a stale one gets 412. Without it: last write wins */
+                    /** @description ETag of the version you read; another current version answers 412. Without it: last write wins */
                     "if-match"?: string;
                 };
                 path: {
@@ -6695,7 +6695,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag from a previous read; a stale one gets 412. Without it: last write wins */
+                    /** @description ETag of the version you read; another current version answers 412. Without it: last write wins */
                     "if-match"?: string;
                 };
                 path: {
@@ -7301,7 +7301,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag of the version you changed; another current version answers 412 */
+                    /** @description ETag of the version you read; another current version answers 412. Without it: last write wins */
                     "if-match"?: string;
                 };
                 path: {
@@ -7399,7 +7399,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag of the version you changed; another current version answers 412 */
+                    /** @description ETag of the version you read; another current version answers 412. Without it: last write wins */
                     "if-match"?: string;
                 };
                 path: {
@@ -7907,7 +7907,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag of the version you changed; another current version answers 412 */
+                    /** @description ETag of the version you read; another current version answers 412. Without it: last write wins */
                     "if-match"?: string;
                 };
                 path: {
@@ -8005,7 +8005,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag of the version you changed; another current version answers 412 */
+                    /** @description ETag of the version you read; another current version answers 412. Without it: last write wins */
                     "if-match"?: string;
                 };
                 path: {

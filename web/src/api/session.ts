@@ -55,25 +55,44 @@ export function sessionFrom(body: { accessToken: string; refreshToken: string; e
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A cross-tab mutex without Web Locks: a lease in localStorage, re-checked after a write settles. */
+/**
+ * A cross-tab mutex without Web Locks: a lease in localStorage. localStorage reaches other tabs
+ * asynchronously (another renderer process), so a writer waits a settle time long enough for a
+ * competing write to arrive before it checks whether its own write won. The holder renews the
+ * lease while its refresh is in flight, so a slow refresh never lets a second tab in; a tab that
+ * dies holding it frees it within LEASE_MS.
+ */
+const LEASE_MS = 5_000;
+const SETTLE_MS = 150;
+
+function readLease(): { owner: string; until: number } | null {
+  try {
+    return JSON.parse(localStorage.getItem(LEASE_KEY) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
 async function withLease<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const now = Date.now();
-    const held = JSON.parse(localStorage.getItem(LEASE_KEY) ?? 'null') as { owner: string; until: number } | null;
-    if (!held || held.until < now) {
-      localStorage.setItem(LEASE_KEY, JSON.stringify({ owner: TAB, until: now + 10_000 }));
-      // Two tabs may both have written; the last write wins, and each checks whether it is the one.
-      await sleep(30);
-      const mine = JSON.parse(localStorage.getItem(LEASE_KEY) ?? 'null') as { owner: string } | null;
-      if (mine?.owner === TAB) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const held = readLease();
+    if (!held || held.until < Date.now()) {
+      localStorage.setItem(LEASE_KEY, JSON.stringify({ owner: TAB, until: Date.now() + LEASE_MS }));
+      await sleep(SETTLE_MS);
+      if (readLease()?.owner === TAB) {
+        const renew = setInterval(() => {
+          localStorage.setItem(LEASE_KEY, JSON.stringify({ owner: TAB, until: Date.now() + LEASE_MS }));
+        }, LEASE_MS / 5);
         try {
           return await fn();
         } finally {
+          clearInterval(renew);
           localStorage.removeItem(LEASE_KEY);
         }
       }
     }
-    await sleep(50);
+    await sleep(50 + Math.random() * 50);
   }
   throw new Error('could not take the refresh lease');
 }

@@ -1,11 +1,11 @@
 /**
- * A KeyValueStore that answers from `fallback` (in-process) while `primary` (Redis) fails,
- * so login throttling keeps counting on this instance instead of failing every login.
- * Counts made during an outage stay in the fallback: a lock taken then holds on this
+ * A KeyValueStore that answers from `fallback` (in-process) while `primary` (Redis) fails, so
+ * a counter (a login throttle, say) keeps counting on this instance instead of failing every
+ * request. Counts made during an outage stay in the fallback: a lock taken then holds on this
  * instance only, which beats no lock at all.
  */
 import type { Logger } from 'pino';
-import type { KeyValueStore } from '../../platform/cache/key-value-store.js';
+import type { KeyValueStore } from './key-value-store.js';
 
 export interface FallbackStore extends KeyValueStore {
   /** Operations answered by the fallback since start (for a later metrics export). */
