@@ -14,12 +14,13 @@ import { createStockContract, type StockContract } from './stock.js';
 export { CatalogEventMap, CatalogEvents, type ProductChanged, type ProductDeleted } from './events.js';
 /** The catalog's settings; chat reads CATALOG_SEED_ON_EMPTY from them (its demo room comes with the demo catalog). */
 export { catalogSettings } from './settings.js';
-export type { ProductForOrder, StockContract, StockLine, StockReservation } from './stock.js';
+export type { InCallerTransaction, ProductForOrder, StockContract, StockLine, StockReservation } from './stock.js';
 export type { ProductWire } from './wire.js';
 
 /**
  * The stock contract over the platform's database, for the shop: `reserveStock(orderId, lines)`
- * and `releaseStock(orderId)` are idempotent by order id and never oversell. A product that a
+ * and `releaseStock(orderId)` are idempotent by order id and never oversell; `reserveStock` may
+ * run in the caller's transaction (`{ tx }`) and refuses before writing anything. A product that a
  * reservation ever named counts as referenced by an order: DELETE archives it instead.
  */
 export function createCatalogStock(platform: Pick<Platform, 'db' | 'clock'>): StockContract {

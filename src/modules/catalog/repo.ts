@@ -69,6 +69,11 @@ export function createCatalogRepo(db: Executor): CatalogRepo {
   return createRepo(db, true);
 }
 
+/** The catalog's queries on a transaction someone else opened (a contract call that takes the caller's transaction). */
+export function catalogRepoIn(tx: Executor): CatalogRepo {
+  return createRepo(tx, false);
+}
+
 function createRepo(db: Executor, root: boolean): CatalogRepo {
   const base = queries(db);
   if (!root) return { ...base, transaction: () => Promise.reject(new Error('catalog: nested transactions are not used')) };
@@ -398,6 +403,23 @@ function queries(db: Executor) {
     async insertReservationLines(orderId: string, lines: { productId: string; quantity: number }[]) {
       await db.insert(stockReservationLines).values(lines.map((l) => ({ orderId, ...l })));
     },
+
+    /** Drops a reservation made in this transaction that is then refused, so the refusal writes nothing. */
+    async deleteReservation(orderId: string): Promise<void> {
+      await db.delete(stockReservations).where(eq(stockReservations.orderId, orderId));
+    },
+
+    /**
+     * Locks the products of a reservation, in id order (so concurrent reservations cannot
+     * deadlock), and returns what deciding it needs; unknown ids are left out.
+     */
+    lockForStock: (ids: string[]) =>
+      db
+        .select({ id: products.id, name: products.name, stock: products.stock, status: products.status })
+        .from(products)
+        .where(inArray(products.id, ids))
+        .orderBy(asc(products.id))
+        .for('update'),
 
     /**
      * Takes `quantity` from an active product only if that much is there, in one statement:

@@ -81,6 +81,44 @@ describe('stock contract', () => {
     expect(await stockOf(a.id)).toBe(5);
   });
 
+  it("when a reservation in the caller's transaction is refused, then it wrote nothing and the caller may still commit", async () => {
+    const a = await product(5);
+    const b = await product(1);
+    const refused = newId();
+    await t.platform.db.transaction(async (tx) => {
+      const err = await failure(
+        stock.reserveStock(
+          refused,
+          [
+            { productId: a.id, quantity: 2 },
+            { productId: b.id, quantity: 2 },
+          ],
+          { tx },
+        ),
+      );
+      expect(err).toMatchObject({ code: 'OUT_OF_STOCK', productId: b.id, available: 1 });
+    });
+    expect(await stockOf(a.id)).toBe(5);
+    expect(await stockOf(b.id)).toBe(1);
+    // No reservation was left under that order id either: it can still reserve.
+    expect((await stock.reserveStock(refused, [{ productId: a.id, quantity: 1 }])).created).toBe(true);
+    expect(await stockOf(a.id)).toBe(4);
+  });
+
+  it("when the caller's transaction rolls back, then its reservation is gone with it", async () => {
+    const a = await product(5);
+    const orderId = newId();
+    const err = await failure(
+      t.platform.db.transaction(async (tx) => {
+        expect((await stock.reserveStock(orderId, [{ productId: a.id, quantity: 4 }], { tx })).created).toBe(true);
+        throw new Error('the caller failed after reserving');
+      }),
+    );
+    expect((err as Error).message).toBe('the caller failed after reserving');
+    expect(await stockOf(a.id)).toBe(5);
+    expect(await stock.releaseStock(orderId)).toBe(false);
+  });
+
   it('when a product is archived or unknown, then 422 PRODUCT_UNAVAILABLE; bad lines are 400', async () => {
     const a = await product(5);
     await t.request({ method: 'PATCH', url: `${P}/${a.id}`, payload: { status: 'archived' }, token: admin.token });

@@ -1,15 +1,20 @@
 /**
  * The stock contract the shop calls: reserve an order's lines, release them on cancellation.
  * Both are idempotent by order id, so a retried call (or a redelivered event) changes nothing.
- * Stock never goes below zero: each line is a conditional `UPDATE ... WHERE stock >= qty`
- * inside one transaction, so an order gets all its lines or none.
+ * Stock never goes below zero: every line is decided under the products' row locks before any
+ * stock moves, so an order gets all its lines or none, and a refusal writes nothing.
+ *
+ * Shop and catalog run in the same deployable, so a call may take the caller's transaction
+ * (`{ tx }`): the reservation then commits or rolls back with the caller's order. The catalog
+ * still owns its tables: the caller only passes the transaction through, never the SQL.
  */
 import type { Clock } from '../../platform/clock.js';
+import type { Executor } from '../../platform/db/database.js';
 import type { FieldError } from '../../platform/http/errors.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import { OutOfStock, ProductUnavailable } from './errors.js';
-import type { CatalogRepo } from './repo.js';
+import { type CatalogRepo, catalogRepoIn } from './repo.js';
 import type { ProductRecord } from './wire.js';
 
 /** One line of an order: how many of a product. */
@@ -39,18 +44,24 @@ export interface ProductForOrder {
   version: number;
 }
 
-/** The contract other modules use; today in-process, later possibly a network call with the same shape. */
+/** Runs a contract call inside the caller's open transaction instead of one of its own. */
+export interface InCallerTransaction {
+  tx?: Executor;
+}
+
+/** The contract other modules use, in-process (it may take the caller's transaction). */
 export interface StockContract {
   /**
    * Takes stock for every line of `orderId`, all or nothing. Replaying an order id returns the
    * stored reservation without touching stock. Throws OUT_OF_STOCK (422, with `productId` and
-   * `available`) or PRODUCT_UNAVAILABLE (422: unknown or archived product).
+   * `available`) or PRODUCT_UNAVAILABLE (422: unknown or archived product), having written
+   * nothing, so a caller's transaction may go on and commit (e.g. the refusal as an answer).
    */
-  reserveStock(orderId: string, lines: StockLine[]): Promise<StockReservation>;
+  reserveStock(orderId: string, lines: StockLine[], options?: InCallerTransaction): Promise<StockReservation>;
   /** Gives the stock of `orderId` back once; false when it was unknown or already released. */
   releaseStock(orderId: string): Promise<boolean>;
   /** Current price, stock and status of products (unknown ids are left out). */
-  getProductsForOrder(productIds: string[]): Promise<ProductForOrder[]>;
+  getProductsForOrder(productIds: string[], options?: InCallerTransaction): Promise<ProductForOrder[]>;
   /** Active products with at most `threshold` units left, fewest first (for the shop's admin stats). */
   lowStockProducts(threshold: number, limit: number): Promise<ProductForOrder[]>;
 }
@@ -84,27 +95,42 @@ export function createStockContract(deps: { repo: CatalogRepo; clock: Clock }): 
     return [...merged].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => (a.productId < b.productId ? -1 : 1));
   }
 
+  async function reserveIn(tx: CatalogRepo, orderId: string, wanted: StockLine[]): Promise<StockReservation> {
+    const now = clock.now();
+    // A concurrent call with the same order id waits here on the primary key until the first commits.
+    if (!(await tx.insertReservation(orderId, now))) {
+      const existing = await tx.findReservation(orderId);
+      return { orderId, status: existing?.releasedAt ? 'released' : 'reserved', lines: existing?.lines ?? [], created: false };
+    }
+    // Decide every line under the row locks first: a refusal then has taken nothing.
+    const locked = new Map((await tx.lockForStock(wanted.map((l) => l.productId))).map((p) => [p.id, p]));
+    for (const line of wanted) {
+      const product = locked.get(line.productId);
+      const refusal =
+        product?.status !== 'active'
+          ? ProductUnavailable(`Product ${line.productId} cannot be ordered`, { productId: line.productId })
+          : product.stock < line.quantity
+            ? OutOfStock(`Only ${product.stock} of '${product.name}' left`, { productId: line.productId, available: product.stock })
+            : undefined;
+      if (refusal) {
+        await tx.deleteReservation(orderId);
+        throw refusal;
+      }
+    }
+    for (const line of wanted) {
+      // Cannot fail under the lock; the conditional update stays as the last guard against overselling.
+      if (!(await tx.takeStock(line.productId, line.quantity, now)))
+        throw new Error(`stock of ${line.productId} changed under its row lock`);
+    }
+    await tx.insertReservationLines(orderId, wanted);
+    return { orderId, status: 'reserved', lines: wanted, created: true };
+  }
+
   return {
-    async reserveStock(orderId, lines) {
+    async reserveStock(orderId, lines, options = {}) {
       const wanted = mergeLines(lines);
-      return repo.transaction(async (tx) => {
-        const now = clock.now();
-        // A concurrent call with the same order id waits here on the primary key until we commit.
-        if (!(await tx.insertReservation(orderId, now))) {
-          const existing = await tx.findReservation(orderId);
-          return { orderId, status: existing?.releasedAt ? 'released' : 'reserved', lines: existing?.lines ?? [], created: false };
-        }
-        for (const line of wanted) {
-          if (await tx.takeStock(line.productId, line.quantity, now)) continue;
-          const product = await tx.findProduct(line.productId);
-          if (product?.status !== 'active') {
-            throw ProductUnavailable(`Product ${line.productId} cannot be ordered`, { productId: line.productId });
-          }
-          throw OutOfStock(`Only ${product.stock} of '${product.name}' left`, { productId: line.productId, available: product.stock });
-        }
-        await tx.insertReservationLines(orderId, wanted);
-        return { orderId, status: 'reserved' as const, lines: wanted, created: true };
-      });
+      if (options.tx) return reserveIn(catalogRepoIn(options.tx), orderId, wanted);
+      return repo.transaction((tx) => reserveIn(tx, orderId, wanted));
     },
 
     async releaseStock(orderId) {
@@ -117,8 +143,8 @@ export function createStockContract(deps: { repo: CatalogRepo; clock: Clock }): 
       });
     },
 
-    async getProductsForOrder(productIds) {
-      return repo.findProductsForOrder([...new Set(productIds)]);
+    async getProductsForOrder(productIds, options = {}) {
+      return (options.tx ? catalogRepoIn(options.tx) : repo).findProductsForOrder([...new Set(productIds)]);
     },
 
     async lowStockProducts(threshold, limit) {

@@ -1,12 +1,12 @@
 /** Admin routes of the shop: every order, fulfilment, refunds and statistics. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import type { OrderLifecycle } from './lifecycle.js';
-import type { OrdersQuery } from './orders-query.js';
+import type { OrderLifecycle } from './order-lifecycle.js';
+import type { OrderQueries } from './order-queries.js';
 import * as S from './schema.js';
 
 export interface ShopAdminRoutesOptions {
   lifecycle: OrderLifecycle;
-  orders: OrdersQuery;
+  orders: OrderQueries;
 }
 
 const problem = (description: string) => ({ $ref: 'Problem#', description });

@@ -63,7 +63,7 @@ describe('checkout under concurrency and crashes', () => {
     // What a process leaves behind when it dies between the reservation and the order write.
     const key = randomUUID();
     const orderId = randomUUID();
-    const { requestHash } = await import('./checkout.js');
+    const { requestHash } = await import('./checkout-service.js');
     await t.platform.db
       .insert(idempotencyKeys)
       .values({ userId: user.id, key, requestHash: requestHash({}), orderId, status: 'in_progress', createdAt: t.clock.now() });

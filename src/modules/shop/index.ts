@@ -1,6 +1,6 @@
 /**
  * The shop module: cart, idempotent checkout, orders, payments (Stripe or the sandbox
- * gateway) with a webhook inbox, and the job that expires unpaid orders. Stock belongs to the
+ * gateway) with a webhook inbox, and the declared job that expires unpaid orders. Stock belongs to the
  * catalog: the shop reserves and releases it only through the catalog's exported contract.
  */
 
@@ -8,10 +8,10 @@ import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createCatalogStock } from '../catalog/index.js';
 import { IdentityEvents } from '../identity/index.js';
 import { shopAdminRoutes } from './admin-routes.js';
-import { createCartService } from './cart.js';
-import { createCheckout } from './checkout.js';
-import { createOrderLifecycle } from './lifecycle.js';
-import { createOrdersQuery } from './orders-query.js';
+import { createCartService } from './cart-service.js';
+import { createCheckoutService } from './checkout-service.js';
+import { createOrderLifecycle } from './order-lifecycle.js';
+import { createOrderQueries } from './order-queries.js';
 import { paymentRoutes } from './payment-routes.js';
 import { createPaymentService } from './payment-service.js';
 import type { PaymentGateway } from './payments/gateway.js';
@@ -21,7 +21,7 @@ import { createShopRepo } from './repo.js';
 import { shopRoutes } from './routes.js';
 import * as S from './schema.js';
 import { shopSettings } from './settings.js';
-import { createSweeper } from './sweeper.js';
+import { createSweepJob } from './sweeper.js';
 
 export { type OrderEvent, ShopEventMap, ShopEvents } from './events.js';
 export type { OrderWire } from './wire.js';
@@ -58,31 +58,33 @@ export const shopModule: ModuleFactory = (platform) => {
   const { relay } = platform;
   const gateway = openGateway(platform);
   const cart = createCartService({ repo, stock, clock, maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY });
-  const checkout = createCheckout({
+  const lifecycle = createOrderLifecycle({ repo, stock, gateway, relay, clock, log });
+  const payments = createPaymentService({ repo, gateway, lifecycle, clock, log: log.child({ part: 'payments' }) });
+  const checkout = createCheckoutService({
     repo,
     stock,
     relay,
+    payments,
     clock,
     log,
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     maxPendingOrders: config.SHOP_MAX_PENDING_ORDERS,
     maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY,
   });
-  const lifecycle = createOrderLifecycle({ repo, stock, gateway, relay, clock, log });
-  const payments = createPaymentService({ repo, gateway, lifecycle, clock, log: log.child({ part: 'payments' }) });
-  const orders = createOrdersQuery({ repo, stock, clock, lowStockThreshold: config.SHOP_LOW_STOCK_THRESHOLD });
-  const sweeper = createSweeper({
+  const orders = createOrderQueries({ repo, stock, clock, lowStockThreshold: config.SHOP_LOW_STOCK_THRESHOLD });
+  const sweep = createSweepJob({
     repo,
     stock,
     lifecycle,
     payments,
     clock,
     log: log.child({ part: 'sweeper' }),
-    intervalMs: config.SHOP_SWEEP_INTERVAL,
+    everyMs: config.SHOP_SWEEP_INTERVAL,
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
   });
-  if ('onCallback' in gateway) {
-    (gateway as ReturnType<typeof createSandboxGateway>).onCallback(async (cb) => {
+  if (gateway.provider === 'sandbox') {
+    // The sandbox's own callbacks (cancellations, refunds) reach the same inbox as webhooks.
+    gateway.onCallback(async (cb) => {
       await payments.ingest(cb.rawBody, cb.signature);
     });
   }
@@ -96,23 +98,22 @@ export const shopModule: ModuleFactory = (platform) => {
     routes: async (app) => {
       // Shared by the customer, admin and payment routes below.
       for (const schema of [S.Cart, S.Payment, S.Order]) app.addSchema(schema);
-      await app.register(shopRoutes, { cart, checkout, lifecycle, orders, payments, log });
+      await app.register(shopRoutes, { cart, checkout, lifecycle, orders, payments });
       await app.register(shopAdminRoutes, { lifecycle, orders });
-      await app.register(paymentRoutes, { gateway, payments, repo });
+      await app.register(paymentRoutes, { provider: gateway.provider, payments });
     },
+    jobs: [sweep],
     async start() {
       // A deleted account's cart goes with it; its orders stay (they are the shop's records).
       unsubscribe = platform.bus.subscribe('shop', IdentityEvents.userDeleted, async (event) => {
         await cart.clear(event.payload.userId);
       });
-      sweeper.start();
-      void sweeper.sweep();
       if (sandbox) log.warn({ payments: 'sandbox' }, SANDBOX_WARNING);
       else log.info({ payments: gateway.provider }, 'shop ready');
     },
     async stop() {
       unsubscribe?.();
-      await sweeper.stop();
+      // The platform stopped the sweep job before this.
       await payments.flush();
       await gateway.close?.();
     },

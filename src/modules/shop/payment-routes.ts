@@ -5,24 +5,22 @@
  */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { caller } from '../../platform/http/access.js';
-import { PaymentNotFound } from './errors.js';
 import type { PaymentService } from './payment-service.js';
 import type { PaymentGateway } from './payments/gateway.js';
-import { SANDBOX_SIGNATURE_HEADER, type SandboxGateway } from './payments/sandbox.js';
-import type { ShopRepo } from './repo.js';
+import { SANDBOX_SIGNATURE_HEADER } from './payments/sandbox.js';
 import * as S from './schema.js';
 
 export interface PaymentRoutesOptions {
-  gateway: PaymentGateway;
+  /** Which provider's endpoints to serve. */
+  provider: PaymentGateway['provider'];
   payments: PaymentService;
-  repo: ShopRepo;
 }
 
 const problem = (description: string) => ({ $ref: 'Problem#', description });
 // Providers retry on their own schedule; our global per-IP limit must not turn their retries into 429s.
 const webhook = { access: 'public' as const, rateLimit: false as const };
 
-export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = async (app, { gateway, payments, repo }) => {
+export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = async (app, { provider, payments }) => {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (_request, body, done) => done(null, body));
   const tags = ['payments'];
@@ -32,7 +30,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = as
     return { received: true, ...(await payments.ingest(request.body as Buffer, typeof header === 'string' ? header : undefined)) };
   };
 
-  if (gateway.provider === 'stripe') {
+  if (provider === 'stripe') {
     app.post(
       '/payments/stripe/webhook',
       {
@@ -49,8 +47,6 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = as
     );
     return;
   }
-
-  const sandbox = gateway as SandboxGateway;
 
   app.post(
     '/payments/sandbox/webhook',
@@ -84,16 +80,12 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = as
         },
       },
       async (request, reply) => {
-        const who = caller(request);
-        const orderId = await sandbox.orderOf(request.params.ref);
-        if (!orderId) throw PaymentNotFound(`No sandbox payment ${request.params.ref}`);
-        if (who.role !== 'admin' && !(await repo.findOrder(orderId, { userId: who.id }))) {
-          // Someone else's payment reads as missing, like someone else's order.
-          throw PaymentNotFound(`No sandbox payment ${request.params.ref}`);
-        }
-        const callback = await sandbox.settle(request.params.ref, outcome === 'succeed' ? 'succeeded' : 'failed');
-        await payments.ingest(callback.rawBody, callback.signature);
-        return reply.code(202).send({ reference: request.params.ref, status: outcome === 'succeed' ? 'succeeded' : 'failed' });
+        const settled = await payments.settleSandboxPayment(
+          caller(request),
+          request.params.ref,
+          outcome === 'succeed' ? 'succeeded' : 'failed',
+        );
+        return reply.code(202).send(settled);
       },
     );
   }

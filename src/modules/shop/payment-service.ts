@@ -10,8 +10,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/http/errors.js';
-import { OrderNotFound, PaymentNotPending, PaymentProviderFailed } from './errors.js';
-import type { OrderLifecycle } from './lifecycle.js';
+import { OrderNotFound, PaymentNotFound, PaymentNotPending, PaymentProviderFailed } from './errors.js';
+import type { OrderLifecycle } from './order-lifecycle.js';
 import type { PaymentGateway, ProviderPayment } from './payments/gateway.js';
 import type { ShopRepo } from './repo.js';
 import type { PaymentWire } from './wire.js';
@@ -100,6 +100,22 @@ export function createPaymentService(deps: {
     return running;
   }
 
+  /** Verifies and records a webhook; returns false for an event id seen before. */
+  async function ingest(rawBody: Buffer, signature: string | undefined): Promise<{ duplicate: boolean }> {
+    const notice = gateway.verifyWebhook(rawBody, signature);
+    if (notice.kind === 'ignored') return { duplicate: false };
+    const recorded = await repo.recordEvent({
+      provider: gateway.provider,
+      eventId: notice.eventId,
+      type: notice.type,
+      reference: notice.reference,
+      payload: notice.payload,
+      receivedAt: clock.now(),
+    });
+    if (recorded) void kick();
+    return { duplicate: !recorded };
+  }
+
   return {
     kick,
     async flush() {
@@ -142,20 +158,22 @@ export function createPaymentService(deps: {
       }
     },
 
-    /** Verifies and records a webhook; returns false for an event id seen before. */
-    async ingest(rawBody: Buffer, signature: string | undefined): Promise<{ duplicate: boolean }> {
-      const notice = gateway.verifyWebhook(rawBody, signature);
-      if (notice.kind === 'ignored') return { duplicate: false };
-      const recorded = await repo.recordEvent({
-        provider: gateway.provider,
-        eventId: notice.eventId,
-        type: notice.type,
-        reference: notice.reference,
-        payload: notice.payload,
-        receivedAt: clock.now(),
-      });
-      if (recorded) void kick();
-      return { duplicate: !recorded };
+    ingest,
+
+    /**
+     * Sandbox only: the caller settles a payment of their own order (an admin, any order), and the
+     * gateway's signed callback goes through the inbox like a real webhook. Someone else's payment,
+     * and any payment on the Stripe gateway, reads as missing.
+     */
+    async settleSandboxPayment(who: { id: string; role: string }, reference: string, outcome: 'succeeded' | 'failed') {
+      const missing = () => PaymentNotFound(`No sandbox payment ${reference}`);
+      if (gateway.provider !== 'sandbox') throw missing();
+      const orderId = await gateway.orderOf(reference);
+      if (!orderId) throw missing();
+      if (who.role !== 'admin' && !(await repo.findOrder(orderId, { userId: who.id }))) throw missing();
+      const callback = await gateway.settle(reference, outcome);
+      await ingest(callback.rawBody, callback.signature);
+      return { reference, status: outcome };
     },
   };
 }

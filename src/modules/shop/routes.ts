@@ -1,30 +1,27 @@
 /** HTTP routes of the shop: the caller's cart and orders, and the payment of an order. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import type { Logger } from 'pino';
 import { caller } from '../../platform/http/access.js';
-import type { CartService } from './cart.js';
-import type { Checkout } from './checkout.js';
+import type { CartService } from './cart-service.js';
+import type { CheckoutService } from './checkout-service.js';
 import { IdempotencyKeyMissing } from './errors.js';
-import type { OrderLifecycle } from './lifecycle.js';
-import type { OrdersQuery } from './orders-query.js';
+import type { OrderLifecycle } from './order-lifecycle.js';
+import type { OrderQueries } from './order-queries.js';
 import type { PaymentService } from './payment-service.js';
 import * as S from './schema.js';
-import type { OrderWire } from './wire.js';
 
 export interface ShopRoutesOptions {
   cart: CartService;
-  checkout: Checkout;
+  checkout: CheckoutService;
   lifecycle: OrderLifecycle;
-  orders: OrdersQuery;
+  orders: OrderQueries;
   payments: PaymentService;
-  log: Logger;
 }
 
 const problem = (description: string) => ({ $ref: 'Problem#', description });
 const user = { access: 'user' as const };
 
 export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (app, options) => {
-  const { cart, checkout, lifecycle, orders, payments, log } = options;
+  const { cart, checkout, lifecycle, orders, payments } = options;
   const base = app.prefix;
   const cartTags = ['cart'];
   const orderTags = ['orders'];
@@ -82,16 +79,6 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
   );
 
   // --- orders ---
-  /** Attaches the payment (with the client secret) to the order; a provider failure leaves it null and retryable. */
-  async function withPayment(order: OrderWire, userId: string, fresh: boolean): Promise<OrderWire> {
-    try {
-      return { ...order, payment: fresh ? await payments.startPayment(order) : await payments.ensurePayment(order.id, userId) };
-    } catch (err) {
-      log.warn({ err, orderId: order.id }, 'payment not started; the client may retry POST /orders/:id/payment');
-      return order;
-    }
-  }
-
   app.post(
     '/orders',
     {
@@ -116,12 +103,10 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       if (!key) throw IdempotencyKeyMissing('Send an Idempotency-Key header (e.g. a new UUID per order attempt)');
-      const userId = caller(request).id;
-      const result = await checkout.placeOrder(userId, key, request.body ?? {});
-      const order = await withPayment(result.body as OrderWire, userId, !result.replayed);
-      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      const { status, order, replayed } = await checkout.placeOrder(caller(request).id, key, request.body ?? {});
+      if (replayed) reply.header('idempotent-replayed', 'true');
       return reply
-        .code(result.status as 201)
+        .code(status as 201)
         .header('location', `${base}/orders/${order.id}`)
         .send(order);
     },

@@ -2,7 +2,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { PageQuery } from '../../platform/http/pagination.js';
 import { MAX_AMOUNT_CENTS } from './money.js';
-import { FULFILMENT_STATUSES } from './status.js';
+import { FULFILMENT_STATUSES } from './order-states.js';
 import { ORDER_STATUSES } from './tables.js';
 
 const closed = { additionalProperties: false } as const;

@@ -1,16 +1,21 @@
 /**
- * The shop's scheduled job. Its state is all in the database, so it survives restarts and
- * any number of instances may run it: each step re-checks under the order's row lock.
+ * The shop's declared job (`shop.sweep`, started and stopped by the platform, see
+ * platform/jobs.ts). Its state is all in the database, so it survives restarts and any number
+ * of instances may run it at once: each step re-checks under a row lock, and an order another
+ * instance is closing right now is skipped (SKIP LOCKED) rather than waited for.
  * - unpaid orders past ORDER_PAYMENT_TIMEOUT expire and give their stock back (all of them, each pass);
  * - closed orders whose stock release did not complete are released again;
- * - checkouts that died between reserving stock and writing the order are undone;
+ * - checkouts of earlier versions that died between reserving stock and writing the order are
+ *   undone (a checkout now commits its key, reservation and order together, so it leaves no
+ *   such key; this step can go once no instance of an earlier version runs);
  * - Idempotency-Keys older than IDEMPOTENCY_KEY_TTL are forgotten;
  * - webhook events that failed to apply are retried.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
+import type { Job } from '../../platform/jobs.js';
 import type { StockContract } from '../catalog/index.js';
-import type { OrderLifecycle } from './lifecycle.js';
+import type { OrderLifecycle } from './order-lifecycle.js';
 import type { PaymentService } from './payment-service.js';
 import type { ShopRepo } from './repo.js';
 
@@ -19,26 +24,17 @@ const ABANDONED_CHECKOUT_MS = 2 * 60_000;
 /** Orders read per query while expiring; a pass keeps reading until none are due. */
 export const EXPIRY_BATCH = 100;
 
-export interface Sweeper {
-  start(): void;
-  /** One full pass now (tests, and the timer). */
-  sweep(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export function createSweeper(deps: {
+export function createSweepJob(deps: {
   repo: ShopRepo;
   stock: StockContract;
   lifecycle: OrderLifecycle;
   payments: PaymentService;
   clock: Clock;
   log: Logger;
-  intervalMs: number;
+  everyMs: number;
   idempotencyKeyTtlMs: number;
-}): Sweeper {
+}): Job {
   const { repo, stock, lifecycle, payments, clock, log } = deps;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
 
   /** Every order due now, in batches: a backlog (after downtime, or a burst) is cleared in one pass. */
   async function expireDue() {
@@ -48,7 +44,9 @@ export function createSweeper(deps: {
       const batch = await repo.dueForExpiry(now, after, EXPIRY_BATCH);
       for (const order of batch) {
         // One order that cannot be closed now must not hold back the rest; the next pass retries it.
-        await lifecycle.closeUnpaid(order.id, 'expired').catch((err) => log.error({ err, orderId: order.id }, 'expiring an order failed'));
+        await lifecycle
+          .closeUnpaid(order.id, 'expired', { skipLocked: true })
+          .catch((err) => log.error({ err, orderId: order.id }, 'expiring an order failed'));
       }
       if (batch.length < EXPIRY_BATCH) return;
       after = batch[batch.length - 1];
@@ -87,22 +85,11 @@ export function createSweeper(deps: {
     await payments.kick();
   }
 
-  function tick() {
-    running ??= sweep().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
   return {
-    start() {
-      timer = setInterval(tick, deps.intervalMs);
-      timer.unref();
-    },
-    sweep: tick,
-    async stop() {
-      clearInterval(timer);
-      while (running) await running;
-    },
+    name: 'shop.sweep',
+    everyMs: deps.everyMs,
+    // Right after start: finish what a crash or a stop interrupted, and expire what fell due meanwhile.
+    runAtStart: true,
+    run: sweep,
   };
 }

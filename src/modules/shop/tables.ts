@@ -59,6 +59,9 @@ export const orders = shopSchema.table(
     index('orders_created_idx').on(t.createdAt, t.id),
     index('orders_status_created_idx').on(t.status, t.createdAt, t.id),
     index('orders_pending_expiry_idx').on(t.expiresAt).where(sql`status = 'pending_payment'`),
+    // The unpaid-orders cap counts one customer's unpaid orders on every checkout: without it that
+    // count walked every unpaid order of every customer (orders_pending_expiry_idx).
+    index('orders_user_pending_idx').on(t.userId, t.expiresAt).where(sql`status = 'pending_payment'`),
     index('orders_unreleased_idx').on(t.closedAt).where(sql`status in ('cancelled', 'expired') and stock_released_at is null`),
     index('orders_paid_at_idx').on(t.paidAt),
     check('orders_refund_bounded', sql`${t.refundedCents} >= 0 and ${t.refundedCents} <= ${t.totalCents}`),

@@ -34,8 +34,8 @@ export interface PaymentNotice {
   payload: unknown;
 }
 
-export interface PaymentGateway {
-  readonly provider: 'stripe' | 'sandbox';
+/** What every provider does. */
+interface GatewayOperations {
   /** Creates the order's payment, or returns the one already created for it (idempotent by order id). */
   createPayment(input: CreatePayment): Promise<ProviderPayment>;
   /** The current state at the provider: webhooks may arrive late, twice or out of order. */
@@ -51,3 +51,28 @@ export interface PaymentGateway {
   verifyWebhook(rawBody: Buffer, signatureHeader: string | undefined): PaymentNotice;
   close?(): Promise<void>;
 }
+
+/** Stripe: payments are settled by the customer at Stripe; its webhooks report them. */
+export interface StripeGateway extends GatewayOperations {
+  readonly provider: 'stripe';
+}
+
+/** A signed callback, as the sandbox would POST it to the webhook endpoint. */
+export interface SandboxCallback {
+  rawBody: Buffer;
+  signature: string;
+}
+
+/** The embedded sandbox: the customer settles a payment through the API, and callbacks stay in-process. */
+export interface SandboxGateway extends GatewayOperations {
+  readonly provider: 'sandbox';
+  /** Settles an open payment and returns the signed callback that reports it. */
+  settle(reference: string, outcome: 'succeeded' | 'failed'): Promise<SandboxCallback>;
+  /** Where callbacks go (the webhook ingest); set by the module. */
+  onCallback(deliver: (callback: SandboxCallback) => Promise<void>): void;
+  /** The order a payment belongs to, for the owner check of the settle routes. */
+  orderOf(reference: string): Promise<string | undefined>;
+}
+
+/** The port, discriminated by `provider`: narrowing on it gives the sandbox's extra operations. */
+export type PaymentGateway = StripeGateway | SandboxGateway;

@@ -12,26 +12,14 @@ import type { Db } from '../../../platform/db/database.js';
 import { newId } from '../../../platform/ids.js';
 import { PaymentNotFound, PaymentNotPending, RefundTooLarge, WebhookSignatureInvalid } from '../errors.js';
 import { sandboxPayments } from '../tables.js';
-import type { PaymentGateway, PaymentNotice, ProviderPayment } from './gateway.js';
+import type { PaymentNotice, ProviderPayment, SandboxCallback, SandboxGateway } from './gateway.js';
+
+export type { SandboxCallback, SandboxGateway } from './gateway.js';
+
 import { signPayload, verifySignature } from './signature.js';
 
 export const SANDBOX_SIGNATURE_HEADER = 'sandbox-signature';
 const TOLERANCE_SECONDS = 300;
-
-/** A signed callback, as the sandbox would POST it to the webhook endpoint. */
-export interface SandboxCallback {
-  rawBody: Buffer;
-  signature: string;
-}
-
-export interface SandboxGateway extends PaymentGateway {
-  /** Settles an open payment and returns the signed callback that reports it. */
-  settle(reference: string, outcome: 'succeeded' | 'failed'): Promise<SandboxCallback>;
-  /** Where callbacks go (the webhook ingest); set by the module. */
-  onCallback(deliver: (callback: SandboxCallback) => Promise<void>): void;
-  /** The order a payment belongs to, for the owner check of the settle routes. */
-  orderOf(reference: string): Promise<string | undefined>;
-}
 
 export function createSandboxGateway(deps: { db: Db; clock: Clock; secret?: string }): SandboxGateway {
   const { db, clock } = deps;

@@ -9,7 +9,7 @@ import Stripe from 'stripe';
 import type { Clock } from '../../../platform/clock.js';
 import { PaymentNotFound, PaymentProviderFailed, RefundRejected, WebhookSignatureInvalid } from '../errors.js';
 import type { PaymentStatus } from '../tables.js';
-import type { PaymentGateway, PaymentNotice, ProviderPayment } from './gateway.js';
+import type { PaymentNotice, ProviderPayment, StripeGateway } from './gateway.js';
 
 export interface StripeGatewayOptions {
   secretKey: string;
@@ -56,7 +56,7 @@ function providerError(err: unknown, what: string): Error {
   return err as Error;
 }
 
-export function createStripeGateway(options: StripeGatewayOptions): PaymentGateway {
+export function createStripeGateway(options: StripeGatewayOptions): StripeGateway {
   const api = options.apiUrl ? new URL(options.apiUrl) : undefined;
   const stripe = new Stripe(options.secretKey, {
     timeout: options.timeoutMs,

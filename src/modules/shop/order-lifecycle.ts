@@ -12,10 +12,10 @@ import { newId } from '../../platform/ids.js';
 import type { StockContract } from '../catalog/index.js';
 import { InvalidTransition, OrderNotFound, PaymentProviderFailed, RefundPending, RefundTooLarge } from './errors.js';
 import { type OrderEvent, ShopEvents, type ShopEventType } from './events.js';
+import { canMove, REFUNDABLE } from './order-states.js';
 import { toOrderWireOne } from './order-views.js';
 import type { PaymentGateway, ProviderPayment } from './payments/gateway.js';
 import type { ShopRepo } from './repo.js';
-import { canMove, REFUNDABLE } from './status.js';
 import type { OrderRow, OrderStatus } from './tables.js';
 import type { OrderWire } from './wire.js';
 
@@ -45,10 +45,15 @@ export function createOrderLifecycle(deps: {
     await repo.markStockReleased(orderId, clock.now());
   }
 
-  /** Closes an unpaid order. Returns the order, or undefined when it was not pending (system callers). */
-  async function closeUnpaid(orderId: string, reason: CloseReason, options: { userId?: string } = {}) {
+  /**
+   * Closes an unpaid order. Returns the order, or undefined when it was not pending (system
+   * callers). With `skipLocked` (the sweeper) an order that another transaction holds is left
+   * for the next pass instead of waited for: another instance may be closing it right now.
+   */
+  async function closeUnpaid(orderId: string, reason: CloseReason, options: { userId?: string; skipLocked?: boolean } = {}) {
     const result = await repo.transaction(async (tx) => {
-      const order = await tx.findOrder(orderId, { userId: options.userId, forUpdate: true });
+      const order = await tx.findOrder(orderId, { userId: options.userId, forUpdate: options.skipLocked ? 'skip-locked' : true });
+      if (!order && options.skipLocked) return undefined;
       if (!order) throw OrderNotFound(`No order ${orderId}`);
       const to: OrderStatus = reason === 'expired' ? 'expired' : 'cancelled';
       if (!canMove(order.status, to)) {

@@ -14,9 +14,9 @@ const DAY_MS = 86_400_000;
 const orderCursor = defineCursor(Type.Tuple([CursorPart.instant(), CursorPart.uuid()]));
 const MAX_STATS_DAYS = 366;
 
-export type OrdersQuery = ReturnType<typeof createOrdersQuery>;
+export type OrderQueries = ReturnType<typeof createOrderQueries>;
 
-export function createOrdersQuery(deps: { repo: ShopRepo; stock: StockContract; clock: Clock; lowStockThreshold: number }) {
+export function createOrderQueries(deps: { repo: ShopRepo; stock: StockContract; clock: Clock; lowStockThreshold: number }) {
   const { repo, stock } = deps;
 
   async function list(filter: OrderFilter, page: { limit: number; cursor?: string }) {

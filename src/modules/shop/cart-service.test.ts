@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API, createProduct, putInCart } from '../../../test/shop-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
-import { MAX_CART_LINES } from './cart.js';
+import { MAX_CART_LINES } from './cart-service.js';
 
 describe('cart', () => {
   let t: TestApp;
