@@ -6,8 +6,9 @@
  * - Zaplecze: PUT /api/v1/cart/items/:id then POST /api/v1/orders (fresh Idempotency-Key), over
  *   HTTP from a client pinned to the load core; the server is pinned to the server core.
  * - baseline: bench/baselines/raw-checkout-pg.mjs, pinned to the server core, issues the same
- *   statements with the checkout in ONE transaction (Zaplecze uses four: the key, the catalog's
- *   reservation, the order, the payment), with no HTTP, framework or auth.
+ *   statements with the checkout in ONE transaction, with no HTTP, framework or auth. Zaplecze
+ *   commits the key claim, reservation, order, cart cleanup and outbox row in one transaction
+ *   too, then the sandbox gateway's ledger and the payment row after the provider answered.
  * Throughput is completed checkouts per second (goal >= 0.6). Each side has its own database
  * (zaplecze_bench_shop_a / _b, recreated per run) so neither's outbox or rows touch the other's.
  * Afterwards both databases are checked for oversells: for every product, stock taken equals the

@@ -1,5 +1,6 @@
 /** Admin routes of the shop: every order, fulfilment, refunds and statistics. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { problem } from '../../platform/http/route-helpers.js';
 import type { OrderLifecycle } from './order-lifecycle.js';
 import type { OrderQueries } from './order-queries.js';
 import * as S from './schema.js';
@@ -9,7 +10,6 @@ export interface ShopAdminRoutesOptions {
   orders: OrderQueries;
 }
 
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 const admin = { access: 'admin' as const };
 
 export const shopAdminRoutes: FastifyPluginAsyncTypebox<ShopAdminRoutesOptions> = async (app, { lifecycle, orders }) => {

@@ -4,6 +4,7 @@
  * catalog: the shop reserves and releases it only through the catalog's exported contract.
  */
 
+import { API_PREFIX } from '../../platform/http/api-prefix.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createCatalogStock } from '../catalog/index.js';
 import { IdentityEvents } from '../identity/index.js';
@@ -46,7 +47,7 @@ function openGateway(platform: Platform): PaymentGateway {
 const SANDBOX_WARNING =
   'payments run on the sandbox gateway: signed-in customers can mark their own orders paid and no money moves; set PAYMENT_PROVIDER=stripe for real payments';
 const SANDBOX_NOTE =
-  '**Payments: sandbox gateway.** This server takes no real payments: `POST /api/v1/payments/sandbox/{ref}/succeed` lets the ' +
+  `**Payments: sandbox gateway.** This server takes no real payments: \`POST ${API_PREFIX}/payments/sandbox/{ref}/succeed\` lets the ` +
   'customer mark their own order paid. Production runs with `PAYMENT_PROVIDER=stripe`.';
 
 export const shopModule: ModuleFactory = (platform) => {

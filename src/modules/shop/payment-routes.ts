@@ -5,6 +5,7 @@
  */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { caller } from '../../platform/http/access.js';
+import { problem } from '../../platform/http/route-helpers.js';
 import type { PaymentService } from './payment-service.js';
 import type { PaymentGateway } from './payments/gateway.js';
 import { SANDBOX_SIGNATURE_HEADER } from './payments/sandbox.js';
@@ -16,7 +17,6 @@ export interface PaymentRoutesOptions {
   payments: PaymentService;
 }
 
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 // Providers retry on their own schedule; our global per-IP limit must not turn their retries into 429s.
 const webhook = { access: 'public' as const, rateLimit: false as const };
 

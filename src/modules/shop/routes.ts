@@ -1,6 +1,7 @@
 /** HTTP routes of the shop: the caller's cart and orders, and the payment of an order. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { caller } from '../../platform/http/access.js';
+import { problem } from '../../platform/http/route-helpers.js';
 import type { CartService } from './cart-service.js';
 import type { CheckoutService } from './checkout-service.js';
 import { IdempotencyKeyMissing } from './errors.js';
@@ -17,7 +18,6 @@ export interface ShopRoutesOptions {
   payments: PaymentService;
 }
 
-const problem = (description: string) => ({ $ref: 'Problem#', description });
 const user = { access: 'user' as const };
 
 export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (app, options) => {
