@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 import type { BusEvent } from '../../platform/bus/event-bus.js';
 import { identityModule } from '../identity/index.js';
-import { CatalogEventMap, catalogModule } from './index.js';
+import { CatalogEventMap, catalogModule, type ProductChanged, type ProductDeleted } from './index.js';
 
 const P = '/api/v1/products';
 let seq = 0;
@@ -33,7 +33,7 @@ describe('catalog products', () => {
   let t: TestApp;
   let admin: TestUser;
   let user: TestUser;
-  const events: BusEvent[] = [];
+  const events: BusEvent<ProductChanged | ProductDeleted>[] = [];
 
   beforeAll(async () => {
     t = await createTestApp({ modules: [identityModule, catalogModule] });
@@ -55,11 +55,9 @@ describe('catalog products', () => {
   /** Events of one product, after a later marker event proves the relay got past them. */
   const eventsOf = async (productId: string) => {
     const marker = await create(book());
-    await expect.poll(() => events.some((e) => (e.payload as { product?: { id: string } }).product?.id === marker.id)).toBe(true);
-    return events.filter((e) => {
-      const p = e.payload as { product?: { id: string }; productId?: string };
-      return p.product?.id === productId || p.productId === productId;
-    });
+    const idOf = ({ payload }: (typeof events)[number]) => ('product' in payload ? payload.product.id : payload.productId);
+    await expect.poll(() => events.some((e) => idOf(e) === marker.id)).toBe(true);
+    return events.filter((e) => idOf(e) === productId);
   };
 
   describe('validation per kind', () => {
@@ -347,7 +345,8 @@ describe('catalog products', () => {
       const mine = await eventsOf(p.id);
       expect(mine.map((e) => e.type)).toEqual(['product.created', 'product.updated', 'product.archived']);
       expect(new Set(mine.map((e) => e.id)).size).toBe(3);
-      expect((mine[1]?.payload as { product: { stock: number; version: number } } | undefined)?.product).toMatchObject({
+      const updated = mine[1]?.payload;
+      expect(updated && 'product' in updated ? updated.product : undefined).toMatchObject({
         stock: 1,
         version: 2,
       });
