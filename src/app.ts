@@ -21,6 +21,8 @@ import { installStrictNumbers } from './platform/http/strict-numbers.js';
 import { trustProxyOption } from './platform/http/trust-proxy.js';
 import { installWebApp, WEB_APP_PATH, WEB_APP_ROOT } from './platform/http/web-app.js';
 import { startJobs } from './platform/jobs.js';
+import { installHttpMetrics } from './platform/metrics/http-metrics.js';
+import { type MetricsServer, startMetricsServer } from './platform/metrics/metrics-server.js';
 import type { ModuleFactory, Platform } from './platform/platform.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,6 +32,8 @@ export interface App {
   readonly http: FastifyInstance;
   /** Marks the app as draining: /health/ready answers 503 so balancers stop sending traffic. */
   drain(): void;
+  /** The port the metrics listener bound (METRICS_PORT=0 picks one); undefined when metrics are off. */
+  readonly metricsPort: number | undefined;
 }
 
 /** Builds (but does not start listening) the app for `modules`. Runs each module's `start`. */
@@ -65,6 +69,8 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[], opt
   installProblemDetails(http);
   installRequestIdEcho(http);
   installAccessLog(http);
+  // First of the request hooks, so requests refused early (rate limit, access guard) are measured too.
+  if (platform.metrics.enabled) installHttpMetrics(http, platform.metrics);
   await installSecurity(http, {
     corsOrigins: config.CORS_ORIGINS,
     publicUrl: config.PUBLIC_URL,
@@ -113,16 +119,26 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[], opt
     instances.flatMap((m) => m.jobs ?? []),
     platform.log,
   );
+  let metricsServer: MetricsServer | undefined;
   http.addHook('onClose', async () => {
+    await metricsServer?.close();
     await jobs.stop();
     for (const module of [...instances].reverse()) await module.stop?.();
   });
 
   await http.ready();
+  if (platform.metricsRegistry) {
+    const options = { host: config.METRICS_HOST, port: config.METRICS_PORT ?? 0 };
+    metricsServer = await startMetricsServer(platform.metricsRegistry, options).catch(async (err) => {
+      await http.close();
+      throw err;
+    });
+  }
   return {
     http,
     drain: () => {
       draining = true;
     },
+    metricsPort: metricsServer?.port,
   };
 }

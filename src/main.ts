@@ -70,7 +70,7 @@ async function main() {
   const address = running.http.server.address();
   const port = address && typeof address === 'object' ? address.port : config.PORT;
   log.info(
-    { deployment, database: platform.database.engine, cache: platform.redis ? 'redis' : 'memory', port },
+    { deployment, database: platform.database.engine, cache: platform.redis ? 'redis' : 'memory', port, metricsPort: running.metricsPort },
     `Zaplecze is ready: API docs at http://localhost:${port}/docs`,
   );
 }

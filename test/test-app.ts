@@ -29,6 +29,8 @@ export interface TestApp {
   clock: FakeClock;
   /** Marks the app as draining (/health/ready answers 503), as SIGTERM does. */
   drain(): void;
+  /** The metrics listener's port when the test passed METRICS_PORT (use '0'). */
+  metricsPort: number | undefined;
   /** Shorthand for http.inject with an optional bearer token. */
   request(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
   /**
@@ -128,6 +130,7 @@ export async function createTestApp(
     platform,
     clock,
     drain: app.drain,
+    metricsPort: app.metricsPort,
     request,
     login,
     async createUser(overrides = {}) {

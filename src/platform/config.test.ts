@@ -49,6 +49,8 @@ describe('config', () => {
     expect(config.REDIS_URL).toBeUndefined();
     expect(config.JWT_SECRET).toBeUndefined();
     expect(config.PUBLIC_URL).toBeUndefined();
+    expect(config.METRICS_PORT).toBeUndefined();
+    expect(config.METRICS_HOST).toBe('127.0.0.1');
     expect(publicUrl(config)).toBe('http://localhost:3000');
   });
 
@@ -119,6 +121,14 @@ describe('config', () => {
       expect.stringMatching(/^JWT_SECRET must be set when DATABASE_URL is/),
     ]);
     expect(load({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/zaplecze', JWT_SECRET: SECRET }).JWT_SECRET).toBe(SECRET);
+  });
+
+  it('when METRICS_PORT is the public port, then it is refused (metrics never go on the public listener)', () => {
+    expect(problemsOf({ METRICS_PORT: '3000' })).toEqual([expect.stringMatching(/^METRICS_PORT must differ from PORT/)]);
+    expect(problemsOf({ PORT: '8080', METRICS_PORT: '8080' })).toEqual([expect.stringMatching(/^METRICS_PORT must differ from PORT/)]);
+    expect(load({ PORT: '8080', METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
+    // 0 asks the system for a free port each time, so two zeros never collide.
+    expect(load({ PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
   });
 
   it('when only one of the S3 keys is set, then the pair is refused', () => {

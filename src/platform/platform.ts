@@ -25,6 +25,8 @@ import type { SessionGate } from './http/access.js';
 import type { CorsHeaders } from './http/security.js';
 import type { Job } from './jobs.js';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
+import { createMetricsRegistry, disabledMetrics, type Metrics, type MetricsRegistry } from './metrics/metrics.js';
+import { registerPlatformMetrics } from './metrics/platform-metrics.js';
 import { createMemoryRealtime } from './realtime/memory-realtime.js';
 import type { RealtimePort } from './realtime/realtime.js';
 import { createRedisRealtime } from './realtime/redis-realtime.js';
@@ -61,6 +63,13 @@ export interface Platform {
   readonly storage: BlobStorage;
   /** Fan-out and presence across instances: Redis pub/sub when REDIS_URL is set, else in-process. */
   readonly realtime: RealtimePort;
+  /**
+   * Where a module registers its domain metrics (counters of outcomes, gauges read at scrape
+   * time), once, in its factory. A no-op when METRICS_PORT is unset.
+   */
+  readonly metrics: Metrics;
+  /** The same metrics as Prometheus text, for the app's metrics listener; undefined when METRICS_PORT is unset. */
+  readonly metricsRegistry: MetricsRegistry | undefined;
 }
 
 /** A module as the app sees it: routes under /api/v1, plus optional lifecycle and auth hooks. */
@@ -129,6 +138,13 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
       ? await createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
       : createMemoryRealtime(realtimeLog);
     const transport = overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
+    const passwords = createPasswordHasher({
+      concurrency: config.PASSWORD_HASH_CONCURRENCY,
+      cost: { memoryKib: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST },
+    });
+    const metricsRegistry = config.METRICS_PORT === undefined ? undefined : createMetricsRegistry();
+    const metrics = metricsRegistry ?? disabledMetrics;
+    registerPlatformMetrics(metrics, { database, clock, redis, bus: transport, passwords });
     return {
       config,
       database,
@@ -143,14 +159,13 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
           : createOutboxMailer({ db: database.db, log: log.child({ port: 'mail' }), clock })),
       clock,
       tokens: createAccessTokens({ secret, ttlMs: config.ACCESS_TOKEN_TTL, clock }),
-      passwords: createPasswordHasher({
-        concurrency: config.PASSWORD_HASH_CONCURRENCY,
-        cost: { memoryKib: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST },
-      }),
+      passwords,
       log,
       redis,
       storage,
       realtime,
+      metrics,
+      metricsRegistry,
     };
   } catch (err) {
     await database.close();

@@ -11,6 +11,7 @@ import type { ModuleFactory } from '../../platform/platform.js';
 import { catalogSettings } from '../catalog/index.js';
 import { createIdentityDirectory, IdentityEvents } from '../identity/index.js';
 import { buildAsyncApi } from './asyncapi.js';
+import { withChatMetrics } from './chat-metrics.js';
 import { createRoomFeed } from './feed.js';
 import { createTickets } from './handshake.js';
 import { createHub } from './hub.js';
@@ -33,7 +34,8 @@ export const chatModule: ModuleFactory = (platform) => {
   const config = catalogSettings.read(chatSettings.read(platform.config));
   const log = platform.log.child({ module: 'chat' });
   const feed = createRoomFeed(realtime, log);
-  const chat = createChatService({
+  const hub = createHub({ realtime, log });
+  const service = createChatService({
     repo: createChatRepo(platform.db),
     feed,
     clock,
@@ -41,8 +43,8 @@ export const chatModule: ModuleFactory = (platform) => {
     users: createIdentityDirectory(platform),
     limits: { maxOwnedRooms: config.CHAT_MAX_OWNED_ROOMS },
   });
+  const chat = withChatMetrics(service, hub, platform.metrics);
   const tickets = createTickets(platform.cacheFor('chat'), clock);
-  const hub = createHub({ realtime, log });
   const base = publicUrl(config);
   const allowedOrigins = new Set([...config.CORS_ORIGINS, new URL(base).origin]);
   const unsubscribes: (() => void)[] = [];

@@ -9,6 +9,7 @@ import { publicUrl } from '../../platform/config.js';
 import type { ModuleFactory, Platform } from '../../platform/platform.js';
 import { createAdminService } from './admin-service.js';
 import { createUserDirectory, type UserDirectory } from './directory.js';
+import { withLoginMetrics } from './login-metrics.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { createIdentityRepo } from './repo.js';
 import { identityRoutes } from './routes.js';
@@ -36,7 +37,7 @@ export const identityModule: ModuleFactory = (platform) => {
     repo,
     tokens: platform.tokens,
     passwords: platform.passwords,
-    throttle: createLoginThrottle(throttleStore, config.LOGIN_MAX_FAILURES),
+    throttle: withLoginMetrics(createLoginThrottle(throttleStore, config.LOGIN_MAX_FAILURES), platform.metrics),
     marks: throttleStore,
     mailer: platform.mailer,
     relay: platform.relay,

@@ -22,6 +22,7 @@ import { createShopRepo } from './repo.js';
 import { shopRoutes } from './routes.js';
 import * as S from './schema.js';
 import { shopSettings } from './settings.js';
+import { withCheckoutMetrics, withPaymentMetrics } from './shop-metrics.js';
 import { createSweepJob } from './sweeper.js';
 
 export { type OrderEvent, ShopEventMap, ShopEvents } from './events.js';
@@ -59,19 +60,22 @@ export const shopModule: ModuleFactory = (platform) => {
   const { relay } = platform;
   const gateway = openGateway(platform);
   const cart = createCartService({ repo, stock, clock, maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY });
-  const lifecycle = createOrderLifecycle({ repo, stock, gateway, relay, clock, log });
+  const lifecycle = withPaymentMetrics(createOrderLifecycle({ repo, stock, gateway, relay, clock, log }), platform.metrics);
   const payments = createPaymentService({ repo, gateway, lifecycle, clock, log: log.child({ part: 'payments' }) });
-  const checkout = createCheckoutService({
-    repo,
-    stock,
-    relay,
-    payments,
-    clock,
-    log,
-    paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
-    maxPendingOrders: config.SHOP_MAX_PENDING_ORDERS,
-    maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY,
-  });
+  const checkout = withCheckoutMetrics(
+    createCheckoutService({
+      repo,
+      stock,
+      relay,
+      payments,
+      clock,
+      log,
+      paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
+      maxPendingOrders: config.SHOP_MAX_PENDING_ORDERS,
+      maxLineQuantity: config.SHOP_MAX_LINE_QUANTITY,
+    }),
+    platform.metrics,
+  );
   const orders = createOrderQueries({ repo, stock, clock, lowStockThreshold: config.SHOP_LOW_STOCK_THRESHOLD });
   const sweep = createSweepJob({
     repo,

@@ -19,13 +19,15 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /** Constant-shape check; with `null` it still does the work so unknown accounts take as long. */
   verify(storedHash: string | null, password: string): Promise<boolean>;
+  /** Hashes waiting for a free slot right now (a metric: a growing queue means a login flood). */
+  queued(): number;
 }
 
-/** Runs at most `limit` tasks at once, in arrival order. */
+/** Runs at most `limit` tasks at once, in arrival order; `queued()` tells how many wait. */
 export function createSemaphore(limit: number) {
   let running = 0;
   const waiting: (() => void)[] = [];
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
+  async function run<T>(task: () => Promise<T>): Promise<T> {
     if (running >= limit) await new Promise<void>((resume) => waiting.push(resume));
     else running++;
     try {
@@ -35,7 +37,8 @@ export function createSemaphore(limit: number) {
       if (next) next();
       else running--;
     }
-  };
+  }
+  return Object.assign(run, { queued: () => waiting.length });
 }
 
 /** Creates the hasher. */
@@ -53,5 +56,6 @@ export function createPasswordHasher(options: { concurrency: number; cost?: Hash
       const ok = await run(() => verify(target, password).catch(() => false));
       return storedHash !== null && ok;
     },
+    queued: run.queued,
   };
 }

@@ -18,6 +18,17 @@ export const platformSettings = defineSettings(
       default: '0.0.0.0',
       parse: str,
     },
+    METRICS_PORT: {
+      doc: 'Serve Prometheus metrics at /metrics on this port, on its own listener (never the public one). Unset: metrics are off and cost nothing. 0 picks a free port.',
+      example: '9464',
+      parse: int(0, 65535),
+    },
+    METRICS_HOST: {
+      doc: 'Address the metrics listener binds. The default keeps it on this machine; containers set 0.0.0.0 so Prometheus can reach it (keep that port off the public network).',
+      example: '0.0.0.0',
+      default: '127.0.0.1',
+      parse: str,
+    },
     PUBLIC_URL: {
       doc: 'Externally visible base URL, used in links sent by mail. Defaults to http://localhost:PORT.',
       example: 'https://api.example.com',
@@ -191,9 +202,12 @@ export const platformSettings = defineSettings(
     },
   },
   {
-    check: (given) => [
+    check: (given, env) => [
       ...(given('S3_ACCESS_KEY_ID') !== given('S3_SECRET_ACCESS_KEY')
         ? ['S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together']
+        : []),
+      ...(given('METRICS_PORT') && env.METRICS_PORT?.trim() !== '0' && env.METRICS_PORT?.trim() === (env.PORT?.trim() || '3000')
+        ? ['METRICS_PORT must differ from PORT: metrics are never served on the public port']
         : []),
       ...(given('DATABASE_URL') && !given('JWT_SECRET')
         ? ['JWT_SECRET must be set when DATABASE_URL is (every instance must share it)']

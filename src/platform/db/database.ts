@@ -28,6 +28,8 @@ export interface Database {
   readonly engine: 'pglite' | 'postgres';
   /** Round trip to the engine; throws when it is not answering. */
   ping(): Promise<void>;
+  /** Connections of the PostgreSQL pool right now (a metric); absent for the embedded engine, which has one. */
+  poolStats?(): { inUse: number; idle: number; waiting: number };
   /** Applies committed migrations from `drizzle/`. Safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -93,6 +95,7 @@ function openPostgres(url: string, poolSize: number): Database {
     async ping() {
       await db.execute(sql`select 1`);
     },
+    poolStats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async migrate() {
       // Several instances may start at once: an advisory lock lets one migrate at a time.
       const client = await pool.connect();

@@ -1,0 +1,72 @@
+/**
+ * The platform's own gauges, read when Prometheus scrapes (nothing runs between scrapes):
+ * the outbox backlog and the age of its oldest unsent row, open dead letters per module, the
+ * password-hash queue, the PostgreSQL pool, and whether Redis and the event bus are connected.
+ */
+import { count, isNull, min, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import { deadEvents, outboxEvents } from '../bus/tables.js';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+import type { Metrics } from './metrics.js';
+
+export function registerPlatformMetrics(
+  metrics: Metrics,
+  deps: {
+    database: Database;
+    clock: Clock;
+    redis: Redis | undefined;
+    bus: { check(): Promise<void> };
+    passwords: { queued(): number };
+  },
+) {
+  const { database, clock } = deps;
+  const db = database.db;
+  if (!metrics.enabled) return;
+
+  // Both from the partial index of unsent rows, however large the sent history is.
+  metrics.gauge('zaplecze_outbox_backlog_events', 'Committed outbox events not yet published on the bus.', async () => {
+    const [row] = await db.select({ n: count() }).from(outboxEvents).where(isNull(outboxEvents.sentAt));
+    return row?.n ?? 0;
+  });
+  metrics.gauge(
+    'zaplecze_outbox_oldest_unsent_age_seconds',
+    'Age of the oldest outbox event not yet published (0 when the outbox is drained).',
+    async () => {
+      const [row] = await db
+        .select({ oldest: min(outboxEvents.createdAt) })
+        .from(outboxEvents)
+        .where(isNull(outboxEvents.sentAt));
+      return row?.oldest ? Math.max(0, (clock.now().getTime() - new Date(row.oldest).getTime()) / 1000) : 0;
+    },
+  );
+  metrics.gaugeByLabel('zaplecze_dead_letters', 'Open (not replayed) dead-lettered events, per subscribing module.', 'module', async () => {
+    const rows = await db
+      .select({ module: deadEvents.module, n: sql<number>`count(*)::int` })
+      .from(deadEvents)
+      .where(isNull(deadEvents.replayedAt))
+      .groupBy(deadEvents.module);
+    return Object.fromEntries(rows.map((r) => [r.module, Number(r.n)]));
+  });
+  metrics.gauge('zaplecze_password_hash_queue_length', 'Password hashes waiting for a free hashing slot.', () => deps.passwords.queued());
+
+  const { poolStats } = database;
+  if (poolStats) {
+    metrics.gaugeByLabel('zaplecze_db_pool_connections', 'PostgreSQL pool connections by state (in_use, idle, waiting).', 'state', () => {
+      const s = poolStats();
+      return { in_use: s.inUse, idle: s.idle, waiting: s.waiting };
+    });
+  }
+  const { redis } = deps;
+  if (redis)
+    metrics.gauge('zaplecze_redis_connected', '1 while the Redis connection is ready, else 0.', () => (redis.status === 'ready' ? 1 : 0));
+  metrics.gauge(
+    'zaplecze_event_bus_connected',
+    '1 while the event bus can deliver (NATS connected, consumers bound; always 1 in-process), else 0.',
+    () =>
+      deps.bus.check().then(
+        () => 1,
+        () => 0,
+      ),
+  );
+}
