@@ -25,7 +25,12 @@ describe('metrics registry and listener', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = parsePrometheusText(await res.text());
     expect(text.value('test_things_total', { kind: 'a' })).toBe(2);
-    for (const family of ['nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'process_cpu_seconds_total', 'nodejs_gc_duration_seconds']) {
+    for (const family of [
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+      'process_cpu_seconds_total',
+      'nodejs_gc_duration_seconds',
+    ]) {
       expect(text.types.has(family), family).toBe(true);
     }
     expect((await fetch(`${base}/`)).status).toBe(404);
@@ -62,6 +67,8 @@ describe('metrics registry and listener', () => {
 
   it('when the metrics port is taken, then starting says so and names METRICS_PORT', async () => {
     await serve();
-    await expect(startMetricsServer(createMetricsRegistry(), { host: '127.0.0.1', port: server?.port ?? 0 })).rejects.toThrow(/METRICS_PORT/);
+    await expect(startMetricsServer(createMetricsRegistry(), { host: '127.0.0.1', port: server?.port ?? 0 })).rejects.toThrow(
+      /METRICS_PORT/,
+    );
   });
 });

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePrometheusText } from '../../../test/prometheus-text.js';
+import { API, createProduct, eventually, orderOf, orderReaches } from '../../../test/shop-fixtures.js';
+import { createTestApp, type TestApp } from '../../../test/test-app.js';
+
+const LOGIN = { http_request_method: 'POST', http_route: `${API}/auth/login` };
+
+describe('metrics over a user journey', () => {
+  let t: TestApp;
+  const scrape = async () => {
+    const res = await fetch(`http://127.0.0.1:${t.metricsPort}/metrics`);
+    expect(res.status).toBe(200);
+    return parsePrometheusText(await res.text());
+  };
+  const count = (text: Awaited<ReturnType<typeof scrape>>, labels: Record<string, string>) =>
+    text.value('http_server_request_duration_seconds_count', labels) ?? 0;
+
+  beforeAll(async () => {
+    // Few, fast redeliveries, so a failing handler dead-letters its event within the test.
+    t = await createTestApp({ env: { METRICS_PORT: '0', EVENT_MAX_DELIVERIES: '2', EVENT_RETRY_BACKOFF: '1ms' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('when the metrics are on, then the public port does not serve them', async () => {
+    expect(t.metricsPort).toEqual(expect.any(Number));
+    expect((await t.request({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+  });
+
+  it('when a user registers, logs in, fails a login, browses and checks out, then the series count each step with bounded labels', async () => {
+    const admin = await t.admin();
+    const product = await createProduct(t, admin, { stock: 5 });
+    const before = await scrape();
+
+    const user = await t.createUser(); // register + a successful login
+    const failed = await t.request({
+      method: 'POST',
+      url: `${API}/auth/login`,
+      payload: { email: user.email, password: 'not the password' },
+    });
+    expect(failed.statusCode).toBe(401);
+    expect((await t.request({ method: 'GET', url: `${API}/products` })).statusCode).toBe(200);
+    expect((await t.request({ method: 'GET', url: `${API}/products/${product.id}` })).statusCode).toBe(200);
+    expect((await t.request({ method: 'GET', url: '/no-such-place-4711' })).statusCode).toBe(404);
+    const order = await orderOf(t, user, product.id, 1);
+    const settled = await t.request({
+      method: 'POST',
+      url: `${API}/payments/sandbox/${order.payment.reference}/succeed`,
+      token: user.token,
+    });
+    expect(settled.statusCode).toBe(202);
+    await orderReaches(t, user, order.id, 'paid');
+
+    const after = await scrape();
+    // The login route: two requests, one answered 200 and one 401, under its template.
+    expect(
+      count(after, { ...LOGIN, http_response_status_code: '200' }) - count(before, { ...LOGIN, http_response_status_code: '200' }),
+    ).toBe(1);
+    expect(
+      count(after, { ...LOGIN, http_response_status_code: '401' }) - count(before, { ...LOGIN, http_response_status_code: '401' }),
+    ).toBe(1);
+    expect(count(after, { http_route: `${API}/products`, http_response_status_code: '200' })).toBeGreaterThanOrEqual(1);
+    expect(count(after, { http_route: `${API}/products/:id`, http_response_status_code: '200' })).toBeGreaterThanOrEqual(1);
+    // Never the raw URL: no product id and no unknown path becomes a label value.
+    const routes = new Set(after.find('http_server_request_duration_seconds_count').map((s) => s.labels.http_route));
+    expect([...routes].filter((r) => r?.includes(product.id) || r?.includes('no-such-place'))).toEqual([]);
+    const unmatched = { http_request_method: 'GET', http_route: 'unmatched', http_response_status_code: '404' };
+    expect(count(after, unmatched) - count(before, unmatched)).toBe(1);
+    expect(after.value('http_server_active_requests')).toBe(0);
+
+    const delta = (name: string, labels?: Record<string, string>) => (after.value(name, labels) ?? 0) - (before.value(name, labels) ?? 0);
+    expect(delta('zaplecze_identity_login_failures_total')).toBe(1);
+    expect(after.value('zaplecze_identity_login_locked_total')).toBe(0);
+    expect(delta('zaplecze_shop_checkouts_total', { outcome: 'placed' })).toBe(1);
+    expect(delta('zaplecze_shop_payment_events_total', { status: 'succeeded' })).toBe(1);
+  });
+
+  it('when scraped, then the platform, runtime and chat gauges are there', async () => {
+    const text = await scrape();
+    expect(text.value('zaplecze_outbox_backlog_events')).toEqual(expect.any(Number));
+    expect(text.value('zaplecze_outbox_oldest_unsent_age_seconds')).toBeGreaterThanOrEqual(0);
+    expect(text.types.get('zaplecze_dead_letters')).toBe('gauge');
+    expect(text.value('zaplecze_password_hash_queue_length')).toBe(0);
+    expect(text.value('zaplecze_event_bus_connected')).toBe(1);
+    expect(text.value('zaplecze_chat_open_sockets')).toBe(0);
+    expect(text.value('zaplecze_chat_messages_total')).toBe(0);
+    // The pool and Redis gauges exist only where those engines run (TEST_DATABASE_URL, TEST_REDIS_URL).
+    if (t.platform.database.engine === 'postgres') {
+      expect(text.find('zaplecze_db_pool_connections').map((s) => s.labels.state)).toEqual(['in_use', 'idle', 'waiting']);
+    } else {
+      expect(text.types.has('zaplecze_db_pool_connections')).toBe(false);
+    }
+    if (t.platform.redis) expect(text.value('zaplecze_redis_connected')).toBe(1);
+    expect(text.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+    expect(text.types.get('process_cpu_seconds_total')).toBe('counter');
+  });
+
+  it('when a module dead-letters an event, then the dead-letter gauge counts it for that module', async () => {
+    const stop = t.platform.bus.subscribe('metrics-test', 'order.created', async () => {
+      throw new Error('this handler always fails');
+    });
+    try {
+      const admin = await t.admin();
+      const user = await t.createUser();
+      const product = await createProduct(t, admin, { stock: 5 });
+      await orderOf(t, user, product.id, 1);
+      const dead = await eventually(
+        async () => (await scrape()).value('zaplecze_dead_letters', { module: 'metrics-test' }),
+        (n) => n !== undefined,
+        'a dead letter of metrics-test',
+      );
+      expect(dead).toBe(1);
+    } finally {
+      stop();
+    }
+  });
+});
+
+describe('metrics off', () => {
+  it('when METRICS_PORT is unset, then nothing listens and the port is a no-op', async () => {
+    const t = await createTestApp();
+    try {
+      expect(t.metricsPort).toBeUndefined();
+      expect(t.platform.metrics.enabled).toBe(false);
+      expect(t.platform.metricsRegistry).toBeUndefined();
+      expect((await t.request({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
