@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectChat, createRoom, listen, say, subscribe, waitFor } from '../../../test/chat-fixtures.js';
 import { parsePrometheusText } from '../../../test/prometheus-text.js';
 import { API, createProduct, eventually, orderOf, orderReaches } from '../../../test/shop-fixtures.js';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
@@ -114,6 +115,27 @@ describe('metrics over a user journey', () => {
     } finally {
       stop();
     }
+  });
+
+  it('when a chat socket is open and a message is sent twice with one client id, then one socket and one message are counted', async () => {
+    const base = await listen(t);
+    const user = await t.createUser();
+    const room = await createRoom(t, user);
+    const before = (await scrape()).value('zaplecze_chat_messages_total') ?? 0;
+    const client = await connectChat(t, base, user);
+    try {
+      await subscribe(client, room);
+      await say(client, room, 'hello', 'same-message');
+      await say(client, room, 'hello', 'same-message');
+      const open = await scrape();
+      expect(open.value('zaplecze_chat_open_sockets')).toBe(1);
+      expect((open.value('zaplecze_chat_messages_total') ?? 0) - before).toBe(1);
+      // The upgrade request lives as long as the socket: it is not a request in flight.
+      expect(open.value('http_server_active_requests')).toBe(0);
+    } finally {
+      await client.close();
+    }
+    await waitFor(async () => (await scrape()).value('zaplecze_chat_open_sockets') === 0, 'the socket to be gone from the gauge');
   });
 });
 
