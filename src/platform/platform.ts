@@ -144,7 +144,7 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
     });
     const metricsRegistry = config.METRICS_PORT === undefined ? undefined : createMetricsRegistry();
     const metrics = metricsRegistry ?? disabledMetrics;
-    registerPlatformMetrics(metrics, { database, clock, redis, bus: transport, passwords });
+    registerPlatformMetrics(metrics, { database, redis, bus: transport, passwords });
     return {
       config,
       database,

@@ -7,6 +7,7 @@ import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { Hub } from './hub.js';
 import type { ChatService } from './service.js';
 
+/** The chat service, counting stored messages, plus the open-sockets gauge read from the hub. */
 export function withChatMetrics(chat: ChatService, hub: Hub, metrics: Metrics): ChatService {
   if (!metrics.enabled) return chat;
   metrics.gauge('zaplecze_chat_open_sockets', 'Chat WebSocket sessions open on this instance.', () => hub.connections().length);

@@ -6,6 +6,7 @@
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { LoginThrottle } from './login-throttle.js';
 
+/** The throttle, counting failures and locked-out attempts as it sees them. */
 export function withLoginMetrics(throttle: LoginThrottle, metrics: Metrics): LoginThrottle {
   if (!metrics.enabled) return throttle;
   const failures = metrics.counter('zaplecze_identity_login_failures_total', 'Logins refused for a wrong email or password.');

@@ -10,6 +10,7 @@ import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { CheckoutService } from './checkout-service.js';
 import type { OrderLifecycle } from './order-lifecycle.js';
 
+/** The checkout service, counting each placeOrder by outcome. */
 export function withCheckoutMetrics(checkout: CheckoutService, metrics: Metrics): CheckoutService {
   if (!metrics.enabled) return checkout;
   const checkouts = metrics.counter(
@@ -32,6 +33,7 @@ export function withCheckoutMetrics(checkout: CheckoutService, metrics: Metrics)
   };
 }
 
+/** The order lifecycle, counting each provider payment event it applies, by payment status. */
 export function withPaymentMetrics(lifecycle: OrderLifecycle, metrics: Metrics): OrderLifecycle {
   if (!metrics.enabled) return lifecycle;
   const payments = metrics.counter('zaplecze_shop_payment_events_total', 'Provider payment events applied to orders, by payment status.', [

@@ -18,6 +18,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 const counted = new WeakSet<FastifyRequest>();
 
+/** Adds the hook pair that records every HTTP request of `app` (not WebSocket upgrades). */
 export function installHttpMetrics(app: FastifyInstance, metrics: Metrics) {
   const duration = metrics.histogram(
     'http_server_request_duration_seconds',

@@ -3,6 +3,8 @@ import { connectChat, createRoom, listen, say, subscribe, waitFor } from '../../
 import { parsePrometheusText } from '../../../test/prometheus-text.js';
 import { API, createProduct, eventually, orderOf, orderReaches } from '../../../test/shop-fixtures.js';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
+import { outboxEvents } from '../bus/tables.js';
+import { newId } from '../ids.js';
 
 const LOGIN = { http_request_method: 'POST', http_route: `${API}/auth/login` };
 
@@ -20,8 +22,9 @@ describe('metrics over a user journey', () => {
     // Few, fast redeliveries, so a failing handler dead-letters its event within the test.
     t = await createTestApp({ env: { METRICS_PORT: '0', EVENT_MAX_DELIVERIES: '2', EVENT_RETRY_BACKOFF: '1ms' } });
   });
+  let closed = false;
   afterAll(async () => {
-    await t?.close();
+    if (!closed) await t?.close();
   });
 
   it('when the metrics are on, then the public port does not serve them', async () => {
@@ -136,6 +139,24 @@ describe('metrics over a user journey', () => {
       await client.close();
     }
     await waitFor(async () => (await scrape()).value('zaplecze_chat_open_sockets') === 0, 'the socket to be gone from the gauge');
+  });
+
+  it('when an event waits in the outbox, then the backlog counts it and the age of the oldest shows how long', async () => {
+    await t.platform.relay.stop(); // nothing publishes it, as when the bus is down
+    const before = (await scrape()).value('zaplecze_outbox_backlog_events') ?? 0;
+    await t.platform.db
+      .insert(outboxEvents)
+      .values({ id: newId(), type: 'test.waiting', payload: {}, createdAt: new Date(Date.now() - 60_000) });
+    const text = await scrape();
+    expect((text.value('zaplecze_outbox_backlog_events') ?? 0) - before).toBe(1);
+    expect(text.value('zaplecze_outbox_oldest_unsent_age_seconds')).toBeGreaterThanOrEqual(59);
+  });
+
+  it('when the app closes, then the metrics listener closes with it', async () => {
+    const url = `http://127.0.0.1:${t.metricsPort}/metrics`;
+    await t.close();
+    closed = true;
+    await expect(fetch(url)).rejects.toThrow();
   });
 });
 

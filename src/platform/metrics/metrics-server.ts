@@ -14,6 +14,7 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/** Listens on METRICS_HOST:METRICS_PORT; rejects, naming METRICS_PORT, when the port is taken. */
 export async function startMetricsServer(registry: MetricsRegistry, options: { host: string; port: number }): Promise<MetricsServer> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?', 1)[0];

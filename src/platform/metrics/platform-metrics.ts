@@ -3,24 +3,23 @@
  * the outbox backlog and the age of its oldest unsent row, open dead letters per module, the
  * password-hash queue, the PostgreSQL pool, and whether Redis and the event bus are connected.
  */
-import { count, isNull, min, sql } from 'drizzle-orm';
+import { count, isNull, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { deadEvents, outboxEvents } from '../bus/tables.js';
-import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { Metrics } from './metrics.js';
 
+/** Registers the platform's gauges; does nothing when metrics are off. */
 export function registerPlatformMetrics(
   metrics: Metrics,
   deps: {
     database: Database;
-    clock: Clock;
     redis: Redis | undefined;
     bus: { check(): Promise<void> };
     passwords: { queued(): number };
   },
 ) {
-  const { database, clock } = deps;
+  const { database } = deps;
   const db = database.db;
   if (!metrics.enabled) return;
 
@@ -29,15 +28,16 @@ export function registerPlatformMetrics(
     const [row] = await db.select({ n: count() }).from(outboxEvents).where(isNull(outboxEvents.sentAt));
     return row?.n ?? 0;
   });
+  // Measured by the database's clock, which stamped created_at (not this process's clock).
   metrics.gauge(
     'zaplecze_outbox_oldest_unsent_age_seconds',
     'Age of the oldest outbox event not yet published (0 when the outbox is drained).',
     async () => {
       const [row] = await db
-        .select({ oldest: min(outboxEvents.createdAt) })
+        .select({ age: sql<number | null>`extract(epoch from now() - min(${outboxEvents.createdAt}))::float8` })
         .from(outboxEvents)
         .where(isNull(outboxEvents.sentAt));
-      return row?.oldest ? Math.max(0, (clock.now().getTime() - new Date(row.oldest).getTime()) / 1000) : 0;
+      return Math.max(0, Number(row?.age ?? 0));
     },
   );
   metrics.gaugeByLabel('zaplecze_dead_letters', 'Open (not replayed) dead-lettered events, per subscribing module.', 'module', async () => {
