@@ -112,15 +112,14 @@ export interface PlatformOptions {
 
 /** Opens every port's adapter as the config says, and migrates the database. */
 export async function openPlatform(config: PlatformConfig, log: Logger, options: PlatformOptions): Promise<Platform> {
-  const overrides = options;
-  const clock = overrides.clock ?? systemClock;
+  const clock = options.clock ?? systemClock;
   const database =
-    overrides.database ??
+    options.database ??
     (config.DATABASE_URL
       ? await openDatabase({ engine: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE })
       : await openDatabase({ engine: 'pglite', dataDir: config.DATA_DIR }));
   try {
-    if (!overrides.database) await database.migrate();
+    if (!options.database) await database.migrate();
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
     const caches = new Map<string, KeyValueStore>();
     const cacheFor = (namespace: string, maxEntries = 100_000) => {
@@ -137,7 +136,7 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
     const realtime = redis
       ? await createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
       : createMemoryRealtime(realtimeLog);
-    const transport = overrides.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
+    const transport = options.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
     const passwords = createPasswordHasher({
       concurrency: config.PASSWORD_HASH_CONCURRENCY,
       cost: { memoryKib: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST },
@@ -153,7 +152,7 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
       bus: typedEventBus(transport, options.events),
       relay: createOutboxRelay({ db: database.db, bus: transport, log: log.child({ port: 'outbox' }) }),
       mailer:
-        overrides.mailer ??
+        options.mailer ??
         (config.SMTP_URL
           ? createSmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM, log: log.child({ port: 'mail' }) })
           : createOutboxMailer({ db: database.db, log: log.child({ port: 'mail' }), clock })),
