@@ -38,7 +38,7 @@ const config = loadAppConfig({
 });
 await mkdir(join(work, 'data'), { recursive: true });
 const platform = await openPlatform(config, createLogger('silent'), { events: EVENT_SCHEMAS });
-const modules = DEPLOYMENTS['all-in-one'];
+const modules = DEPLOYMENTS['all-in-one'].modules;
 for (const factory of modules) await factory(platform).seed?.();
 const app = await buildApp(platform, modules, { webRoot });
 await app.http.listen({ host: '127.0.0.1', port: 0 });

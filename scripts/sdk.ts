@@ -28,7 +28,7 @@ async function loadDocument(): Promise<Record<string, unknown>> {
   const config = loadAppConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(64), PUBLIC_URL: 'http://localhost:3000', LOG_LEVEL: 'silent' });
   const platform = await openPlatform(config, createLogger('silent'), { events: EVENT_SCHEMAS });
   try {
-    const app = await buildApp(platform, DEPLOYMENTS['all-in-one']);
+    const app = await buildApp(platform, DEPLOYMENTS['all-in-one'].modules);
     try {
       return JSON.parse(JSON.stringify(app.http.swagger())) as Record<string, unknown>;
     } finally {

@@ -27,7 +27,7 @@ async function seed(): Promise<number> {
     throw err;
   }
   const deployment = config.DEPLOYMENT as DeploymentName;
-  const modules = DEPLOYMENTS[deployment];
+  const modules = DEPLOYMENTS[deployment]?.modules;
   if (!modules) {
     console.error(`DEPLOYMENT must be one of ${Object.keys(DEPLOYMENTS).join(', ')}, got '${deployment}'`);
     return 78;

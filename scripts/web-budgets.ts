@@ -65,7 +65,7 @@ async function firstLoad(): Promise<number | undefined> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-budget-'));
   const config = loadAppConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(64), LOG_LEVEL: 'silent' });
   const platform = await openPlatform(config, createLogger('silent'), { events: EVENT_SCHEMAS });
-  const modules = DEPLOYMENTS['all-in-one'];
+  const modules = DEPLOYMENTS['all-in-one'].modules;
   for (const factory of modules) await factory(platform).seed?.();
   const app = await buildApp(platform, modules, { webRoot: ROOT });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });

@@ -4,8 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { deadLetterRoutes } from './platform/bus/dead-letter-routes.js';
-import { createDeadLetters } from './platform/bus/dead-letters.js';
 import { installAccessControl } from './platform/http/access.js';
 import { installAccessLog } from './platform/http/access-log.js';
 import { API_PREFIX } from './platform/http/api-prefix.js';
@@ -23,7 +21,7 @@ import { installWebApp, WEB_APP_PATH, WEB_APP_ROOT } from './platform/http/web-a
 import { startJobs } from './platform/jobs.js';
 import { installHttpMetrics } from './platform/metrics/http-metrics.js';
 import { type MetricsServer, startMetricsServer } from './platform/metrics/metrics-server.js';
-import type { ModuleFactory, Platform } from './platform/platform.js';
+import type { AppModule, ModuleFactory, Platform } from './platform/platform.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -32,12 +30,26 @@ export interface App {
   readonly http: FastifyInstance;
   /** Marks the app as draining: /health/ready answers 503 so balancers stop sending traffic. */
   drain(): void;
+  /** `METHOD /path` of every route served, for the route-ownership check of the split. */
+  readonly routes: readonly string[];
   /** The port the metrics listener bound (METRICS_PORT=0 picks one); undefined when metrics are off. */
   readonly metricsPort: number | undefined;
 }
 
+export interface BuildOptions {
+  /** Serve the modules' routes (default); false: only /health/* (the worker). */
+  routes?: boolean;
+  /** Run the modules' jobs and event consumers (default); false: a service that only serves routes. */
+  background?: boolean;
+  /** Serve the web client and the root redirect (default, with the routes); false in the services that do not own `/`. */
+  home?: boolean;
+  webRoot?: string;
+}
+
 /** Builds (but does not start listening) the app for `modules`. Runs each module's `start`. */
-export async function buildApp(platform: Platform, modules: ModuleFactory[], options: { webRoot?: string } = {}): Promise<App> {
+export async function buildApp(platform: Platform, modules: readonly ModuleFactory[], options: BuildOptions = {}): Promise<App> {
+  const serveRoutes = options.routes ?? true;
+  const background = options.background ?? true;
   const { config } = platform;
   const http: FastifyInstance = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
@@ -62,6 +74,10 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[], opt
   // JSON routes and the client gets a confusing 400 instead of 415. A route that needs another
   // media type (webhooks, uploads) adds its own parser in its plugin.
   http.removeContentTypeParser('text/plain');
+  const routes: string[] = [];
+  http.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
 
   const instances = modules.map((factory) => factory(platform));
   let draining = false;
@@ -89,40 +105,21 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[], opt
   });
   installStrictNumbers(http);
   installNulByteGuard(http);
-  await installOpenApi(http, {
-    version: pkg.version,
-    description: [
-      'Accounts and roles, catalog, todos, files, shop, chat and weather. Errors are RFC 9457 problem details. ' +
-        'The chat WebSocket protocol is described in AsyncAPI 3 at [/asyncapi.json](/asyncapi.json).',
-      ...instances.flatMap((m) => (m.openApiNote ? [m.openApiNote] : [])),
-    ].join('\n\n'),
-  });
-  // A person opening the server in a browser lands on the web client, or on the API
-  // documentation when the client has not been built (npm run build).
-  const hasWebApp = await installWebApp(http, { root: options.webRoot ?? WEB_APP_ROOT });
-  const home = hasWebApp ? WEB_APP_PATH : '/docs';
-  http.get('/', { schema: { hide: true }, config: { access: 'public' } }, (_request, reply) => reply.redirect(home, 302));
+  if (serveRoutes) await installModuleRoutes(http, instances, options.home === false ? undefined : (options.webRoot ?? WEB_APP_ROOT));
   installHealth(http, {
     checks: { database: () => platform.database.ping(), bus: () => platform.bus.check() },
     isDraining: () => draining,
   });
-  await http.register(deadLetterRoutes, { prefix: API_PREFIX, deadLetters: createDeadLetters({ db: platform.db, bus: platform.bus }) });
-
-  for (const module of instances) {
-    await http.register(module.routes, { prefix: API_PREFIX });
-    if (module.rootRoutes) await http.register(module.rootRoutes);
-  }
   for (const module of instances) await module.start?.();
+  const unsubscribes = background ? instances.flatMap((m) => m.subscribe?.() ?? []) : [];
   await platform.bus.ready();
   platform.relay.start();
-  const jobs = startJobs(
-    instances.flatMap((m) => m.jobs ?? []),
-    platform.log,
-  );
+  const jobs = startJobs(background ? instances.flatMap((m) => m.jobs ?? []) : [], platform.log);
   let metricsServer: MetricsServer | undefined;
   http.addHook('onClose', async () => {
     await metricsServer?.close();
     await jobs.stop();
+    for (const unsubscribe of unsubscribes) unsubscribe();
     for (const module of [...instances].reverse()) await module.stop?.();
   });
 
@@ -139,6 +136,30 @@ export async function buildApp(platform: Platform, modules: ModuleFactory[], opt
     drain: () => {
       draining = true;
     },
+    routes,
     metricsPort: metricsServer?.port,
   };
+}
+
+/** The API and its documentation; with `webRoot`, also the web client and the root redirect. */
+async function installModuleRoutes(http: FastifyInstance, instances: readonly AppModule[], webRoot: string | undefined) {
+  await installOpenApi(http, {
+    version: pkg.version,
+    description: [
+      'Accounts and roles, catalog, todos, files, shop, chat and weather. Errors are RFC 9457 problem details. ' +
+        'The chat WebSocket protocol is described in AsyncAPI 3 at [/asyncapi.json](/asyncapi.json).',
+      ...instances.flatMap((m) => (m.openApiNote ? [m.openApiNote] : [])),
+    ].join('\n\n'),
+  });
+  if (webRoot !== undefined) {
+    // A person opening the server in a browser lands on the web client, or on the API
+    // documentation when the client has not been built (npm run build).
+    const hasWebApp = await installWebApp(http, { root: webRoot });
+    const home = hasWebApp ? WEB_APP_PATH : '/docs';
+    http.get('/', { schema: { hide: true }, config: { access: 'public' } }, (_request, reply) => reply.redirect(home, 302));
+  }
+  for (const module of instances) {
+    await http.register(module.routes, { prefix: API_PREFIX });
+    if (module.rootRoutes) await http.register(module.rootRoutes);
+  }
 }

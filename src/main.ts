@@ -25,8 +25,8 @@ async function main() {
   }
   const log = createLogger(config.LOG_LEVEL, undefined, config.LOG_FORMAT);
   const deployment = config.DEPLOYMENT as DeploymentName;
-  const modules = DEPLOYMENTS[deployment];
-  if (!modules) {
+  const deployable = DEPLOYMENTS[deployment];
+  if (!deployable) {
     process.stderr.write(`DEPLOYMENT must be one of ${Object.keys(DEPLOYMENTS).join(', ')}, got '${deployment}'\n`);
     process.exit(78);
   }
@@ -43,7 +43,7 @@ async function main() {
   }
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
-    app = await buildApp(platform, modules);
+    app = await buildApp(platform, deployable.modules, deployable);
     await app.http.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {
     // Close the embedded database cleanly and release the data folder before exiting.
@@ -64,7 +64,7 @@ async function main() {
       forceCloseConnections: () => running.http.server.closeAllConnections(),
       closePlatform: () => closePlatform(platform),
     },
-    { timeoutMs: config.SHUTDOWN_TIMEOUT, log },
+    { timeoutMs: config.SHUTDOWN_TIMEOUT, delayMs: config.SHUTDOWN_DELAY, log },
   );
   // PORT=0 picks a free port: report the one actually bound.
   const address = running.http.server.address();

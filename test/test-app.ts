@@ -11,7 +11,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { DEPLOYMENTS } from '../src/deployments.js';
+import { DEPLOYMENTS, type DeploymentName } from '../src/deployments.js';
 import { EVENT_SCHEMAS } from '../src/events.js';
 import { createLogger } from '../src/platform/log.js';
 import { readOutbox } from '../src/platform/mail/mailer.js';
@@ -29,6 +29,8 @@ export interface TestApp {
   clock: FakeClock;
   /** Marks the app as draining (/health/ready answers 503), as SIGTERM does. */
   drain(): void;
+  /** `METHOD /path` of every route the app serves. */
+  routes: readonly string[];
   /** The metrics listener's port when the test passed METRICS_PORT (use '0'). */
   metricsPort: number | undefined;
   /** Shorthand for http.inject with an optional bearer token. */
@@ -59,11 +61,19 @@ let counter = 0;
 
 /**
  * Options: extra environment (as strings, like the real one), which modules to run, and a logger
- * to capture logs. `webRoot`: a built web client to serve at /app/ (default: none). `shareWith`: a second instance of the same cluster, on the other app's
+ * to capture logs. `deployment`: build as that deployable (default all-in-one). `webRoot`: a built web client to serve at /app/ (default: none). `shareWith`: a second instance of the same cluster, on the other app's
  * database, JWT secret and Redis key prefix (close it before the other app).
  */
 export async function createTestApp(
-  options: { env?: Record<string, string>; modules?: ModuleFactory[]; log?: Logger; shareWith?: TestApp; webRoot?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    modules?: ModuleFactory[];
+    /** Build as this deployable (its modules, and whether it serves routes, background work and `/`). */
+    deployment?: DeploymentName;
+    log?: Logger;
+    shareWith?: TestApp;
+    webRoot?: string;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-app-'));
   const redisUrl = process.env.TEST_REDIS_URL || undefined;
@@ -92,7 +102,8 @@ export async function createTestApp(
   const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), { events: EVENT_SCHEMAS, database, clock });
   // No web client unless a test asks for one, so results do not depend on a local dist/web build.
   const webRoot = options.webRoot ?? join(dataDir, 'no-web-build');
-  const app = await buildApp(platform, options.modules ?? DEPLOYMENTS['all-in-one'], { webRoot }).catch(async (err) => {
+  const deployable = DEPLOYMENTS[options.deployment ?? 'all-in-one'];
+  const app = await buildApp(platform, options.modules ?? deployable.modules, { ...deployable, webRoot }).catch(async (err) => {
     await closePlatform(platform);
     await rm(dataDir, { recursive: true, force: true });
     throw err;
@@ -130,6 +141,7 @@ export async function createTestApp(
     platform,
     clock,
     drain: app.drain,
+    routes: app.routes,
     metricsPort: app.metricsPort,
     request,
     login,

@@ -22,7 +22,7 @@ export {
   str,
   url,
 } from './config/parsers.js';
-export { type PlatformConfig, platformSettings, publicUrl } from './config/platform-settings.js';
+export { isSplit, type PlatformConfig, platformSettings, publicUrl } from './config/platform-settings.js';
 export {
   type ConfigOf,
   type ConfigOfGroups,

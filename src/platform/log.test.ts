@@ -123,7 +123,7 @@ describe('database errors in the log', () => {
         });
       },
     });
-    const t = await createTestApp({ log, modules: [...DEPLOYMENTS['all-in-one'], leakyModule] });
+    const t = await createTestApp({ log, modules: [...DEPLOYMENTS['all-in-one'].modules, leakyModule] });
     try {
       const insert = await t.request({ method: 'POST', url: '/api/v1/leaky/insert' });
       const cast = await t.request({ method: 'POST', url: '/api/v1/leaky/cast' });

@@ -84,8 +84,16 @@ export interface AppModule {
   readonly corsHeaders?: CorsHeaders;
   /** A paragraph for the OpenAPI description: how this deployment of the module behaves (e.g. a test gateway). */
   readonly openApiNote?: string;
-  /** Background jobs, started by the app after every module's `start` and stopped before `stop`. */
+  /**
+   * Background jobs, started by the app after every module's `start` and stopped before `stop`;
+   * only where the deployable runs background work (all-in-one, the worker).
+   */
   readonly jobs?: readonly Job[];
+  /**
+   * Subscribes the module's event consumers, after `start`; returns their unsubscribe functions.
+   * Like jobs, only where the deployable runs background work.
+   */
+  subscribe?(): Array<() => void>;
   /** Runs once after migrations, before the server listens (e.g. seeding the first admin). */
   start?(): Promise<void>;
   /** Runs on shutdown, after the server stopped taking requests. */

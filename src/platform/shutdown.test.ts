@@ -66,7 +66,7 @@ describe('graceful shutdown', () => {
   });
 
   async function listeningApp(module: ModuleFactory) {
-    t = await createTestApp({ modules: [...DEPLOYMENTS['all-in-one'], module] });
+    t = await createTestApp({ modules: [...DEPLOYMENTS['all-in-one'].modules, module] });
     await t.http.listen({ port: 0, host: '127.0.0.1' });
     const address = t.http.server.address();
     if (!address || typeof address === 'string') throw new Error('not listening');
@@ -103,6 +103,37 @@ describe('graceful shutdown', () => {
     expect(h.closePlatform).toHaveBeenCalledOnce();
     expect(h.exit).toHaveBeenCalledOnce();
     expect(h.drain.mock.invocationCallOrder[0]).toBeLessThan(h.closePlatform.mock.invocationCallOrder[0] ?? 0);
+  });
+
+  it('when SHUTDOWN_DELAY is set, then after SIGTERM readiness is 503 while new connections are still served, and the listener closes after the delay', async () => {
+    const slow = slowModule();
+    const { t, port } = await listeningApp(slow.factory);
+    const h = harness(t);
+    installGracefulShutdown(
+      {
+        drain: () => {
+          h.drain();
+          t.drain();
+        },
+        closeServer: () => t.http.close(),
+        forceCloseConnections: () => t.http.server.closeAllConnections(),
+        closePlatform: h.closePlatform,
+      },
+      { timeoutMs: 10_000, delayMs: 1_500, log: createLogger('silent'), signals: h.signals, exit: h.exit },
+    );
+
+    h.signals.emit('SIGTERM');
+    expect(h.drain).toHaveBeenCalledOnce();
+    // A gateway's health check sees 503 and stops routing here; a request it already routed still gets an answer.
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`, { headers: { connection: 'close' } });
+    expect(ready.status).toBe(503);
+    const live = await fetch(`http://127.0.0.1:${port}/health/live`, { headers: { connection: 'close' } });
+    expect(live.status).toBe(200);
+    expect(h.closePlatform).not.toHaveBeenCalled();
+
+    expect(await h.exitCode).toBe(0);
+    expect(t.http.server.listening).toBe(false);
+    expect(h.closePlatform).toHaveBeenCalledOnce();
   });
 
   it('when a request outlives the timeout, then its connection is dropped and shutdown still finishes', async () => {

@@ -1,5 +1,6 @@
 /**
- * Graceful shutdown: on SIGTERM or SIGINT stop accepting, let in-flight requests finish
+ * Graceful shutdown: on SIGTERM or SIGINT turn readiness to 503, keep serving for `delayMs` (a
+ * gateway's health check notices and stops routing here), then stop accepting, let in-flight requests finish
  * within `timeoutMs`, then close the database and the other ports so nothing committed is
  * lost. A second signal exits at once.
  */
@@ -18,6 +19,8 @@ interface Closable {
 
 export interface ShutdownOptions {
   timeoutMs: number;
+  /** How long to keep serving after readiness turned 503, so balancers stop routing here first. */
+  delayMs?: number;
   log: Logger;
   /** Where signals come from; `process` in production, an emitter in tests. */
   signals?: { once(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown };
@@ -33,6 +36,10 @@ export function installGracefulShutdown(target: Closable, options: ShutdownOptio
     started ??= (async () => {
       options.log.info({ reason, timeoutMs: options.timeoutMs }, 'shutting down: no new connections, finishing in-flight requests');
       target.drain();
+      if (options.delayMs) {
+        options.log.info({ delayMs: options.delayMs }, 'readiness is 503; still serving while balancers notice');
+        await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      }
       const timer = setTimeout(() => {
         options.log.warn('shutdown timeout reached: closing the connections still open');
         target.forceCloseConnections();

@@ -26,4 +26,21 @@ describe('server process: configuration errors', () => {
     expect(await exitOf(server)).toBe(78);
     expect(server.output()).toMatch(/PAYMENT_PROVIDER must be set when DATABASE_URL is/);
   });
+
+  it('when DEPLOYMENT names a service of the split without its shared engines, then the server exits 78 naming each missing one', async () => {
+    const server = await startServer({ DEPLOYMENT: 'commerce', PAYMENT_PROVIDER: 'sandbox' });
+    expect(await exitOf(server)).toBe(78);
+    for (const key of [
+      'DATABASE_URL',
+      'REDIS_URL',
+      'NATS_URL',
+      'S3_BUCKET',
+      'JWT_SECRET',
+      'PUBLIC_URL',
+      'TRUST_PROXY',
+      'PAYMENT_SANDBOX_WEBHOOK_SECRET',
+    ]) {
+      expect(server.output()).toMatch(new RegExp(`${key} must be set`));
+    }
+  });
 });

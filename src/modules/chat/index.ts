@@ -47,7 +47,6 @@ export const chatModule: ModuleFactory = (platform) => {
   const tickets = createTickets(platform.cacheFor('chat'), clock);
   const base = publicUrl(config);
   const allowedOrigins = new Set([...config.CORS_ORIGINS, new URL(base).origin]);
-  const unsubscribes: (() => void)[] = [];
 
   async function seed() {
     if (await chat.ensurePublicRoom(DEMO_ROOM)) log.info({ room: DEMO_ROOM }, 'demo chat room created');
@@ -90,20 +89,20 @@ export const chatModule: ModuleFactory = (platform) => {
       await hub.start();
       // The demo data's chat room, with the demo catalog (same switch); a no-op once it exists.
       if (config.CATALOG_SEED_ON_EMPTY) await seed();
-      // The bus delivers an event to one instance of this module; the kick reaches them all.
-      unsubscribes.push(
-        platform.bus.subscribe('chat', IdentityEvents.userDisabled, async (event) => {
-          await feed.kick(event.payload.userId, 'account disabled');
-        }),
-        platform.bus.subscribe('chat', IdentityEvents.userDeleted, async (event) => {
-          const { userId } = event.payload;
-          await feed.kick(userId, 'account deleted');
-          await chat.forgetUser(userId);
-        }),
-      );
     },
+    // The bus delivers an event to one instance of this module (the worker's, in the split); the
+    // kick goes through the realtime port and reaches the sockets of every instance.
+    subscribe: () => [
+      platform.bus.subscribe('chat', IdentityEvents.userDisabled, async (event) => {
+        await feed.kick(event.payload.userId, 'account disabled');
+      }),
+      platform.bus.subscribe('chat', IdentityEvents.userDeleted, async (event) => {
+        const { userId } = event.payload;
+        await feed.kick(userId, 'account deleted');
+        await chat.forgetUser(userId);
+      }),
+    ],
     async stop() {
-      for (const unsubscribe of unsubscribes) unsubscribe();
       await hub.stop();
     },
     seed,

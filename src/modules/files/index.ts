@@ -116,21 +116,17 @@ const TUS_CORS_HEADERS = {
 /** Plugs files into the app: routes, the cleanup job, and removal of a deleted account's files. */
 export const filesModule: ModuleFactory = (platform) => {
   const { files, tus, limits, sweep } = createFilesServices(platform);
-  let unsubscribe: (() => void) | undefined;
   return {
     name: 'files',
     corsHeaders: TUS_CORS_HEADERS,
     routes: async (app) => app.register(filesRoutes, { files, tus, limits, publicUrl: publicUrl(platform.config) }),
     jobs: [{ name: 'files.sweep', everyMs: FILES_CLEANUP_INTERVAL_MS, run: sweep }],
-    async start() {
-      unsubscribe = platform.bus.subscribe('files', IdentityEvents.userDeleted, async (event) => {
+    subscribe: () => [
+      platform.bus.subscribe('files', IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload;
         await tus.dropOwnerUploads(userId);
         await files.deleteOwnerFiles(userId);
-      });
-    },
-    async stop() {
-      unsubscribe?.();
-    },
+      }),
+    ],
   };
 };

@@ -311,7 +311,7 @@ describe('admin: ADMIN_EMAIL bootstrap', () => {
 
   it('when the app is built twice on the same database, then there is still exactly one configured admin', async () => {
     expect(await admins()).toHaveLength(1);
-    const second = await buildApp(t.platform, DEPLOYMENTS['all-in-one']);
+    const second = await buildApp(t.platform, DEPLOYMENTS['all-in-one'].modules);
     await second.http.close();
     const found = await admins();
     expect(found).toHaveLength(1);
@@ -326,7 +326,7 @@ describe('admin: ADMIN_EMAIL bootstrap', () => {
     await patch(u.id, { role: 'admin' }, a.token);
     const other = await t.login(u.email, u.password);
     expect((await patch(a.id, { role: 'user', disabled: true }, other.token)).statusCode).toBe(200);
-    const second = await buildApp(t.platform, DEPLOYMENTS['all-in-one']);
+    const second = await buildApp(t.platform, DEPLOYMENTS['all-in-one'].modules);
     await second.http.close();
     const [restored] = await admins();
     expect(restored).toMatchObject({ id: a.id, role: 'admin', disabled: false });

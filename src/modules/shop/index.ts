@@ -93,7 +93,6 @@ export const shopModule: ModuleFactory = (platform) => {
       await payments.ingest(cb.rawBody, cb.signature);
     });
   }
-  let unsubscribe: (() => void) | undefined;
 
   const sandbox = gateway.provider === 'sandbox';
 
@@ -108,16 +107,17 @@ export const shopModule: ModuleFactory = (platform) => {
       await app.register(paymentRoutes, { provider: gateway.provider, payments });
     },
     jobs: [sweep],
-    async start() {
+    subscribe: () => [
       // A deleted account's cart goes with it; its orders stay (they are the shop's records).
-      unsubscribe = platform.bus.subscribe('shop', IdentityEvents.userDeleted, async (event) => {
+      platform.bus.subscribe('shop', IdentityEvents.userDeleted, async (event) => {
         await cart.clear(event.payload.userId);
-      });
+      }),
+    ],
+    async start() {
       if (sandbox) log.warn({ payments: 'sandbox' }, SANDBOX_WARNING);
       else log.info({ payments: gateway.provider }, 'shop ready');
     },
     async stop() {
-      unsubscribe?.();
       // The platform stopped the sweep job before this.
       await payments.flush();
       await gateway.close?.();

@@ -3,7 +3,7 @@
  * (sandbox or Stripe) with its keys.
  * Composed into the app by src/settings.ts; the module reads them with `shopSettings.read(platform.config)`.
  */
-import { type ConfigOf, defineSettings, durationBetween, fail, int, oneOf, secret, url } from '../../platform/config.js';
+import { type ConfigOf, defineSettings, durationBetween, fail, int, isSplit, oneOf, secret, url } from '../../platform/config.js';
 
 /** Every variable the shop module reads. Order is the order of the docs. */
 export const shopSettings = defineSettings(
@@ -91,6 +91,12 @@ export const shopSettings = defineSettings(
       }
       if (given('STRIPE_SECRET_KEY') && provider !== 'stripe') {
         problems.push('PAYMENT_PROVIDER must be stripe when STRIPE_SECRET_KEY is set (otherwise the sandbox would take the payments)');
+      }
+      // In the split, the instance that starts a sandbox payment is rarely the one its callback reaches.
+      if (isSplit(env) && provider === 'sandbox' && !given('PAYMENT_SANDBOX_WEBHOOK_SECRET')) {
+        problems.push(
+          'PAYMENT_SANDBOX_WEBHOOK_SECRET must be set (and shared) when DEPLOYMENT is a service of the split and PAYMENT_PROVIDER is sandbox',
+        );
       }
       if (given('STRIPE_SECRET_KEY') && !given('STRIPE_WEBHOOK_SECRET')) {
         problems.push('STRIPE_WEBHOOK_SECRET must be set together with STRIPE_SECRET_KEY (webhooks cannot be verified without it)');

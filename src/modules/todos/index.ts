@@ -28,7 +28,6 @@ export const todosModule: ModuleFactory = (platform) => {
     limits: { maxListsPerUser: config.TODO_MAX_LISTS_PER_USER, maxTodosPerUser: config.TODO_MAX_TODOS_PER_USER },
     syncRetentionMs: config.TODO_SYNC_RETENTION,
   });
-  let unsubscribe: (() => void) | undefined;
 
   const purge = async () => {
     const n = await todos.purgeTombstones();
@@ -52,15 +51,12 @@ export const todosModule: ModuleFactory = (platform) => {
       }
     },
     jobs: [{ name: 'todos.purge-tombstones', everyMs: PURGE_EVERY_MS, run: purge }],
-    async start() {
-      unsubscribe = platform.bus.subscribe('todos', IdentityEvents.userDeleted, async (event) => {
+    subscribe: () => [
+      platform.bus.subscribe('todos', IdentityEvents.userDeleted, async (event) => {
         const { userId } = event.payload;
         await todos.forgetOwner(userId);
         log.info({ userId }, 'deleted the todos of a deleted user');
-      });
-    },
-    async stop() {
-      unsubscribe?.();
-    },
+      }),
+    ],
   };
 };

@@ -172,6 +172,12 @@ export const platformSettings = defineSettings(
       default: 'all-in-one',
       parse: (raw) => (/^[a-z][a-z-]*$/.test(raw) ? raw : fail('must be a deployment name such as all-in-one')),
     },
+    SHUTDOWN_DELAY: {
+      doc: 'After SIGTERM, how long readiness answers 503 while requests are still served, so a gateway stops routing here first.',
+      example: '3s',
+      default: '0s',
+      parse: duration,
+    },
     SHUTDOWN_TIMEOUT: {
       doc: 'How long SIGTERM waits for in-flight requests before closing anyway.',
       example: '10s',
@@ -209,12 +215,29 @@ export const platformSettings = defineSettings(
       ...(given('METRICS_PORT') && env.METRICS_PORT?.trim() !== '0' && env.METRICS_PORT?.trim() === (env.PORT?.trim() || '3000')
         ? ['METRICS_PORT must differ from PORT: metrics are never served on the public port']
         : []),
+      ...(isSplit(env)
+        ? splitRequires
+            .filter((key) => !given(key))
+            .map(
+              (key) =>
+                `${key} must be set when DEPLOYMENT is ${env.DEPLOYMENT?.trim()} (a service of the split shares its engines and secrets)`,
+            )
+        : []),
       ...(given('DATABASE_URL') && !given('JWT_SECRET')
         ? ['JWT_SECRET must be set when DATABASE_URL is (every instance must share it)']
         : []),
     ],
   },
 );
+
+/** Every service of the split must share these engines and secrets (PAYMENT_PROVIDER is the shop's, required with DATABASE_URL). */
+const splitRequires = ['DATABASE_URL', 'REDIS_URL', 'NATS_URL', 'S3_BUCKET', 'JWT_SECRET', 'PUBLIC_URL', 'TRUST_PROXY'];
+
+/** The process is one service of the distributed setup, not all-in-one. */
+export function isSplit(env: Record<string, string | undefined>): boolean {
+  const deployment = env.DEPLOYMENT?.trim();
+  return Boolean(deployment) && deployment !== 'all-in-one';
+}
 
 /** The platform's parsed settings, as every module receives them in `platform.config`. */
 export interface PlatformConfig extends ConfigOf<typeof platformSettings> {}

@@ -28,7 +28,7 @@ describe('route access', () => {
         app.get('/forgotten', async () => ({ ok: true }));
       },
     });
-    await expect(createTestApp({ modules: [...DEPLOYMENTS['all-in-one'], undeclared] })).rejects.toThrow(
+    await expect(createTestApp({ modules: [...DEPLOYMENTS['all-in-one'].modules, undeclared] })).rejects.toThrow(
       /GET \/api\/v1\/forgotten does not declare config\.access/,
     );
   });
@@ -38,7 +38,7 @@ describe('route access', () => {
     let user: TestUser;
     let admin: TestUser;
     beforeAll(async () => {
-      t = await createTestApp({ modules: [...DEPLOYMENTS['all-in-one'], guardedModule] });
+      t = await createTestApp({ modules: [...DEPLOYMENTS['all-in-one'].modules, guardedModule] });
       user = await t.createUser();
       admin = await t.admin();
     });

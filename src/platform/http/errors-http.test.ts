@@ -40,7 +40,7 @@ describe('HTTP errors as problem details', () => {
     });
     t = await createTestApp({
       env: { BODY_LIMIT: '1kb' },
-      modules: [...DEPLOYMENTS['all-in-one'], failingModule],
+      modules: [...DEPLOYMENTS['all-in-one'].modules, failingModule],
       log: pino({ level: 'info' }, sink),
     });
   });

@@ -20,7 +20,7 @@ const pingModule: ModuleFactory = () => ({
 describe('global rate limit', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ env: { RATE_LIMIT_MAX: '3' }, modules: [...DEPLOYMENTS['all-in-one'], pingModule] });
+    t = await createTestApp({ env: { RATE_LIMIT_MAX: '3' }, modules: [...DEPLOYMENTS['all-in-one'].modules, pingModule] });
   });
   afterAll(() => t.close());
 
@@ -74,7 +74,7 @@ describe('global rate limit when Redis fails', () => {
   });
 
   it.skipIf(!process.env.TEST_REDIS_URL)('when the Redis connection of a running app stops, then routes still answer', async () => {
-    const t = await createTestApp({ env: { RATE_LIMIT_MAX: '3' }, modules: [...DEPLOYMENTS['all-in-one'], pingModule] });
+    const t = await createTestApp({ env: { RATE_LIMIT_MAX: '3' }, modules: [...DEPLOYMENTS['all-in-one'].modules, pingModule] });
     try {
       expect((await t.request({ method: 'GET', url: '/api/v1/ping' })).statusCode).toBe(200);
       t.platform.redis?.disconnect();
