@@ -144,6 +144,7 @@ export const checkoutBench: Bench = {
       return comparePair({
         name: 'checkout',
         title: 'put in cart + check out, PostgreSQL, Zaplecze (HTTP) vs the same statements through pg in one transaction',
+        unit: 'checkouts/s',
         goal: 0.6,
         rounds: options.rounds,
         smoke: options.smoke,

@@ -11,7 +11,7 @@ import { BENCH_ENV, buildZaplecze, databaseNote, printProfile, ROOT, startZaplec
 
 export const health: Bench = {
   name: 'health',
-  description: 'GET /health/live: Zaplecze with all global hooks vs raw node:http (goal >= 0.6)',
+  description: 'GET /health/live: Zaplecze with all global hooks vs raw node:http (goal >= 0.7)',
   async run(options) {
     await buildZaplecze({ skip: options.skipBuild });
     const report = await withServers(async (track) => {
@@ -38,7 +38,7 @@ export const health: Bench = {
       return comparePair({
         name: 'health',
         title: 'GET /health/live, Zaplecze (all global hooks) vs raw node:http',
-        goal: 0.6,
+        goal: 0.7,
         rounds: options.rounds,
         smoke: options.smoke,
         candidate: { server: zaplecze, load },

@@ -25,6 +25,8 @@ export interface PairSpec {
   name: string;
   /** One line saying what is compared. */
   title: string;
+  /** What one counted response is, for the README table (default req/s). */
+  unit?: string;
   candidate: Side;
   baseline: Side;
   /** The candidate must reach at least this share of the baseline's req/s. */
@@ -140,6 +142,7 @@ export async function comparePair(spec: PairSpec): Promise<Report> {
   const report: Report = {
     name: spec.name,
     title: spec.title,
+    ...(spec.unit ? { unit: spec.unit } : {}),
     when: new Date().toISOString(),
     goal: spec.goal,
     ratio,

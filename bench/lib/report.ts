@@ -42,6 +42,8 @@ export interface SideSummary {
 export interface Report {
   name: string;
   title: string;
+  /** What one counted response is (default req/s). */
+  unit?: string;
   when: string;
   goal: number;
   /** median candidate req/s / median baseline req/s */
