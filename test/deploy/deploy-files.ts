@@ -33,7 +33,7 @@ export function configProblems(env: Record<string, string | undefined>): string[
 }
 
 /** Plausible values for the secrets the deploy files leave to the operator. */
-export const SAMPLE_SECRETS: Readonly<Record<string, string>> = {
+export const SAMPLE_SECRETS = {
   DATABASE_URL: 'postgres://zaplecze:secret@postgres.example.internal:5432/zaplecze',
   JWT_SECRET: 'x'.repeat(48),
   PAYMENT_SANDBOX_WEBHOOK_SECRET: 'y'.repeat(48),
@@ -41,7 +41,10 @@ export const SAMPLE_SECRETS: Readonly<Record<string, string>> = {
   S3_SECRET_ACCESS_KEY: 'secret-key',
   STRIPE_SECRET_KEY: 'sk_test_sample',
   STRIPE_WEBHOOK_SECRET: 'whsec_sample',
-};
+} as const satisfies Record<string, string>;
+
+/** The sample value of a secret named at run time (a Secret's key, a generated variable). */
+export const sampleSecret = (key: string): string | undefined => (SAMPLE_SECRETS as Record<string, string>)[key];
 
 /** Seconds of a duration written as 500ms, 3s, 2m or 1h (compose, the app's settings). */
 export function seconds(duration: string | number): number {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { SERVICES } from '../../src/deployments.js';
-import { configProblems, ROOT, SAMPLE_SECRETS, seconds } from './deploy-files.js';
+import { configProblems, ROOT, sampleSecret, seconds } from './deploy-files.js';
 
 const hasKubectl = (() => {
   try {
@@ -149,7 +149,7 @@ describe.skipIf(!hasKubectl)('deploy/k8s', () => {
           const ref = entry.valueFrom?.secretKeyRef;
           if (ref) {
             expect(ref.name, entry.name).toBe('zaplecze-secrets');
-            env[entry.name] = SAMPLE_SECRETS[ref.key] as string;
+            env[entry.name] = sampleSecret(ref.key) ?? '';
           }
         }
         expect(env.DEPLOYMENT).toBe(d.metadata.name);

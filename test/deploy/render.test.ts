@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEPLOYMENTS, SERVICES } from '../../src/deployments.js';
-import { configProblems, readYaml, SAMPLE_SECRETS } from './deploy-files.js';
+import { configProblems, readYaml, SAMPLE_SECRETS, sampleSecret } from './deploy-files.js';
 
 interface EnvVar {
   key?: string;
@@ -61,7 +61,7 @@ function environmentOf(service: RenderService, file: Blueprint): Record<string, 
     }
     const key = entry.key as string;
     if (entry.value !== undefined) env[key] = String(entry.value);
-    else if (entry.generateValue) env[key] = SAMPLE_SECRETS[key] ?? 'g'.repeat(44);
+    else if (entry.generateValue) env[key] = sampleSecret(key) ?? 'g'.repeat(44);
     else if (entry.sync === false) env[key] = OPERATOR_VALUES[key] ?? `${key.toLowerCase()}-value`;
     else if (entry.fromDatabase) {
       const db = file.databases.find((d) => d.name === entry.fromDatabase?.name);
