@@ -22,6 +22,9 @@ RUN npm ci --no-audit --no-fund
 COPY scripts ./scripts
 COPY src ./src
 COPY web ./web
+# The gateway's site export opens the all-in-one app on an embedded database to read its OpenAPI
+# document, and opening it applies the migrations.
+COPY drizzle ./drizzle
 RUN npm run build
 
 FROM caddy:2 AS gateway

@@ -70,6 +70,10 @@ describe('Dockerfile', () => {
     const copied = build?.copies.filter((c) => !c.from).flatMap((c) => c.sources) ?? [];
     const named = script.split(/\s+/).filter((token) => /^[\w.-]+\/[\w./-]+$/.test(token));
     expect(named.length).toBeGreaterThan(0);
+    // Not named by the script, but read by it: exporting the gateway's OpenAPI document opens the
+    // all-in-one app, which migrates its embedded database (checked by running the stage's
+    // files through `npm run build` once; there is no engine here to run the stage itself).
+    expect(copied).toContain('drizzle');
     for (const path of named) {
       expect(
         copied.some((source) => path === source || path.startsWith(`${source.replace(/\/$/, '')}/`)),
