@@ -122,16 +122,19 @@ describe.skipIf(!hasKubectl)('deploy/k8s', () => {
       }
     });
 
-    it('when a pod starts, then it runs as non-root on a read-only root filesystem with no privilege escalation', () => {
+    it("when a pod starts, then it meets the 'restricted' Pod Security Standard on a read-only root filesystem", () => {
       for (const d of ofKind('Deployment')) {
         const pod = d.spec.template.spec;
         expect(pod.securityContext?.runAsNonRoot, d.metadata.name).toBe(true);
+        expect(pod.securityContext?.seccompProfile?.type, d.metadata.name).toBe('RuntimeDefault');
         for (const container of pod.containers) {
           expect(container.securityContext, d.metadata.name).toMatchObject({
             allowPrivilegeEscalation: false,
             readOnlyRootFilesystem: true,
           });
           expect(container.securityContext.capabilities?.drop, d.metadata.name).toEqual(['ALL']);
+          // The only capability the standard lets a pod add back.
+          for (const added of container.securityContext.capabilities?.add ?? []) expect(added, d.metadata.name).toBe('NET_BIND_SERVICE');
         }
       }
     });
