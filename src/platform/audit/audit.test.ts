@@ -192,7 +192,7 @@ describe('the audit trail', () => {
     const first = await audit('?limit=2');
     expect(first.items).toHaveLength(2);
     const second = await audit(`?limit=2&cursor=${first.nextCursor}`);
-    expect(second.items[0]?.id < (first.items[1]?.id ?? '')).toBe(true);
+    expect((second.items[0]?.id ?? '') < (first.items[1]?.id ?? '')).toBe(true);
   });
 
   it('only admins read it; bad filters are a 400 problem', async () => {
