@@ -22,7 +22,7 @@ const hasCaddy = spawnSync('caddy', ['version']).status === 0;
 
 interface Setup {
   gateway: Gateway;
-  upstreams: Record<ServiceName, FakeUpstream[]>;
+  upstreams: Record<ServiceName, [FakeUpstream, FakeUpstream]>;
   close(): Promise<void>;
 }
 
@@ -30,7 +30,7 @@ let site: string;
 
 /** Two fake instances per service (or the given commerce addresses) behind a fresh Caddy: passive health state starts clean. */
 async function setup(commerceExtra: string[] = []): Promise<Setup> {
-  const upstreams = {} as Record<ServiceName, FakeUpstream[]>;
+  const upstreams = {} as Setup['upstreams'];
   for (const service of ['identity', 'commerce', 'realtime'] as const) {
     upstreams[service] = [await startFakeUpstream(`${service}-1`), await startFakeUpstream(`${service}-2`)];
   }
@@ -122,6 +122,7 @@ describe.skipIf(!hasCaddy)('gateway (Caddy with deploy/gateway/Caddyfile)', () =
   it('when a request passes, then Host and the request id are kept and X-Forwarded-* are set', async () => {
     const res = await send(`${main.gateway.url}/api/v1/products`, { id: 'req-abc-123' });
     const [seen] = seenWithId(main, 'req-abc-123');
+    if (!seen) throw new Error('the request did not reach a service');
     const host = new URL(main.gateway.url).host;
     expect(seen.headers.host).toBe(host);
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
