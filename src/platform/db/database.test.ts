@@ -32,7 +32,12 @@ describe.runIf(url)('PostgreSQL migrations started by several instances at once'
     expect(results.map((r) => r.status)).toEqual(Array(5).fill('fulfilled'));
 
     const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] };
-    const applied = await opened[0]?.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-    expect((applied?.rows[0] as { n: number }).n).toBe(journal.entries.length);
+    const [first] = opened;
+    if (!first) throw new Error('no database opened');
+    // node-postgres results: drizzle types execute() per driver, so name the shape here.
+    const applied = (await first.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as unknown as {
+      rows: { n: number }[];
+    };
+    expect(applied.rows[0]?.n).toBe(journal.entries.length);
   });
 });
