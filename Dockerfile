@@ -18,7 +18,7 @@ WORKDIR /app
 # Dependencies first, so source edits do not invalidate the npm layer.
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --no-audit --no-fund
-# All of scripts/: `npm run build` may call more than build.mjs (the gateway's site export).
+# All of scripts/: `npm run build:gateway` runs the gateway's site export besides build.mjs.
 COPY scripts ./scripts
 COPY src ./src
 COPY web ./web
@@ -26,6 +26,7 @@ COPY web ./web
 # document, and opening it applies the migrations.
 COPY drizzle ./drizzle
 RUN npm run build
+RUN npm run build:gateway
 
 FROM caddy:2 AS gateway
 # The Caddyfile reads PORT, IDENTITY_UPSTREAMS, COMMERCE_UPSTREAMS, REALTIME_UPSTREAMS and

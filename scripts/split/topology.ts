@@ -18,7 +18,7 @@ import { startGateway } from './gateway.js';
 import { freePort, pipeLines, ROOT, run, terminate, waitFor } from './processes.js';
 
 export { freePort } from './processes.js';
-/** The exported OpenAPI document and Swagger UI the gateway serves (`npm run build`). */
+/** The exported OpenAPI document and Swagger UI the gateway serves (`npm run build:gateway`). */
 export const GATEWAY_SITE = join(ROOT, 'dist/gateway');
 
 type SplitDeployment = Exclude<DeploymentName, 'all-in-one'>;
@@ -34,7 +34,7 @@ export interface SplitOptions {
   port?: number;
   /** Receives every line of every process, prefixed with its name; default: stdout. */
   log?: (line: string) => void;
-  /** Compile dist/ and export the gateway site first when src/ is newer (`npm run build` does both); default true. */
+  /** Compile dist/ and export the gateway site first when src/ is newer (`npm run build:gateway` does both); default true. */
   build?: boolean;
   /**
    * Own REDIS_KEY_PREFIX and NATS_STREAM, so the split runs beside other users of the same Redis
@@ -135,7 +135,7 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
   try {
     options.signal?.throwIfAborted();
     if (options.build !== false) await buildWhenStale(log);
-    if (!existsSync(join(GATEWAY_SITE, 'openapi.json'))) throw new Error('dist/gateway/openapi.json is missing: run npm run build');
+    if (!existsSync(join(GATEWAY_SITE, 'openapi.json'))) throw new Error('dist/gateway/openapi.json is missing: run npm run build:gateway');
     if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run npm run build (or pass build: true)');
 
     const port = options.port || (await freePort());

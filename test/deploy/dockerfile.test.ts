@@ -63,21 +63,23 @@ describe('Dockerfile', () => {
     expect(existsSync(join(ROOT, CADDYFILE))).toBe(true);
   });
 
-  it('when the build stage runs `npm run build`, then every file that script names was copied in', () => {
+  it('when the build stage runs `npm run build` and `npm run build:gateway`, then every file those scripts name was copied in', () => {
     const build = stage('build');
     expect(build?.runs).toContain('npm run build');
-    const script = (JSON.parse(readText('package.json')) as { scripts: Record<string, string> }).scripts.build ?? '';
+    expect(build?.runs).toContain('npm run build:gateway');
+    const scripts = (JSON.parse(readText('package.json')) as { scripts: Record<string, string> }).scripts;
+    const script = `${scripts.build ?? ''} ${scripts['build:gateway'] ?? ''}`;
     const copied = build?.copies.filter((c) => !c.from).flatMap((c) => c.sources) ?? [];
     const named = script.split(/\s+/).filter((token) => /^[\w.-]+\/[\w./-]+$/.test(token));
     expect(named.length).toBeGreaterThan(0);
     // Not named by the script, but read by it: exporting the gateway's OpenAPI document opens the
     // all-in-one app, which migrates its embedded database (checked by running the stage's
-    // files through `npm run build` once; there is no engine here to run the stage itself).
+    // files through `npm run build:gateway` once; there is no engine here to run the stage itself).
     expect(copied).toContain('drizzle');
     for (const path of named) {
       expect(
         copied.some((source) => path === source || path.startsWith(`${source.replace(/\/$/, '')}/`)),
-        `${path} (named by npm run build) is not copied into the build stage`,
+        `${path} (named by npm run build or build:gateway) is not copied into the build stage`,
       ).toBe(true);
     }
   });
