@@ -35,8 +35,8 @@ describe('session.changed in the outbox', () => {
     return [u, await t.login(u.email, u.password)];
   };
 
-  it('when a user logs out, then exactly that session is reported ended', async () => {
-    const [u, other] = await twoSessions();
+  it('when a user logs out, then exactly that session is reported ended (not the other one)', async () => {
+    const [u] = await twoSessions();
     expect((await post('/auth/logout', u.token)).statusCode).toBe(204);
     expect(await changesOf(u.id)).toEqual(as(null, u));
   });
@@ -60,8 +60,8 @@ describe('session.changed in the outbox', () => {
     expect(await changesOf(victim.id)).toEqual([]);
   });
 
-  it('when a used refresh token is presented again, then its session is reported ended', async () => {
-    const [u, other] = await twoSessions();
+  it('when a used refresh token is presented again, then its session is reported ended (not the other one)', async () => {
+    const [u] = await twoSessions();
     const refresh = () => t.request({ method: 'POST', url: `${API}/auth/refresh`, payload: { refreshToken: u.refreshToken } });
     expect((await refresh()).statusCode).toBe(200);
     expect(await changesOf(u.id)).toEqual([]);
