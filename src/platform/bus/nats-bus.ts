@@ -9,7 +9,7 @@
  * letters after the configured deliveries (delivery.ts). The client reconnects forever.
  *
  * `follow` is the broadcast kind: an ordered consumer of this process alone (ephemeral, in
- * server memory, no acks) filtered on one type's subject from a start time. The client library
+ * server memory, no acks) filtered on one type's subject from the first event at a start time. The client library
  * recreates it at the next stream sequence when it is lost (a server restart) or a gap shows.
  */
 import {
@@ -188,6 +188,19 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
   const followers = new Set<{ stop(): Promise<void> }>();
 
+  /**
+   * The stream sequence of the first event of `type` at or after `since`. An ordered consumer
+   * started by time would keep its start time in the config it recreates itself from (after a
+   * server restart), beside a start sequence, which the server refuses; so a throwaway consumer
+   * finds the sequence and the follower starts from that.
+   */
+  async function firstSequenceSince(type: string, since: Date): Promise<number> {
+    const finder = await js.consumers.get(options.stream, { filter_subjects: `${prefix}.${type}`, opt_start_time: since.toISOString() });
+    const info = await finder.info(true);
+    await finder.delete().catch(() => {});
+    return info.delivered.stream_seq + 1;
+  }
+
   function follow(type: string, since: Date, handler: (event: BusEvent) => Promise<void> | void): Follower {
     const sinceNanos = BigInt(since.getTime()) * 1_000_000n;
     let stopped = false;
@@ -270,7 +283,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         try {
           consumer = await js.consumers.get(options.stream, {
             filter_subjects: `${prefix}.${type}`,
-            opt_start_time: since.toISOString(),
+            opt_start_seq: await firstSequenceSince(type, since),
           });
           if (stopped) return;
           messages = await consumer.consume({ max_messages: 256, callback: receive });
