@@ -159,6 +159,26 @@ describe('the audit trail', () => {
     ]);
   });
 
+  it("an account's role change, disable, re-enable and deletion are recorded; a refused change (the last admin) is not", async () => {
+    const target = await t.createUser();
+    const patch = (payload: object) => t.request({ method: 'PATCH', url: `${API}/admin/users/${target.id}`, token: admin.token, payload });
+    expect((await patch({ role: 'admin' })).statusCode).toBe(200);
+    expect((await patch({ disabled: true })).statusCode).toBe(200);
+    expect((await patch({ disabled: false, role: 'user' })).statusCode).toBe(200);
+    expect((await t.request({ method: 'DELETE', url: `${API}/admin/users/${target.id}`, token: admin.token })).statusCode).toBe(204);
+    expect((await ofTarget('user', target.id)).map((r) => [r.action, r.changes])).toEqual([
+      ['identity.user.deleted', { role: { before: 'user' }, disabled: { before: false } }],
+      ['identity.user.enabled', { disabled: { before: true, after: false } }],
+      ['identity.user.role_changed', { role: { before: 'admin', after: 'user' } }],
+      ['identity.user.disabled', { disabled: { before: false, after: true } }],
+      ['identity.user.role_changed', { role: { before: 'user', after: 'admin' } }],
+    ]);
+
+    const lastAdmin = await t.request({ method: 'PATCH', url: `${API}/admin/users/${admin.id}`, token: admin.token, payload: { role: 'user' } });
+    expect(lastAdmin.statusCode).toBe(422);
+    expect(await ofTarget('user', admin.id)).toEqual([]);
+  });
+
   it('a dead-letter replay is recorded; an already replayed one (409) is not recorded again', async () => {
     const id = newId();
     await t.platform.db.insert(deadEvents).values({
