@@ -5,9 +5,10 @@
  * `npm run bench:table` prints it; `-- --write` replaces what is between the bench-table markers
  * in README.md (then `npx biome format --write README.md`).
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeReadmeBlock } from './readme-block.js';
 
 /** One README row, as a bench with several measures writes it under `table`. */
 export interface BenchTableRow {
@@ -86,13 +87,7 @@ export function renderBenchTable(results: readonly BenchResult[]): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const table = renderBenchTable(readResults());
   if (process.argv.includes('--write')) {
-    const start = '<!-- bench-table:start -->';
-    const end = '<!-- bench-table:end -->';
-    const readme = readFileSync('README.md', 'utf8');
-    const from = readme.indexOf(start);
-    const to = readme.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
-    writeFileSync('README.md', `${readme.slice(0, from + start.length)}\n\n${table}\n\n${readme.slice(to)}`);
+    writeReadmeBlock('bench-table', table);
     console.log('README.md: benchmark table written');
   } else {
     console.log(table);

@@ -4,9 +4,9 @@
  * `npm run config:table -- --write` replaces what is between the config-table markers in
  * README.md (then run `npx biome format --write README.md`).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import type { SettingsGroup } from '../src/platform/config.js';
 import { SETTING_GROUPS, SETTINGS, settingsFileOf } from '../src/settings.js';
+import { writeReadmeBlock } from './readme-block.js';
 
 /**
  * What makes inline markdown (emphasis, links, HTML, table cells) out of plain text. An `_`
@@ -55,13 +55,7 @@ export function renderConfigSections(groups: readonly SettingsGroup[]): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const table = renderConfigSections(SETTING_GROUPS);
   if (process.argv.includes('--write')) {
-    const start = '<!-- config-table:start -->';
-    const end = '<!-- config-table:end -->';
-    const readme = readFileSync('README.md', 'utf8');
-    const from = readme.indexOf(start);
-    const to = readme.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
-    writeFileSync('README.md', `${readme.slice(0, from + start.length)}\n\n${table}\n\n${readme.slice(to)}`);
+    writeReadmeBlock('config-table', table);
     console.log(`README.md: ${Object.keys(SETTINGS).length} settings`);
   } else {
     console.log(table);

@@ -5,8 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/split/processes.js';
+
+export { freePort };
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -21,18 +23,6 @@ export interface ServerProcess {
 }
 
 const running = new Set<ChildProcess>();
-
-/** A TCP port that was free a moment ago: listen on 0, read the port, close. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** Starts the server with a clean environment plus `env` (LOG_LEVEL=warn, HOST=127.0.0.1). */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {

@@ -5,9 +5,13 @@
  */
 import WebSocket from 'ws';
 
+/** A parsed JSON body, read by tests field by field (JSON.parse's own type). */
+type Json = ReturnType<typeof JSON.parse>;
+type Frame = Record<string, Json>;
+
 export interface Answer {
   status: number;
-  body: any;
+  body: Json;
   /** 502/503 answers and dropped connections this request met before its final answer. */
   gatewayErrors: number;
 }
@@ -23,7 +27,7 @@ export interface CallOptions {
 export function createClient(base: string) {
   const statuses: number[] = [];
 
-  async function once(method: string, path: string, options: CallOptions): Promise<{ status: number; body: any } | 'dropped'> {
+  async function once(method: string, path: string, options: CallOptions): Promise<{ status: number; body: Json } | 'dropped'> {
     try {
       const res = await fetch(`${base}${path}`, {
         method,
@@ -76,10 +80,10 @@ function safeJson(text: string): unknown {
 
 /** A chat socket that records every frame; reconnects are the caller's (with the last seq). */
 export interface ChatSocket {
-  frames: Array<Record<string, any>>;
+  frames: Array<Frame>;
   closed: Promise<number>;
   send(frame: Record<string, unknown>): void;
-  next(match: (f: Record<string, any>) => boolean, label: string, ms?: number): Promise<Record<string, any>>;
+  next(match: (f: Frame) => boolean, label: string, ms?: number): Promise<Frame>;
   close(): void;
 }
 
@@ -87,8 +91,8 @@ export interface ChatSocket {
 export async function openChat(base: string, ticket: string, origin: string): Promise<ChatSocket> {
   const url = `${base.replace(/^http/, 'ws')}/api/v1/chat/ws?ticket=${encodeURIComponent(ticket)}`;
   const ws = new WebSocket(url, ['zaplecze.chat.v1'], { origin });
-  const frames: Array<Record<string, any>> = [];
-  const taken = new Set<Record<string, any>>();
+  const frames: Array<Frame> = [];
+  const taken = new Set<Frame>();
   ws.on('message', (data) => frames.push(JSON.parse(data.toString())));
   ws.on('error', () => {});
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));

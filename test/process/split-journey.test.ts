@@ -81,7 +81,14 @@ describe.skipIf(!enabled)('the split under crashes and a rolling restart', () =>
     admin = { email: ADMIN.email, id: login.body.user.id, token: login.body.accessToken };
     const product = await api.call('POST', '/api/v1/products', {
       token: admin.token,
-      body: { sku: `SPLIT-${randomUUID().slice(0, 8)}`, kind: 'product', name: 'Split kettle', priceCents: 4999, currency: 'PLN', stock: INITIAL_STOCK },
+      body: {
+        sku: `SPLIT-${randomUUID().slice(0, 8)}`,
+        kind: 'product',
+        name: 'Split kettle',
+        priceCents: 4999,
+        currency: 'PLN',
+        stock: INITIAL_STOCK,
+      },
     });
     expect(product.status, JSON.stringify(product.body)).toBe(201);
     productId = product.body.id;
@@ -140,7 +147,11 @@ describe.skipIf(!enabled)('the split under crashes and a rolling restart', () =>
       expect(answer.status, JSON.stringify(answer.body)).toBe(201);
       (users[i] as User).orderId = answer.body.id;
       // The client's retry of the same key names the same order.
-      const again = await api.call('POST', '/api/v1/orders', { token: users[i]?.token, body: {}, headers: { 'idempotency-key': keys[i] as string } });
+      const again = await api.call('POST', '/api/v1/orders', {
+        token: users[i]?.token,
+        body: {},
+        headers: { 'idempotency-key': keys[i] as string },
+      });
       expect(again.body.id).toBe(answer.body.id);
     }
     for (const user of users) {
@@ -155,10 +166,14 @@ describe.skipIf(!enabled)('the split under crashes and a rolling restart', () =>
       users.map(async (user) => {
         const payment = await api.call('POST', `/api/v1/orders/${user.orderId}/payment`, { token: user.token, body: {} });
         expect(payment.status, JSON.stringify(payment.body)).toBe(200);
-        const settled = await api.call('POST', `/api/v1/payments/sandbox/${payment.body.reference}/succeed`, { token: user.token, body: {} });
+        const settled = await api.call('POST', `/api/v1/payments/sandbox/${payment.body.reference}/succeed`, {
+          token: user.token,
+          body: {},
+        });
         expect(settled.status, JSON.stringify(settled.body)).toBe(202);
         await eventually(
-          async () => ((await api.call('GET', `/api/v1/orders/${user.orderId}`, { token: user.token })).body.status === 'paid' ? true : undefined),
+          async () =>
+            (await api.call('GET', `/api/v1/orders/${user.orderId}`, { token: user.token })).body.status === 'paid' ? true : undefined,
           `order ${user.orderId} paid`,
           5_000,
         );
@@ -177,15 +192,17 @@ describe.skipIf(!enabled)('the split under crashes and a rolling restart', () =>
     await new Promise((r) => setTimeout(r, 1_000));
     await worker.restart();
     await eventually(
-      async () => ((await api.call('GET', `/api/v1/orders/${order.body.id}`, { token: user.token })).body.status === 'expired' ? true : undefined),
+      async () =>
+        (await api.call('GET', `/api/v1/orders/${order.body.id}`, { token: user.token })).body.status === 'expired' ? true : undefined,
       'the unpaid order expired',
       PAYMENT_TIMEOUT_MS + 15_000,
     );
     // Give a second sweeper run the chance to expire it again, then count.
     await new Promise((r) => setTimeout(r, 1_500));
-    const { rows } = await sql.query("select count(*)::int as n from platform.outbox_events where type = 'order.expired' and payload->'order'->>'id' = $1", [
-      order.body.id,
-    ]);
+    const { rows } = await sql.query(
+      "select count(*)::int as n from platform.outbox_events where type = 'order.expired' and payload->'order'->>'id' = $1",
+      [order.body.id],
+    );
     expect(rows[0].n).toBe(1);
     await expectStockMatchesReservations();
   }, 60_000);
@@ -197,7 +214,8 @@ describe.skipIf(!enabled)('the split under crashes and a rolling restart', () =>
     const added = await api.call('POST', `/api/v1/chat/rooms/${room.body.id}/members`, { token: alice.token, body: { userId: bob.id } });
     expect(added.status).toBe(204);
     const origin = new URL(split.url).origin;
-    const ticket = async (user: User) => (await api.call('POST', '/api/v1/chat/ticket', { token: user.token, body: {} })).body.ticket as string;
+    const ticket = async (user: User) =>
+      (await api.call('POST', '/api/v1/chat/ticket', { token: user.token, body: {} })).body.ticket as string;
     // Straight to one instance each, so the messages must cross between them.
     const a = await openChat(split.instance('realtime-1').url, await ticket(alice), origin);
     let b: ChatSocket = await openChat(split.instance('realtime-2').url, await ticket(bob), origin);
@@ -279,7 +297,9 @@ describe.skipIf(!enabled)('the split under crashes and a rolling restart', () =>
     const user = users[2] as User;
     const list = await api.call('POST', '/api/v1/todo-lists', { token: user.token, body: { name: 'Split list' } });
     expect(list.status).toBe(201);
-    expect((await api.call('POST', '/api/v1/todos', { token: user.token, body: { listId: list.body.id, title: 'gone soon' } })).status).toBe(201);
+    expect(
+      (await api.call('POST', '/api/v1/todos', { token: user.token, body: { listId: list.body.id, title: 'gone soon' } })).status,
+    ).toBe(201);
     await api.call('PUT', `/api/v1/cart/items/${productId}`, { token: user.token, body: { quantity: 1 } });
     const removed = await api.call('DELETE', `/api/v1/admin/users/${user.id}`, { token: admin.token });
     expect(removed.status).toBe(204);

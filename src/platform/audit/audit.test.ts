@@ -174,7 +174,12 @@ describe('the audit trail', () => {
       ['identity.user.role_changed', { role: { before: 'user', after: 'admin' } }],
     ]);
 
-    const lastAdmin = await t.request({ method: 'PATCH', url: `${API}/admin/users/${admin.id}`, token: admin.token, payload: { role: 'user' } });
+    const lastAdmin = await t.request({
+      method: 'PATCH',
+      url: `${API}/admin/users/${admin.id}`,
+      token: admin.token,
+      payload: { role: 'user' },
+    });
     expect(lastAdmin.statusCode).toBe(422);
     expect(await ofTarget('user', admin.id)).toEqual([]);
   });
