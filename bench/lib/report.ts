@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BenchTableRow } from '../../scripts/bench-table.js';
 
 /** One measured run of one side. */
 export interface RoundRow {
@@ -62,6 +63,13 @@ export interface Report {
   machine: Record<string, string | number>;
   /** A smoke run (`--smoke`): proves the bench works; its numbers are not a measurement. */
   smoke?: boolean;
+  /**
+   * A bench with several measures (split): its README rows, one per measure. The pair fields
+   * above then describe its headline measure.
+   */
+  table?: BenchTableRow[];
+  /** That bench's own figures, rounds and goals, as evidence behind the rows. */
+  measures?: Record<string, unknown>;
 }
 
 /** Where results go. */
