@@ -7,7 +7,7 @@
 import { catalogModule } from './modules/catalog/index.js';
 import { chatModule } from './modules/chat/index.js';
 import { filesModule } from './modules/files/index.js';
-import { identityModule } from './modules/identity/index.js';
+import { identityModule, sessionMirrorModule } from './modules/identity/index.js';
 import { shopModule } from './modules/shop/index.js';
 import { todosModule } from './modules/todos/index.js';
 import { weatherModule } from './modules/weather/index.js';
@@ -44,14 +44,14 @@ export const DEPLOYMENTS = {
     why: 'the only writer of sessions; argon2-bound, so a login storm cannot take CPU from checkouts',
   },
   commerce: {
-    modules: [catalogModule, shopModule, filesModule, todosModule, weatherModule, deadLettersModule],
+    modules: [sessionMirrorModule, catalogModule, shopModule, filesModule, todosModule, weatherModule, deadLettersModule],
     routes: true,
     background: false,
     home: true,
     why: 'keeps the synchronous contracts (shop -> catalog stock, catalog -> files images) in one process',
   },
   realtime: {
-    modules: [chatModule],
+    modules: [sessionMirrorModule, chatModule],
     routes: true,
     background: false,
     home: false,

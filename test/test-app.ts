@@ -13,6 +13,7 @@ import { inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { DEPLOYMENTS, type DeploymentName } from '../src/deployments.js';
 import { EVENT_SCHEMAS } from '../src/events.js';
+import type { EventBus } from '../src/platform/bus/event-bus.js';
 import { createLogger } from '../src/platform/log.js';
 import { readOutbox } from '../src/platform/mail/mailer.js';
 import { closePlatform, type ModuleFactory, openPlatform, type Platform } from '../src/platform/platform.js';
@@ -62,7 +63,8 @@ let counter = 0;
 /**
  * Options: extra environment (as strings, like the real one), which modules to run, and a logger
  * to capture logs. `deployment`: build as that deployable (default all-in-one). `webRoot`: a built web client to serve at /app/ (default: none). `shareWith`: a second instance of the same cluster, on the other app's
- * database, JWT secret and Redis key prefix (close it before the other app).
+ * database, JWT secret and Redis key prefix (close it before the other app), not its bus: without
+ * NATS each app has its own in-process bus, so a service's session mirror hears nothing of the other.
  */
 export async function createTestApp(
   options: {
@@ -73,6 +75,8 @@ export async function createTestApp(
     log?: Logger;
     shareWith?: TestApp;
     webRoot?: string;
+    /** The bus transport instead of the one the env picks (a test's stand-in for a bus that is down). */
+    bus?: EventBus;
   } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-app-'));
@@ -99,7 +103,12 @@ export async function createTestApp(
   });
   const clock = createFakeClock();
   const database = shared ? { ...shared.database, close: async () => {} } : await openTestDatabase(inject('testTemplate'));
-  const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), { events: EVENT_SCHEMAS, database, clock });
+  const platform = await openPlatform(config, options.log ?? createLogger(config.LOG_LEVEL), {
+    events: EVENT_SCHEMAS,
+    database,
+    clock,
+    bus: options.bus,
+  });
   // No web client unless a test asks for one, so results do not depend on a local dist/web build.
   const webRoot = options.webRoot ?? join(dataDir, 'no-web-build');
   const deployable = DEPLOYMENTS[options.deployment ?? 'all-in-one'];

@@ -13,12 +13,14 @@ export const CADDYFILE_PATH = 'deploy/gateway/Caddyfile';
 export const upstreamsVariable = (service: ServiceName) => `${service.toUpperCase()}_UPSTREAMS`;
 
 /**
- * POST routes that may be sent again to another instance after the first one failed mid-request,
- * because the service replays the first answer for the same Idempotency-Key. Only with the header:
- * without it a retry could create a second order. A test checks this list against the routes that
- * declare the header in the OpenAPI document.
+ * Methods the gateway may send to a second instance: they carry no body. Caddy 2.6 cannot send a
+ * request body twice (caddy#5454; fixed in later releases, caddy#7360 and #7547): a retried write
+ * fails with "invalid Read on closed Body", and that failure is counted against the healthy
+ * instance it was retried on, taking it out of the rotation too. So writes are never retried by
+ * the gateway, not even after a refused connection; a client retries POST /orders with the same
+ * Idempotency-Key, which the service replays.
  */
-export const IDEMPOTENT_POSTS: readonly string[] = ['/api/v1/orders'];
+export const RETRIED_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS'];
 
 const TAB = '\t';
 
@@ -37,55 +39,57 @@ function matcherOf(service: ServiceName): string[] {
   const carvedOut = ROUTES.filter((r) => r.service !== service && own.some((p) => r.prefix.startsWith(p) && r.prefix !== p)).map(
     (r) => r.prefix,
   );
-  return [
-    `@${service} {`,
-    `${TAB}path ${pathPatterns(own)}`,
-    ...(carvedOut.length ? [`${TAB}not path ${pathPatterns(carvedOut)}`] : []),
-    '}',
-  ];
+  return block(`@${service}`, [`path ${pathPatterns(own)}`, ...(carvedOut.length ? [`not path ${pathPatterns(carvedOut)}`] : [])]);
 }
 
-function proxyTo(service: ServiceName): string[] {
-  const retryMatch = [
-    // Dial failures are always retried; these requests also after the upstream failed mid-way.
-    'lb_retry_match {',
-    `${TAB}method GET HEAD OPTIONS`,
-    '}',
-    ...(service === 'commerce'
-      ? IDEMPOTENT_POSTS.flatMap((path) => [
-          'lb_retry_match {',
-          `${TAB}method POST`,
-          `${TAB}path ${path}`,
-          `${TAB}header Idempotency-Key *`,
-          '}',
-        ])
-      : []),
-  ];
-  return [
-    `reverse_proxy {$${upstreamsVariable(service)}} {`,
-    ...[
-      'lb_policy least_conn',
-      // A dead instance (SIGKILL, restart) costs a retry on another one, not an error.
-      'lb_try_duration 5s',
-      'lb_try_interval 100ms',
-      ...retryMatch,
-      // Active checks: a draining instance (SIGTERM, SHUTDOWN_DELAY) answers 503 and leaves the rotation.
-      'health_uri /health/ready',
-      'health_interval 1s',
-      'health_timeout 2s',
-      'health_status 200',
-      // Passive checks: failed requests take an instance out between two active checks.
-      'fail_duration 5s',
-      'max_fails 1',
-      // Uploads (tus, multipart) and downloads stream through; the services bound their sizes.
-      'flush_interval -1',
-    ],
-    '}',
-  ].flatMap((line, i, all) => (i === 0 || i === all.length - 1 ? [line] : [`${TAB}${line}`]));
+function block(head: string, body: readonly string[]): string[] {
+  return [`${head} {`, ...indent(body), '}'];
 }
 
 function indent(lines: readonly string[], depth = 1): string[] {
   return lines.map((line) => (line ? `${TAB.repeat(depth)}${line}` : line));
+}
+
+/** Balancing and health checks every proxy of a service shares (passive failure counts are per upstream address, so shared too). */
+const BALANCING = [
+  'lb_policy least_conn',
+  // Active checks: a draining instance (SIGTERM, then SHUTDOWN_DELAY) answers 503 and leaves the rotation.
+  'health_uri /health/ready',
+  'health_interval 1s',
+  'health_timeout 2s',
+  'health_status 200',
+  // Passive checks: a failed request (refused or broken connection) takes the instance out until it has been up for a while.
+  'fail_duration 5s',
+  'max_fails 1',
+  // Request bodies (uploads: multipart, tus) and responses stream through unbuffered; the services bound their sizes.
+  'flush_interval -1',
+];
+
+/** A service's two proxies: writes go once; reads (WebSocket upgrades included) are retried on another instance. */
+function proxiesOf(service: ServiceName): string[] {
+  const upstreams = `{$${upstreamsVariable(service)}}`;
+  return [
+    `@${service}_writes not method ${RETRIED_METHODS.join(' ')}`,
+    ...block(`reverse_proxy @${service}_writes ${upstreams}`, BALANCING),
+    ...block(`reverse_proxy ${upstreams}`, [
+      ...BALANCING,
+      // A refused connection or a failure mid-request: another instance, for up to 5 s.
+      'lb_try_duration 5s',
+      'lb_try_interval 100ms',
+      ...block('lb_retry_match', [`method ${RETRIED_METHODS.join(' ')}`]),
+    ]),
+  ];
+}
+
+/** A service's handle; the fallback service's has no matcher, so it also gets every path no prefix matches. */
+function handleOf(service: ServiceName): string[] {
+  if (service === FALLBACK_SERVICE) {
+    return [
+      `# ${service}: its own prefixes and every path no prefix matches (the root redirect, 404s).`,
+      ...block('handle', proxiesOf(service)),
+    ];
+  }
+  return [...matcherOf(service), ...block(`handle @${service}`, proxiesOf(service)), ''];
 }
 
 /** The whole Caddyfile. */
@@ -107,11 +111,8 @@ export function renderCaddyfile(): string {
     `${TAB}file_server`,
     '}',
     '',
-    ...routed.flatMap((service) => [...matcherOf(service), `handle @${service} {`, ...indent(proxyTo(service)), '}', '']),
-    `# ${FALLBACK_SERVICE}: its own prefixes and every path no prefix matches (the root redirect, 404s).`,
-    'handle {',
-    ...indent(proxyTo(FALLBACK_SERVICE)),
-    '}',
+    ...routed.flatMap(handleOf),
+    ...handleOf(FALLBACK_SERVICE),
   ];
   const lines = [
     '# Generated from ROUTES in src/deployments.ts by `npm run gateway:config -- --write`. Do not edit.',

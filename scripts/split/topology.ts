@@ -9,17 +9,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DeploymentName, ServiceName } from '../../src/deployments.js';
-import { CADDYFILE_PATH, upstreamsVariable } from '../gateway/caddyfile.js';
+import { startGateway } from './gateway.js';
+import { freePort, pipeLines, ROOT, run, terminate, waitFor } from './processes.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { freePort } from './processes.js';
 /** The exported OpenAPI document and Swagger UI the gateway serves (`npm run build`). */
 export const GATEWAY_SITE = join(ROOT, 'dist/gateway');
 
@@ -81,72 +79,6 @@ export interface Split {
   stop(): Promise<void>;
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-/** Splits a child's output into lines, prefixed with `name`. */
-function pipeLines(child: ChildProcess, name: string, log: (line: string) => void, tail: string[]) {
-  const prefix = `${name} | `;
-  for (const stream of [child.stdout, child.stderr]) {
-    let pending = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        tail.push(line);
-        if (tail.length > 50) tail.shift();
-        log(prefix + line);
-      }
-    });
-    stream?.on('end', () => {
-      if (pending) log(prefix + pending);
-    });
-  }
-}
-
-async function waitFor(url: string, exited: Promise<unknown>, what: string, tail: () => string, timeoutMs: number): Promise<void> {
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`${what} exited before it was ready:\n${tail()}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await res.body?.cancel();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} was not ready within ${timeoutMs} ms:\n${tail()}`);
-}
-
-function run(command: string, args: string[], log: (line: string) => void, name: string): Promise<void> {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  pipeLines(child, name, log, tail);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${tail.join('\n')}`)),
-    );
-  });
-}
-
 function required(env: NodeJS.ProcessEnv): Record<'DATABASE_URL' | 'REDIS_URL' | 'NATS_URL', string> {
   const missing = (['DATABASE_URL', 'REDIS_URL', 'NATS_URL'] as const).filter((key) => !env[key]);
   if (missing.length) {
@@ -181,16 +113,6 @@ async function startS3rver(): Promise<{ env: Record<string, string>; close(): Pr
   };
 }
 
-/** SIGTERM, then SIGKILL when the process has not exited after `graceMs`. */
-async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await gone;
-  clearTimeout(timer);
-}
-
 /** Starts the whole split and resolves once every instance is ready and the gateway answers. */
 export async function startSplit(options: SplitOptions): Promise<Split> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -199,13 +121,11 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
   const cleanups: (() => Promise<void>)[] = [];
   const children = new Set<ChildProcess>();
   const instances: InstanceImpl[] = [];
-  let gatewayChild: ChildProcess | undefined;
   let stopped: Promise<void> | undefined;
 
   const stop = () => {
     stopped ??= (async () => {
       await Promise.all([...children].map((child) => terminate(child, 30_000)));
-      if (gatewayChild) await terminate(gatewayChild, 10_000);
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     })();
     return stopped;
@@ -277,50 +197,25 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
     // All at once: migrations are serialized by the database's advisory lock.
     await Promise.all(instances.map((instance) => instance.start()));
 
-    const caddyHome = await mkdtemp(join(tmpdir(), 'zaplecze-split-caddy-'));
-    cleanups.push(() => rm(caddyHome, { recursive: true, force: true }));
-    const gatewayEnv: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      // Caddy keeps its autosave and data here, not in the user's home.
-      HOME: caddyHome,
-      XDG_CONFIG_HOME: join(caddyHome, 'config'),
-      XDG_DATA_HOME: join(caddyHome, 'data'),
-      PORT: String(port),
-      GATEWAY_SITE,
-    };
-    for (const service of ROUTED) {
-      gatewayEnv[upstreamsVariable(service)] = instances
-        .filter((i) => i.deployment === service)
-        .map((i) => `127.0.0.1:${i.port}`)
-        .join(' ');
-    }
-    const gateway = spawn(options.caddy ?? 'caddy', ['run', '--config', CADDYFILE_PATH, '--adapter', 'caddyfile'], {
-      cwd: ROOT,
-      env: gatewayEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    gatewayChild = gateway;
-    const gatewayTail: string[] = [];
-    pipeLines(gateway, 'gateway', log, gatewayTail);
-    const gatewayExited = new Promise<void>((resolve) => {
-      gateway.on('exit', () => resolve());
-      gateway.on('error', (err) => {
-        gatewayTail.push(`cannot run caddy: ${err.message}`);
-        resolve();
-      });
-    });
     options.signal?.throwIfAborted();
-    await waitFor(`${url}/health/live`, gatewayExited, 'the gateway (Caddy)', () => gatewayTail.join('\n'), timeoutMs);
+    const gateway = await startGateway({
+      port,
+      upstreams: Object.fromEntries(
+        ROUTED.map((service) => [service, instances.filter((i) => i.deployment === service).map((i) => `127.0.0.1:${i.port}`)]),
+      ) as Record<ServiceName, string[]>,
+      site: GATEWAY_SITE,
+      caddy: options.caddy,
+      log,
+      timeoutMs,
+    });
+    cleanups.push(() => gateway.stop());
     log(`split | ready: ${url} (${instances.map((i) => `${i.name} :${i.port}`).join(', ')})`);
 
     return {
       url,
       instances,
       env: shared,
-      gateway: {
-        pid: gateway.pid ?? -1,
-        stop: () => terminate(gateway, 10_000),
-      },
+      gateway,
       instance(name: string) {
         const found = instances.find((i) => i.name === name);
         if (!found) throw new Error(`no instance ${name}; there are ${instances.map((i) => i.name).join(', ')}`);

@@ -6,12 +6,16 @@
  * and parsed once per instance, not once per socket.
  */
 import type { Logger } from 'pino';
+import type { Role } from '../../platform/auth/access-tokens.js';
 import type { RealtimePort } from '../../platform/realtime/realtime.js';
 import { KICK, MEMBER_REMOVED, roomChannel, USERS_CHANNEL } from './feed.js';
 
 /** What the hub needs of one socket's session. */
 export interface HubConnection {
   readonly userId: string;
+  /** The login session (access-token `sid`) the socket was opened with, and the role it had then. */
+  readonly sid: string;
+  readonly role: Role;
   /** Delivers a frame published to a room this connection receives; `encoded` is its UTF-8 text, shared by all. */
   deliver(roomId: string, frame: ParsedFrame, encoded: Buffer): void;
   /** The user is no longer a member of the room: stop delivering it. */
@@ -35,10 +39,23 @@ interface RoomEntry {
 
 export type Hub = ReturnType<typeof createHub>;
 
+function addTo(index: Map<string, Set<HubConnection>>, key: string, connection: HubConnection) {
+  const set = index.get(key) ?? new Set();
+  index.set(key, set);
+  set.add(connection);
+}
+
+function removeFrom(index: Map<string, Set<HubConnection>>, key: string, connection: HubConnection) {
+  const set = index.get(key);
+  set?.delete(connection);
+  if (set?.size === 0) index.delete(key);
+}
+
 export function createHub(deps: { realtime: RealtimePort; log: Logger }) {
   const { realtime, log } = deps;
   const rooms = new Map<string, RoomEntry>();
   const users = new Map<string, Set<HubConnection>>();
+  const sessions = new Map<string, Set<HubConnection>>();
   let stopUsers: (() => Promise<void>) | undefined;
 
   const parse = (raw: string): ParsedFrame | undefined => {
@@ -76,15 +93,23 @@ export function createHub(deps: { realtime: RealtimePort; log: Logger }) {
     },
 
     add(connection: HubConnection) {
-      const set = users.get(connection.userId) ?? new Set();
-      users.set(connection.userId, set);
-      set.add(connection);
+      addTo(users, connection.userId, connection);
+      addTo(sessions, connection.sid, connection);
     },
 
     remove(connection: HubConnection) {
-      const set = users.get(connection.userId);
-      set?.delete(connection);
-      if (set?.size === 0) users.delete(connection.userId);
+      removeFrom(users, connection.userId, connection);
+      removeFrom(sessions, connection.sid, connection);
+    },
+
+    /**
+     * Identity changed a login session: this instance's sockets of it close unless they keep
+     * their role (`role` null: the session ended). Every instance hears the change itself.
+     */
+    sessionChanged(sid: string, role: Role | null) {
+      for (const connection of [...(sessions.get(sid) ?? [])]) {
+        if (connection.role !== role) connection.kick(1008, role === null ? 'session ended' : 'role changed');
+      }
     },
 
     /** Resolves once frames of the room published from now on reach `connection`. */

@@ -5,6 +5,7 @@
  * no bus events; it closes the sockets of accounts identity reports disabled or deleted.
  */
 import { readFileSync } from 'node:fs';
+import type { Follower } from '../../platform/bus/event-bus.js';
 import { publicUrl } from '../../platform/config.js';
 import { API_PREFIX } from '../../platform/http/api-prefix.js';
 import type { ModuleFactory } from '../../platform/platform.js';
@@ -48,6 +49,8 @@ export const chatModule: ModuleFactory = (platform) => {
   const base = publicUrl(config);
   const allowedOrigins = new Set([...config.CORS_ORIGINS, new URL(base).origin]);
 
+  let sessionFollower: Follower | undefined;
+
   async function seed() {
     if (await chat.ensurePublicRoom(DEMO_ROOM)) log.info({ room: DEMO_ROOM }, 'demo chat room created');
   }
@@ -87,6 +90,11 @@ export const chatModule: ModuleFactory = (platform) => {
     },
     async start() {
       await hub.start();
+      // Every instance follows (a subscription would reach one): each closes its own sockets of the session.
+      // From now: there are no sockets yet, and a socket opened later was checked against the session gate.
+      sessionFollower = platform.bus.follow(IdentityEvents.sessionChanged, { since: clock.now() }, (event) =>
+        hub.sessionChanged(event.payload.sid, event.payload.role),
+      );
       // The demo data's chat room, with the demo catalog (same switch); a no-op once it exists.
       if (config.CATALOG_SEED_ON_EMPTY) await seed();
     },
@@ -103,6 +111,7 @@ export const chatModule: ModuleFactory = (platform) => {
       }),
     ],
     async stop() {
+      await sessionFollower?.stop();
       await hub.stop();
     },
     seed,

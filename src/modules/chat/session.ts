@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import type { Principal } from '../../platform/auth/access-tokens.js';
 import type { Clock } from '../../platform/clock.js';
 import { findNulByte } from '../../platform/http/nul-bytes.js';
 import type { RealtimePort } from '../../platform/realtime/realtime.js';
@@ -50,7 +51,8 @@ export interface Session extends HubConnection {
   readonly socket: WebSocket;
 }
 
-export function startSession(socket: WebSocket, userId: string, deps: SessionDeps): Session {
+export function startSession(socket: WebSocket, principal: Principal, deps: SessionDeps): Session {
+  const { id: userId, sid, role } = principal;
   const { hub, chat, feed, realtime, clock, limits } = deps;
   // No child logger per socket: it would cost memory on every idle connection; userId goes in each line.
   const { log } = deps;
@@ -245,6 +247,8 @@ export function startSession(socket: WebSocket, userId: string, deps: SessionDep
 
   const session: Session = {
     userId,
+    sid,
+    role,
     socket,
     alive: true,
     deliver(roomId, frame, encoded) {

@@ -105,7 +105,7 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
       for (const listener of theirs) socket.removeListener('error', listener);
       handshakeResponses.get(request.raw)?.detachSocket(request.raw.socket);
       if (!who) return socket.close(CloseCodes.policy, 'unauthenticated');
-      sessions.set(socket, { session: startSession(socket, who.id, options.session), principal: who });
+      sessions.set(socket, { session: startSession(socket, who, options.session), principal: who });
     },
   );
 };

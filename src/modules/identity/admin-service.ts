@@ -53,7 +53,7 @@ export function createAdminService(deps: AdminServiceDeps) {
 
     async updateUser(id: string, patch: { role?: 'user' | 'admin'; disabled?: boolean }): Promise<UserRow> {
       const now = clock.now();
-      const { user, revoked, justDisabled } = await repo.transaction(async (tx) => {
+      const { user, changed, justDisabled } = await repo.transaction(async (tx) => {
         const current = await tx.findUserById(id);
         if (!current) throw UserNotFound();
         const role = patch.role ?? current.role;
@@ -63,11 +63,13 @@ export function createAdminService(deps: AdminServiceDeps) {
         const justDisabled = disabled && !current.disabledAt;
         const revoked = justDisabled ? await tx.revokeUserSessions(id, 'user-disabled', now) : [];
         if (justDisabled) await tx.enqueueEvent(IdentityEvents.userDisabled, { userId: id });
-        // The access guard caches each session's role; a role change must reach it at once.
-        const stale = !justDisabled && role !== current.role ? (await tx.listLiveSessions(id, now)).map((s) => s.id) : [];
-        return { user, revoked: [...revoked, ...stale], justDisabled };
+        await tx.enqueueSessionChanges(id, revoked, null);
+        // Session gates remember each session's role; a role change must reach them at once.
+        const stale = !justDisabled && role !== current.role ? await tx.listLiveSessionIds(id, now) : [];
+        await tx.enqueueSessionChanges(id, stale, role);
+        return { user, changed: [...revoked, ...stale], justDisabled };
       });
-      deps.identity.forgetSessions(revoked);
+      deps.identity.sessionsChanged(changed);
       if (justDisabled) deps.relay.kick();
       return user;
     },
@@ -77,13 +79,14 @@ export function createAdminService(deps: AdminServiceDeps) {
         const current = await tx.findUserById(id);
         if (!current) throw UserNotFound();
         await guardLastAdmin(tx, current, false);
-        // Read before the cascade deletes them, so the guard's cache can drop them.
-        const live = await tx.listLiveSessions(id, clock.now());
+        // Read before the cascade deletes them, so every session gate can drop them.
+        const live = await tx.listLiveSessionIds(id, clock.now());
         await tx.deleteUser(id);
         await tx.enqueueEvent(IdentityEvents.userDeleted, { userId: id });
-        return live.map((s) => s.id);
+        await tx.enqueueSessionChanges(id, live, null);
+        return live;
       });
-      deps.identity.forgetSessions(sessionIds);
+      deps.identity.sessionsChanged(sessionIds);
       deps.relay.kick();
     },
 
@@ -108,7 +111,14 @@ export function createAdminService(deps: AdminServiceDeps) {
       }
       const user = existing ?? (await repo.findUserByEmail(email));
       if (user && (user.role !== 'admin' || user.disabledAt)) {
-        await repo.updateUser(user.id, { role: 'admin', disabledAt: null }, now);
+        const promoted = await repo.transaction(async (tx) => {
+          await tx.updateUser(user.id, { role: 'admin', disabledAt: null }, now);
+          // A disabled account has no live sessions; a promoted one's keep living, as admin's.
+          const live = user.role !== 'admin' ? await tx.listLiveSessionIds(user.id, now) : [];
+          await tx.enqueueSessionChanges(user.id, live, 'admin');
+          return live;
+        });
+        deps.identity.sessionsChanged(promoted);
         return 'promoted' as const;
       }
       return 'unchanged' as const;

@@ -336,7 +336,7 @@ describe('admin: ADMIN_EMAIL bootstrap', () => {
     const service = () =>
       createAdminService({
         repo: createIdentityRepo(t.platform.db),
-        identity: { forgetSessions: () => {} } as unknown as IdentityService,
+        identity: { forgetSessions: () => {}, sessionsChanged: () => {} } as unknown as IdentityService,
         passwords: t.platform.passwords,
         relay: t.platform.relay,
         clock: t.clock,

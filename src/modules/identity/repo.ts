@@ -1,6 +1,6 @@
 /** SQL of the identity module. Plain objects out; every function takes the database or a transaction. */
 import { and, desc, eq, gt, ilike, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
-import { enqueueEvent } from '../../platform/bus/outbox.js';
+import { enqueueEvent, enqueueEvents } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { IdentityEventType } from './events.js';
@@ -26,6 +26,14 @@ function queries(db: Executor) {
   return {
     /** Writes an event to the platform outbox, in this transaction (published after it commits). */
     enqueueEvent: <K extends IdentityEventType>(type: K, payload: EventPayloads[K]) => enqueueEvent(db, type, payload),
+
+    /** One `session.changed` per session, in this transaction: `role` null when they ended, else the role they keep. */
+    async enqueueSessionChanges(userId: string, sessionIds: readonly string[], role: 'user' | 'admin' | null): Promise<void> {
+      await enqueueEvents(
+        db,
+        sessionIds.map((sid) => ({ type: 'session.changed' as const, payload: { sid, userId, role } })),
+      );
+    },
 
     async insertUser(user: NewUser): Promise<UserRow> {
       const [row] = await db.insert(users).values(user).returning();
@@ -141,6 +149,15 @@ function queries(db: Executor) {
         .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
         .orderBy(desc(sessions.lastUsedAt))
         .limit(100);
+    },
+
+    /** Every live session of `userId` (no page limit: each must hear of a role change). */
+    async listLiveSessionIds(userId: string, now: Date): Promise<string[]> {
+      const rows = await db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)));
+      return rows.map((r) => r.id);
     },
 
     /** The role of a session's user when the session is live and the user active; else undefined. */

@@ -152,8 +152,34 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     if (await deps.marks.setIfAbsent(`notice:${to}`, '1', NOTICE_INTERVAL_MS)) await sendNotice(to, subject, body);
   }
 
-  function forgetSessions(ids: string[]) {
+  function forgetSessions(ids: readonly string[]) {
     for (const id of ids) sessionCache.delete(id);
+  }
+
+  /** After a commit that changed sessions: this instance forgets them now, the others when session.changed reaches them. */
+  function sessionsChanged(ids: readonly string[]) {
+    forgetSessions(ids);
+    if (ids.length) deps.relay.kick();
+  }
+
+  /**
+   * Runs `revoke` (which returns the sessions it ended) in a transaction that also writes a
+   * session.changed for each, so the rest of the cluster hears of exactly what committed.
+   */
+  async function endSessions(userId: string, revoke: (tx: IdentityRepo) => Promise<string[]>): Promise<string[]> {
+    const ended = await repo.transaction(async (tx) => {
+      const ids = await revoke(tx);
+      await tx.enqueueSessionChanges(userId, ids, null);
+      return ids;
+    });
+    sessionsChanged(ended);
+    return ended;
+  }
+
+  /** Ends one session of `userId`; false when it is not theirs or had ended. */
+  async function revokeOne(userId: string, sessionId: string, reason: string, now: Date): Promise<boolean> {
+    const ended = await endSessions(userId, async (tx) => ((await tx.revokeSession(userId, sessionId, reason, now)) ? [sessionId] : []));
+    return ended.length > 0;
   }
 
   return {
@@ -229,8 +255,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       if (consumed.state === 'unknown') throw InvalidRefreshToken('The refresh token is not valid');
       if (consumed.state === 'reused') {
         const session = await repo.findSession(consumed.sessionId);
-        if (session && (await repo.revokeSession(session.userId, session.id, 'refresh-token-reuse', now))) {
-          forgetSessions([session.id]);
+        if (session && (await revokeOne(session.userId, session.id, 'refresh-token-reuse', now))) {
           deps.log.warn({ sessionId: session.id, userId: session.userId }, 'refresh token reused: session revoked');
         }
         throw InvalidRefreshToken('This refresh token was already used; the session has been revoked');
@@ -245,12 +270,12 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     },
 
     async logout(principal: Principal) {
-      await repo.revokeSession(principal.id, principal.sid, 'logout', clock.now());
-      forgetSessions([principal.sid]);
+      await revokeOne(principal.id, principal.sid, 'logout', clock.now());
     },
 
     async logoutAll(principal: Principal) {
-      forgetSessions(await repo.revokeUserSessions(principal.id, 'logout-all', clock.now()));
+      const now = clock.now();
+      await endSessions(principal.id, (tx) => tx.revokeUserSessions(principal.id, 'logout-all', now));
     },
 
     async listSessions(principal: Principal): Promise<(SessionRow & { current: boolean })[]> {
@@ -259,10 +284,9 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     },
 
     async revokeSession(principal: Principal, sessionId: string) {
-      if (!(await repo.revokeSession(principal.id, sessionId, 'revoked-by-user', clock.now()))) {
+      if (!(await revokeOne(principal.id, sessionId, 'revoked-by-user', clock.now()))) {
         throw SessionNotFound(`No active session ${sessionId}`);
       }
-      forgetSessions([sessionId]);
     },
 
     async getUser(id: string): Promise<UserRow> {
@@ -315,11 +339,10 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       assertPassword(newPassword, user.email, '/newPassword');
       const passwordHash = await deps.passwords.hash(newPassword);
       const now = clock.now();
-      const revoked = await repo.transaction(async (tx) => {
+      await endSessions(user.id, async (tx) => {
         await tx.updateUser(user.id, { passwordHash }, now);
         return tx.revokeUserSessions(user.id, 'password-changed', now, principal.sid);
       });
-      forgetSessions(revoked);
     },
 
     /** Always succeeds from the caller's view, so it cannot tell which emails exist. */
@@ -351,9 +374,11 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         // Throwing here rolls back, so the token stays usable with a better password.
         assertPassword(newPassword, user.email, '/newPassword');
         await tx.updateUser(user.id, { passwordHash }, now);
-        return tx.revokeUserSessions(user.id, 'password-reset', now);
+        const ended = await tx.revokeUserSessions(user.id, 'password-reset', now);
+        await tx.enqueueSessionChanges(user.id, ended, null);
+        return ended;
       });
-      forgetSessions(revoked);
+      sessionsChanged(revoked);
     },
 
     async requestEmailVerification(principal: Principal) {
@@ -417,6 +442,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     },
 
     forgetSessions,
+    sessionsChanged,
 
     /** Waits for background mail, for a clean shutdown. */
     async drain() {

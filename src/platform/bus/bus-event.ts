@@ -21,3 +21,19 @@ export interface Subscription {
 export class UndeliverableEvent extends Error {
   override name = 'UndeliverableEvent';
 }
+
+/**
+ * A broadcast subscription: this process gets every event of one type from a start time on,
+ * whatever other processes follow. Nothing is acked, deduplicated or dead-lettered; a handler
+ * that fails is logged and the follower moves on. For state every instance keeps in memory.
+ */
+export interface Follower {
+  /** Connected and caught up with the stream (every event up to about now has been handled). */
+  current(): boolean;
+  stop(): Promise<void>;
+}
+
+export interface FollowOptions {
+  /** Events published from this time on are delivered (those still in the stream, for a past time). */
+  since: Date;
+}

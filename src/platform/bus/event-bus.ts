@@ -7,11 +7,11 @@
  */
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
-import type { BusEvent, Subscription } from './bus-event.js';
+import type { BusEvent, Follower, FollowOptions, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 
-export type { BusEvent, EventHandler, Subscription } from './bus-event.js';
+export type { BusEvent, EventHandler, Follower, FollowOptions, Subscription } from './bus-event.js';
 
 /**
  * The bus, generic over an event map (type -> payload). The adapters move any type with an
@@ -22,6 +22,11 @@ export interface EventBus<P extends object = Record<string, unknown>> {
   publish<K extends keyof P & string>(type: K, payload: P[K], id?: string): Promise<void>;
   /** Handles every event of `type` for `module`; returns an unsubscribe function. */
   subscribe<K extends keyof P & string>(module: string, type: K, handler: (event: BusEvent<P[K]>) => Promise<void> | void): () => void;
+  /**
+   * Broadcast: every event of `type` published since `options.since` reaches this process (each
+   * instance that follows gets each event), unlike `subscribe`, whose replicas share the events.
+   */
+  follow<K extends keyof P & string>(type: K, options: FollowOptions, handler: (event: BusEvent<P[K]>) => Promise<void> | void): Follower;
   /** Delivers a dead-lettered event again, to `module` only (`replayId` makes the resend unique). */
   redeliver(module: string, event: BusEvent, replayId: string): Promise<void>;
   /** Resolves when every subscription so far is receiving (the real adapter sets them up asynchronously). */
@@ -53,6 +58,7 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
     group.next = (group.next + 1) % group.members.length;
     return group.members[group.next];
   };
+  const followers = new Set<{ type: string; handler: (event: BusEvent) => Promise<void> | void }>();
   const pending = new Set<Promise<void>>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
@@ -73,6 +79,15 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
     pending.add(attempt);
   }
 
+  /** After `publish` returns, like a subscription's delivery; a failure is only logged. */
+  function fanOut(handler: (event: BusEvent) => Promise<void> | void, event: BusEvent) {
+    const delivery = Promise.resolve()
+      .then(() => handler(event))
+      .catch((err) => log.error({ err, eventType: event.type, eventId: event.id }, 'event follower failed'))
+      .finally(() => pending.delete(delivery));
+    pending.add(delivery);
+  }
+
   return {
     async publish(type, payload, id = newId()) {
       const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload };
@@ -80,6 +95,19 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
         const member = group.members[0]?.type === type ? pick(key) : undefined;
         if (member) run(member, event, 1);
       }
+      for (const follower of followers) if (follower.type === type) fanOut(follower.handler, event);
+    },
+    // In-process: every event is published in this process, so a follower is always current;
+    // what was published before it started is not kept, so `since` has nothing to replay.
+    follow(type, _options, handler) {
+      const follower = { type, handler: handler as (event: BusEvent) => Promise<void> | void };
+      followers.add(follower);
+      return {
+        current: () => followers.has(follower),
+        async stop() {
+          followers.delete(follower);
+        },
+      };
     },
     subscribe(module, type, handler) {
       const key = keyOf(module, type);
@@ -103,6 +131,7 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
       timers.clear();
       while (pending.size) await Promise.all(pending);
       groups.clear();
+      followers.clear();
     },
   };
 }

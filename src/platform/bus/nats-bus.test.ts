@@ -152,4 +152,60 @@ describe.runIf(url)('NATS JetStream event bus', () => {
     await waitFor(() => expect(bystander).toEqual([id, after]));
     await waitFor(() => expect(handled).toEqual([id, after]));
   });
+
+  describe('follow (broadcast)', () => {
+    it('when a follower starts from a past time, then it gets the events since then (not older ones), becomes current, and then gets new ones', async () => {
+      const bus = await open();
+      const t = type();
+      const [old] = ids(1) as [string];
+      await bus.publish(t, { n: 0 }, old);
+      // Stream timestamps are the server's: leave a clear gap on either side of `since`.
+      await new Promise((r) => setTimeout(r, 50));
+      const since = new Date();
+      await new Promise((r) => setTimeout(r, 50));
+      const recent = ids(3);
+      for (const id of recent) await bus.publish(t, {}, id);
+      const seen: string[] = [];
+      const follower = bus.follow(t, { since }, (e) => void seen.push(e.id));
+      await waitFor(() => expect(follower.current()).toBe(true));
+      expect(seen).toEqual(recent);
+      const [later] = ids(1) as [string];
+      await bus.publish(t, {}, later);
+      await waitFor(() => expect(seen).toEqual([...recent, later]));
+      await follower.stop();
+      expect(follower.current()).toBe(false);
+    });
+
+    it('when two processes follow one type, then each gets every event (a subscription would share them)', async () => {
+      const [a, b] = [await open(), await open()];
+      const t = type();
+      const seen = { a: [] as string[], b: [] as string[] };
+      const followers = [
+        a.follow(t, { since: new Date() }, (e) => void seen.a.push(e.id)),
+        b.follow(t, { since: new Date() }, (e) => void seen.b.push(e.id)),
+      ];
+      await waitFor(() => expect(followers.every((f) => f.current())).toBe(true));
+      const sent = ids(5);
+      for (const id of sent) await a.publish(t, {}, id);
+      await waitFor(() => expect(seen).toEqual({ a: sent, b: sent }));
+      // Followers ack nothing and leave no trace in the delivery ledger or the dead letters.
+      expect(ledger.dead).toEqual([]);
+    });
+
+    it('when a follower handler throws, then the follower moves on to the next event', async () => {
+      const bus = await open();
+      const t = type();
+      const handled: string[] = [];
+      const [bad, good] = ids(2) as [string, string];
+      const follower = bus.follow(t, { since: new Date() }, (e) => {
+        if (e.id === bad) throw new Error('broken handler');
+        handled.push(e.id);
+      });
+      await waitFor(() => expect(follower.current()).toBe(true));
+      await bus.publish(t, {}, bad);
+      await bus.publish(t, {}, good);
+      await waitFor(() => expect(handled).toEqual([good]));
+      expect(follower.current()).toBe(true);
+    });
+  });
 });

@@ -7,11 +7,16 @@
  * at the stream's start, so events published before it existed (within retention) still
  * arrive. Acks are explicit; failures are nak'ed with a growing delay and end in the dead
  * letters after the configured deliveries (delivery.ts). The client reconnects forever.
+ *
+ * `follow` is the broadcast kind: an ordered consumer of this process alone (ephemeral, in
+ * server memory, no acks) filtered on one type's subject from the first event at a start time. The client library
+ * recreates it at the next stream sequence when it is lost (a server restart) or a gap shows.
  */
 import {
   AckPolicy,
   type ConsumerMessages,
   DeliverPolicy,
+  type Consumer as JsConsumer,
   type JsMsg,
   jetstream,
   jetstreamManager,
@@ -20,7 +25,7 @@ import {
 import { connect, headers } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
-import type { BusEvent, Subscription } from './bus-event.js';
+import type { BusEvent, Follower, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { EventBus } from './event-bus.js';
@@ -65,15 +70,19 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
   let connected = true;
   const consumers = new Map<string, Consumer>();
+  /** Told of every disconnect (false) and reconnect (true), for the followers' `current`. */
+  const connectionListeners = new Set<(up: boolean) => void>();
   let subscriptionCount = 0;
   const starting = new Set<Promise<void>>();
   const statusLoop = (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect') {
         connected = false;
+        for (const listener of connectionListeners) listener(false);
         log.warn({ server: status.server }, 'event bus disconnected; reconnecting');
       } else if (status.type === 'reconnect') {
         connected = true;
+        for (const listener of connectionListeners) listener(true);
         log.info({ server: status.server }, 'event bus reconnected');
       }
     }
@@ -177,6 +186,135 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     await consumer.loop;
   }
 
+  const followers = new Set<{ stop(): Promise<void> }>();
+
+  /**
+   * The stream sequence of the first event of `type` at or after `since`. An ordered consumer
+   * started by time would keep its start time in the config it recreates itself from (after a
+   * server restart), beside a start sequence, which the server refuses; so a throwaway consumer
+   * finds the sequence and the follower starts from that.
+   */
+  async function firstSequenceSince(type: string, since: Date): Promise<number> {
+    const finder = await js.consumers.get(options.stream, { filter_subjects: `${prefix}.${type}`, opt_start_time: since.toISOString() });
+    const info = await finder.info(true);
+    await finder.delete().catch(() => {});
+    return info.delivered.stream_seq + 1;
+  }
+
+  function follow(type: string, since: Date, handler: (event: BusEvent) => Promise<void> | void): Follower {
+    const sinceNanos = BigInt(since.getTime()) * 1_000_000n;
+    let stopped = false;
+    let caughtUp = false;
+    let consumer: JsConsumer | undefined;
+    let messages: ConsumerMessages | undefined;
+    /** Received and not yet handled: while any wait, this process is behind. */
+    let backlog = 0;
+    let chain = Promise.resolve();
+    let probing = false;
+
+    async function handle(msg: JsMsg) {
+      // A recreated ordered consumer that had seen nothing restarts at the stream's first
+      // sequence, not at `since`: skip what is older.
+      if (msg.info.timestampNanos < sinceNanos) return;
+      let event: BusEvent;
+      try {
+        event = msg.json<BusEvent>();
+      } catch (err) {
+        log.error({ err, eventType: type, seq: msg.seq }, 'unreadable event skipped by a follower');
+        return;
+      }
+      try {
+        await handler(event);
+      } catch (err) {
+        log.error({ err, eventType: type, eventId: event.id }, 'event follower failed; moving on');
+      }
+    }
+
+    function receive(msg: JsMsg) {
+      backlog += 1;
+      const lastKnown = msg.info.pending === 0;
+      chain = chain
+        .then(() => handle(msg))
+        .finally(() => {
+          backlog -= 1;
+          if (lastKnown && backlog === 0 && connected) caughtUp = true;
+        });
+    }
+
+    /** Asks the server whether anything is left to deliver; retries until answered, stopped or disconnected. */
+    function probe() {
+      if (probing) return;
+      probing = true;
+      void (async () => {
+        for (let attempt = 1; !stopped && connected && !caughtUp; attempt++) {
+          try {
+            const info = await (consumer as JsConsumer).info();
+            if (info.num_pending === 0 && backlog === 0) caughtUp = true;
+            return;
+          } catch (err) {
+            // The consumer is being recreated after a server restart: ask again shortly.
+            log.debug({ err, eventType: type }, 'follower probe failed; will retry');
+            await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 2000)));
+          }
+        }
+      })().finally(() => {
+        probing = false;
+      });
+    }
+
+    const onConnection = (up: boolean) => {
+      caughtUp = false;
+      if (up && consumer) probe();
+    };
+
+    async function watch(messages: ConsumerMessages) {
+      for await (const note of messages.status()) {
+        if (note.type === 'heartbeats_missed' || note.type === 'consumer_not_found' || note.type === 'stream_not_found') {
+          caughtUp = false;
+        } else if (note.type === 'ordered_consumer_recreated') {
+          caughtUp = false;
+          probe();
+        }
+      }
+    }
+
+    const started = (async () => {
+      for (let attempt = 1; !stopped; attempt++) {
+        try {
+          consumer = await js.consumers.get(options.stream, {
+            filter_subjects: `${prefix}.${type}`,
+            opt_start_seq: await firstSequenceSince(type, since),
+          });
+          if (stopped) return;
+          messages = await consumer.consume({ max_messages: 256, callback: receive });
+          void watch(messages);
+          connectionListeners.add(onConnection);
+          probe();
+          return;
+        } catch (err) {
+          log.error({ err, eventType: type }, 'could not start an event follower; will retry');
+          await new Promise((r) => setTimeout(r, Math.min(500 * attempt, 10_000)));
+        }
+      }
+    })();
+
+    const follower = {
+      current: () => !stopped && connected && caughtUp,
+      async stop() {
+        stopped = true;
+        followers.delete(follower);
+        connectionListeners.delete(onConnection);
+        await started;
+        await messages?.close();
+        await chain;
+        // Ephemeral anyway (the server drops it after minutes idle); deleting needs the server.
+        if (connected) await consumer?.delete().catch(() => {});
+      },
+    };
+    followers.add(follower);
+    return follower;
+  }
+
   return {
     async publish(type, payload, id = newId()) {
       // Fail fast rather than buffer: the outbox relay holds its row locks while publishing and retries later.
@@ -203,6 +341,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         void started.then(() => stop(consumer));
       };
     },
+    follow: (type, { since }, handler) => follow(type, since, handler as (event: BusEvent) => Promise<void> | void),
     async redeliver(module, event, replayId) {
       const h = headers();
       h.set(TARGET_HEADER, module);
@@ -222,6 +361,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       for (const c of all) c.stopped = true;
       await Promise.all(starting);
       await Promise.all(all.map(stop));
+      await Promise.all([...followers].map((f) => f.stop()));
       // Draining needs the server; while disconnected there is nothing to flush, so just close.
       if (connected) await nc.drain().catch(() => nc.close());
       else await nc.close();

@@ -43,6 +43,37 @@ describe.runIf(process.env.TEST_NATS_URL && natsServerInstalled)('NATS restarted
     await expect(bus.close()).resolves.toBeUndefined();
   });
 
+  it('when NATS goes down, then a follower is not current; once it is back, the follower is current again and gets new events', async () => {
+    nats = await startPrivateNatsServer();
+    const open = () =>
+      createNatsBus({
+        url: (nats as PrivateNatsServer).url,
+        stream: 'FOLLOWTEST',
+        connectionName: 'test',
+        ledger: createMemoryLedger(),
+        policy: { maxDeliveries: 3, retryBackoffMs: 10 },
+        log: createLogger('silent'),
+      });
+    const [following, publishing] = [await open(), await open()];
+    try {
+      const seen: string[] = [];
+      const follower = following.follow('tick.happened', { since: new Date() }, (e) => void seen.push(e.id));
+      await waitFor(() => expect(follower.current()).toBe(true));
+      await publishing.publish('tick.happened', {}, 'before');
+      await waitFor(() => expect(seen).toEqual(['before']));
+      await nats.kill();
+      await waitFor(() => expect(follower.current()).toBe(false));
+      await nats.start();
+      // Published by the other process once the server is back, before the follower has it.
+      await waitFor(() => publishing.publish('tick.happened', {}, 'after'));
+      await waitFor(() => expect(follower.current()).toBe(true));
+      await waitFor(() => expect(seen).toEqual(['before', 'after']));
+    } finally {
+      await following.close();
+      await publishing.close();
+    }
+  }, 60_000);
+
   it('when NATS is killed and restarted while events are committed, then none is lost, none is handled twice per module, and readiness is 503 while disconnected, then 200', async () => {
     nats = await startPrivateNatsServer();
     t = await createTestApp({ modules: [], env: { NATS_URL: nats.url, EVENT_RETRY_BACKOFF: '50ms' } });

@@ -29,18 +29,33 @@ export type TypedEventBus = EventBus<EventPayloads>;
 /** Wraps a transport bus so that subscribers get only payloads that pass their type's schema. */
 export function typedEventBus(bus: EventBus, schemas: EventSchemas): TypedEventBus {
   const checkers = new Map(Object.entries(schemas).map(([type, schema]) => [type, Compile(schema as TSchema)]));
+  /** Throws unless `event`'s payload passes its type's schema. */
+  function checkerOf(type: string) {
+    const checker = checkers.get(type);
+    // A type without a schema is a programming error: fail at start, not at the first event.
+    if (!checker) throw new Error(`event type '${type}' has no schema in the app's event map (src/events.ts)`);
+    return (event: BusEvent) => {
+      if (!checker.Check(event.payload)) {
+        const problems = [...checker.Errors(event.payload)].slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`);
+        throw new UndeliverableEvent(`payload does not match the ${type} schema: ${problems.join('; ')}`);
+      }
+    };
+  }
   return {
     publish: (type, payload, id) => bus.publish(type, payload, id),
     subscribe(module, type, handler) {
-      const checker = checkers.get(type);
-      // A type without a schema is a programming error: fail at start, not at the first event.
-      if (!checker) throw new Error(`event type '${type}' has no schema in the app's event map (src/events.ts)`);
+      const check = checkerOf(type);
       return bus.subscribe(module, type, (event) => {
-        if (!checker.Check(event.payload)) {
-          const problems = [...checker.Errors(event.payload)].slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`);
-          throw new UndeliverableEvent(`payload does not match the ${type} schema: ${problems.join('; ')}`);
-        }
+        check(event);
         // Checked against the schema the publisher's type is declared with.
+        return handler(event as BusEvent<EventPayloads[typeof type]>);
+      });
+    },
+    // A follower has no dead letters: a payload that fails its schema is thrown to the adapter, which logs it and moves on.
+    follow(type, options, handler) {
+      const check = checkerOf(type);
+      return bus.follow(type, options, (event) => {
+        check(event);
         return handler(event as BusEvent<EventPayloads[typeof type]>);
       });
     },
