@@ -125,6 +125,7 @@ interface JourneyResult {
   journeys: number;
   errors: number;
   failures: Record<string, number>;
+  pollsPerJourney: number | null;
   perSec: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   serverCpuMs: number;
@@ -301,7 +302,7 @@ export const splitBench: Bench = {
           throughput.push(journeyRow(round, target === spl ? 'candidate' : 'baseline', target, r, [started, nowUs()]));
           say(
             `round ${round}/${options.rounds} ${target.name.padEnd(10)} ${USERS} users  ${r.perSec.toFixed(1)} journeys/s  ` +
-              `${(r.journeys / (r.serverCpuMs / 1000)).toFixed(1)} per cpu-s  server cpu ${pct(r.serverCpuShare)}`,
+              `${(r.journeys / (r.serverCpuMs / 1000)).toFixed(1)} per cpu-s  server cpu ${pct(r.serverCpuShare)}  ${r.pollsPerJourney?.toFixed(1)} polls/journey`,
           );
         }
         for (const way of round % 2 ? (['caddy', 'direct'] as const) : (['direct', 'caddy'] as const)) {
@@ -355,6 +356,10 @@ export const splitBench: Bench = {
       latencyP95: { split: lat('split', 'p95'), aio: lat('all-in-one', 'p95') },
       journeysPerSec: { split: thr('split', (r) => r.perSec), aio: thr('all-in-one', (r) => r.perSec) },
       journeysPerCpuS: { split: thr('split', perCpu), aio: thr('all-in-one', perCpu) },
+      pollsPerJourney: {
+        split: thr('split', (r) => r.pollsPerJourney ?? Number.NaN),
+        aio: thr('all-in-one', (r) => r.pollsPerJourney ?? Number.NaN),
+      },
       products: { caddy: prod('caddy', (r) => r.reqPerSec), direct: prod('direct', (r) => r.reqPerSec) },
       productsPerCpuS: {
         caddy: prod('caddy', (r) => r.reqPerSec / (r.serverCpuShare || Number.NaN)),
@@ -517,6 +522,7 @@ export const splitBench: Bench = {
         `split CPU in the ${USERS}-user rounds by process: ${Object.entries(profile.journeys)
           .map(([n, s]) => `${n} ${pct(s)}`)
           .join(', ')}`,
+        `GET /orders/:id polls per journey (${USERS} users, median): split ${m.pollsPerJourney.split.toFixed(1)}, all-in-one ${m.pollsPerJourney.aio.toFixed(1)}`,
         `split CPU in the products-through-Caddy rounds: ${Object.entries(profile.productsViaCaddy)
           .map(([n, s]) => `${n} ${pct(s)}`)
           .join(', ')}`,

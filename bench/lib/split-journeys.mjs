@@ -57,9 +57,11 @@ async function journey(user) {
   const payment = await step('payment', 200, base, 'POST', `/api/v1/orders/${order.id}/payment`, { token, body: {} });
   await step('succeed', 202, base, 'POST', `/api/v1/payments/sandbox/${payment.reference}/succeed`, { token, body: {} });
   const deadline = performance.now() + PAID_TIMEOUT_MS;
+  let polls = 0;
   for (;;) {
     const seen = await step('poll', 200, base, 'GET', `/api/v1/orders/${order.id}`, { token });
-    if (seen.status === 'paid') return;
+    polls++;
+    if (seen.status === 'paid') return polls;
     if (performance.now() > deadline) throw new Unexpected(`not paid within ${PAID_TIMEOUT_MS} ms (${seen.status})`);
     await sleep(PAID_POLL_MS);
   }
@@ -72,7 +74,7 @@ async function loops(durationS, histogram, counts) {
       while (performance.now() < until) {
         const started = performance.now();
         try {
-          await journey(user);
+          counts.polls += await journey(user);
           counts.ok++;
           histogram?.record(Math.max(1, Math.round((performance.now() - started) * 1000)));
         } catch (err) {
@@ -86,9 +88,9 @@ async function loops(durationS, histogram, counts) {
 }
 
 async function journeys() {
-  if (spec.warmupS > 0) await loops(spec.warmupS, undefined, { ok: 0, errors: 0, failures: {} });
+  if (spec.warmupS > 0) await loops(spec.warmupS, undefined, { ok: 0, errors: 0, polls: 0, failures: {} });
   const histogram = createHistogram();
-  const counts = { ok: 0, errors: 0, failures: {} };
+  const counts = { ok: 0, errors: 0, polls: 0, failures: {} };
   const wall0 = performance.now();
   const own0 = ownCpuMs();
   const server0 = processesCpuMs(spec.cpuPids);
@@ -102,6 +104,8 @@ async function journeys() {
     journeys: counts.ok,
     errors: counts.errors,
     failures: counts.failures,
+    // Each poll is a request: a side whose orders turn paid later also spends more CPU per journey.
+    pollsPerJourney: counts.ok ? counts.polls / counts.ok : null,
     perSec: counts.ok / (wallMs / 1000),
     latencyMs: { p50: ms(50), p95: ms(95), p99: ms(99) },
     serverCpuMs,
