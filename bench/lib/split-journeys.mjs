@@ -74,7 +74,9 @@ async function loops(durationS, histogram, counts) {
       while (performance.now() < until) {
         const started = performance.now();
         try {
-          counts.polls += await journey(user);
+          // Awaited first: `counts.polls += await ...` would read the sum before the journey and lose other loops' polls.
+          const polls = await journey(user);
+          counts.polls += polls;
           counts.ok++;
           histogram?.record(Math.max(1, Math.round((performance.now() - started) * 1000)));
         } catch (err) {
