@@ -1,23 +1,44 @@
 # syntax=docker/dockerfile:1
-# Zaplecze API image. Multi-stage: the build stage compiles the server (esbuild strips types,
-# scripts/build.mjs; type checks are CI's `npm run typecheck`) and builds the web client (Vite,
-# into dist/web) with every dependency; the runtime stage holds production dependencies,
-# dist/ (server and web client) and the migrations only.
-#   docker build -t zaplecze .
+# Zaplecze images. Multi-stage: the build stage compiles the server (esbuild strips types,
+# scripts/build.mjs; type checks are CI's `npm run typecheck`), builds the web client (Vite,
+# into dist/web) and exports the gateway's site (dist/gateway: the all-in-one OpenAPI document
+# and a static Swagger UI) with every dependency. Two images come out of it:
+#   app      (the default, last stage) production dependencies, dist/ and the migrations; every
+#            deployable (DEPLOYMENT=all-in-one|identity|commerce|realtime|worker) runs it.
+#   gateway  Caddy 2 with deploy/gateway/Caddyfile (generated from ROUTES) and dist/gateway.
+#   docker build -t zaplecze .                                     (the app)
+#   docker build --target gateway -t zaplecze-gateway .
 #   docker run -p 3000:3000 -v zaplecze-data:/data zaplecze          (embedded PostgreSQL in /data)
-# The distributed setup (PostgreSQL, Redis, NATS, S3) is compose.yaml.
+# The split behind the gateway, on PostgreSQL, Redis, NATS and S3, is compose.yaml.
 
-FROM node:20-bookworm-slim AS build
+# The build output is JavaScript and static files only, so this stage runs on the builder's own
+# platform: a multi-platform build (linux/amd64 + linux/arm64) compiles once, without emulation.
+FROM --platform=$BUILDPLATFORM node:20-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first, so source edits do not invalidate the npm layer.
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --no-audit --no-fund
-COPY scripts/build.mjs ./scripts/
+# All of scripts/: `npm run build:gateway` runs the gateway's site export besides build.mjs.
+COPY scripts ./scripts
 COPY src ./src
 COPY web ./web
+# The gateway's site export opens the all-in-one app on an embedded database to read its OpenAPI
+# document, and opening it applies the migrations.
+COPY drizzle ./drizzle
 RUN npm run build
+RUN npm run build:gateway
 
-FROM node:20-bookworm-slim AS runtime
+FROM caddy:2 AS gateway
+# The Caddyfile reads PORT, IDENTITY_UPSTREAMS, COMMERCE_UPSTREAMS, REALTIME_UPSTREAMS and
+# GATEWAY_SITE from the environment (see compose.yaml and deploy/k8s/).
+ENV PORT=3000 \
+    GATEWAY_SITE=/srv/gateway
+COPY deploy/gateway/Caddyfile /etc/caddy/Caddyfile
+COPY --from=build /app/dist/gateway /srv/gateway
+EXPOSE 3000
+# The image's default command: caddy run --config /etc/caddy/Caddyfile --adapter caddyfile
+
+FROM node:20-bookworm-slim AS app
 WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

@@ -11,6 +11,7 @@ import { identityModule, sessionMirrorModule } from './modules/identity/index.js
 import { shopModule } from './modules/shop/index.js';
 import { todosModule } from './modules/todos/index.js';
 import { weatherModule } from './modules/weather/index.js';
+import { auditModule } from './platform/audit/audit-module.js';
 import { deadLettersModule } from './platform/bus/dead-letters-module.js';
 import type { ModuleFactory } from './platform/platform.js';
 
@@ -26,7 +27,17 @@ export interface Deployable {
   readonly why: string;
 }
 
-const ALL_MODULES = [identityModule, catalogModule, todosModule, filesModule, shopModule, weatherModule, chatModule, deadLettersModule];
+const ALL_MODULES = [
+  identityModule,
+  catalogModule,
+  todosModule,
+  filesModule,
+  shopModule,
+  weatherModule,
+  chatModule,
+  deadLettersModule,
+  auditModule,
+];
 
 export const DEPLOYMENTS = {
   'all-in-one': {
@@ -44,7 +55,7 @@ export const DEPLOYMENTS = {
     why: 'the only writer of sessions; argon2-bound, so a login storm cannot take CPU from checkouts',
   },
   commerce: {
-    modules: [sessionMirrorModule, catalogModule, shopModule, filesModule, todosModule, weatherModule, deadLettersModule],
+    modules: [sessionMirrorModule, catalogModule, shopModule, filesModule, todosModule, weatherModule, deadLettersModule, auditModule],
     routes: true,
     background: false,
     home: true,
@@ -91,6 +102,7 @@ export const ROUTES: readonly { readonly prefix: string; readonly service: Servi
   { prefix: '/api/v1/admin/orders', service: 'commerce' },
   { prefix: '/api/v1/admin/stats', service: 'commerce' },
   { prefix: '/api/v1/admin/events/', service: 'commerce' },
+  { prefix: '/api/v1/admin/audit', service: 'commerce' },
   { prefix: '/api/v1/files', service: 'commerce' },
   { prefix: '/api/v1/todo-lists', service: 'commerce' },
   { prefix: '/api/v1/todos', service: 'commerce' },

@@ -186,7 +186,8 @@ describe('the kit files', () => {
   });
 
   it('when compose runs the observability profile, then every mounted file exists and parses and lands where its reader looks', () => {
-    const compose = readYaml(join(ROOT, 'compose.yaml')) as {
+    // Merge keys resolved, as compose reads them (the app services share one environment block).
+    const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as {
       services: Record<string, { profiles?: string[]; volumes?: string[]; environment?: Record<string, string> }>;
     };
     const profiled = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('observability'));
@@ -206,15 +207,21 @@ describe('the kit files', () => {
         .map(([target, host]) => (containerPath.startsWith(target) ? join(host, containerPath.slice(target.length)) : undefined))
         .find(Boolean);
 
-    // Prometheus: its rule files are mounted, and it scrapes the API's metrics port on the compose network.
+    // Prometheus: its rule files are mounted, and it scrapes the metrics port of every service
+    // that runs the app (the split's deployables and the all-in-one profile) on the compose network.
     const prometheus = readYaml(join(KIT, 'prometheus.yml')) as {
       rule_files: string[];
       scrape_configs: { dns_sd_configs: { names: string[]; port: number }[] }[];
     };
     for (const file of prometheus.rule_files) expect(existsSync(hostOf(file) ?? ''), file).toBe(true);
-    const [target] = prometheus.scrape_configs.flatMap((c) => c.dns_sd_configs);
-    expect(target?.names).toEqual(['api']);
-    expect(String(target?.port)).toBe(compose.services.api?.environment?.METRICS_PORT);
+    const targets = prometheus.scrape_configs.flatMap((c) => c.dns_sd_configs);
+    const appServices = Object.entries(compose.services).filter(([, s]) => s.environment?.DEPLOYMENT);
+    expect(appServices.length).toBeGreaterThanOrEqual(5);
+    for (const [name, service] of appServices) {
+      const target = targets.find((t) => t.names.includes(name));
+      expect(target, `${name} is scraped`).toBeDefined();
+      expect(String(target?.port), name).toBe(service.environment?.METRICS_PORT);
+    }
 
     // Grafana: the datasource and dashboard provider parse; the provider's folder is the mounted dashboards.
     const datasources = readYaml(join(KIT, 'grafana/provisioning/datasources/prometheus.yml')) as {

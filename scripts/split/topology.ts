@@ -10,7 +10,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeploymentName, ServiceName } from '../../src/deployments.js';
@@ -18,7 +18,7 @@ import { startGateway } from './gateway.js';
 import { freePort, pipeLines, ROOT, run, terminate, waitFor } from './processes.js';
 
 export { freePort } from './processes.js';
-/** The exported OpenAPI document and Swagger UI the gateway serves (`npm run build`). */
+/** The exported OpenAPI document and Swagger UI the gateway serves (`npm run build:gateway`). */
 export const GATEWAY_SITE = join(ROOT, 'dist/gateway');
 
 type SplitDeployment = Exclude<DeploymentName, 'all-in-one'>;
@@ -34,7 +34,7 @@ export interface SplitOptions {
   port?: number;
   /** Receives every line of every process, prefixed with its name; default: stdout. */
   log?: (line: string) => void;
-  /** Compile first (`node scripts/build.mjs` + the gateway site); default true. */
+  /** Compile dist/ and export the gateway site first when src/ is newer (`npm run build:gateway` does both); default true. */
   build?: boolean;
   /**
    * Own REDIS_KEY_PREFIX and NATS_STREAM, so the split runs beside other users of the same Redis
@@ -134,14 +134,8 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
   options.signal?.addEventListener('abort', () => void stop(), { once: true });
   try {
     options.signal?.throwIfAborted();
-    if (options.build !== false) {
-      await run(process.execPath, ['scripts/build.mjs'], log, 'build');
-      // Exporting the document opens an embedded database (seconds): only when the sources changed since.
-      if (newestSource(join(ROOT, 'src')) > modifiedAt(join(GATEWAY_SITE, 'openapi.json'))) {
-        await run(process.execPath, ['scripts/gateway-site.mjs'], log, 'build');
-      }
-    }
-    if (!existsSync(join(GATEWAY_SITE, 'openapi.json'))) throw new Error('dist/gateway/openapi.json is missing: run npm run build');
+    if (options.build !== false) await buildWhenStale(log);
+    if (!existsSync(join(GATEWAY_SITE, 'openapi.json'))) throw new Error('dist/gateway/openapi.json is missing: run npm run build:gateway');
     if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run npm run build (or pass build: true)');
 
     const port = options.port || (await freePort());
@@ -226,6 +220,35 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/**
+ * Compiles dist/ and exports the gateway site when src/ changed since, one process at a time:
+ * several test files may start a split at once, and one must not rewrite dist/ under the other's
+ * running instances.
+ */
+async function buildWhenStale(log: (line: string) => void): Promise<void> {
+  await mkdir(join(ROOT, 'dist'), { recursive: true });
+  const lockFile = join(ROOT, 'dist/.split-build.lock');
+  for (;;) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A builder that died leaves its lock behind: a build never takes this long.
+      if (Date.now() - modifiedAt(lockFile) > 180_000) await rm(lockFile, { force: true });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    const sources = newestSource(join(ROOT, 'src'));
+    if (sources > modifiedAt(join(ROOT, 'dist/main.js'))) await run(process.execPath, ['scripts/build.mjs'], log, 'build');
+    // Exporting the document opens an embedded database (seconds).
+    if (sources > modifiedAt(join(GATEWAY_SITE, 'openapi.json'))) await run(process.execPath, ['scripts/gateway-site.mjs'], log, 'build');
+  } finally {
+    await rm(lockFile, { force: true });
   }
 }
 

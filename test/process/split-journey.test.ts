@@ -26,8 +26,11 @@ const USERS = 8;
 const PASSWORD = 'a-perfectly-fine-passphrase';
 const ADMIN = { email: 'admin@split.test', password: 'admin-password-for-the-split' };
 const INITIAL_STOCK = 500;
-/** Short, so the expiry phase does not wait long; every other order is paid well before it. */
-const PAYMENT_TIMEOUT_MS = 8_000;
+/**
+ * Longer than the checkout and payment phases (a crashed commerce instance restarts between
+ * them), short enough that the expiry phase does not wait long.
+ */
+const PAYMENT_TIMEOUT_MS = 20_000;
 
 interface User {
   email: string;

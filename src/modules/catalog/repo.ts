@@ -1,5 +1,6 @@
 /** SQL of the catalog module. Plain objects out; every function runs on the database or a transaction. */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, type SQL, sql } from 'drizzle-orm';
+import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvents, type OutgoingEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
@@ -166,6 +167,8 @@ function queries(db: Executor) {
   return {
     /** Writes events into the outbox of the current transaction. */
     enqueueEvents: (events: OutgoingEvent<Pick<EventPayloads, CatalogEventType>>[]) => enqueueEvents(db, events),
+    /** Writes an admin's change to the audit trail of the current transaction. */
+    audit: (at: Date, entries: AuditEntry[]) => recordAudit(db, at, entries),
 
     async findProduct(id: string, options: { lock?: boolean } = {}): Promise<ProductRecord | undefined> {
       const [row] = await selectProducts(eq(products.id, id), options.lock);

@@ -134,6 +134,8 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     return withDefaults(input as Record<string, unknown>);
   }
 
+  const productTarget = (id: string) => ({ type: 'product', id });
+
   /** Rewrites a locked product; publishes archived when this change archives it, else updated. */
   async function rewrite(tx: CatalogRepo, current: ProductRecord, fields: ProductFields): Promise<ProductRecord> {
     await assertCategoriesExist(tx, [{ categoryIds: fields.categoryIds, prefix: '' }]);
@@ -147,6 +149,14 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     }
     if (!updated) throw ProductNotFound();
     const archived = current.status === 'active' && updated.status === 'archived';
+    await tx.audit(updated.updatedAt, [
+      {
+        action: archived ? 'catalog.product.archived' : 'catalog.product.updated',
+        target: productTarget(current.id),
+        before: toFields(current),
+        after: toFields(updated),
+      },
+    ]);
     await tx.enqueueEvents([
       { type: archived ? CatalogEvents.productArchived : CatalogEvents.productUpdated, payload: { product: toProductWire(updated) } },
     ]);
@@ -223,6 +233,9 @@ export function createCatalogService(deps: CatalogServiceDeps) {
           if (isForeignKeyViolation(err)) throw invalid([{ path: '/categoryIds', message: 'a category was deleted meanwhile' }]);
           throw err;
         }
+        await tx.audit(product.createdAt, [
+          { action: 'catalog.product.created', target: productTarget(product.id), after: toFields(product) },
+        ]);
         await tx.enqueueEvents([{ type: CatalogEvents.productCreated, payload: { product: toProductWire(product) } }]);
         return product;
       });
@@ -264,6 +277,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
           return { outcome: 'archived' as const, product };
         }
         await tx.deleteProduct(id);
+        await tx.audit(clock.now(), [{ action: 'catalog.product.deleted', target: productTarget(id), before: toFields(current) }]);
         await tx.enqueueEvents([{ type: CatalogEvents.productDeleted, payload: { productId: id, sku: current.sku } }]);
         return { outcome: 'deleted' as const };
       });
@@ -306,6 +320,10 @@ export function createCatalogService(deps: CatalogServiceDeps) {
           if (isForeignKeyViolation(err)) throw invalid([{ path: '/', message: 'a category was deleted meanwhile; nothing was imported' }]);
           throw err;
         }
+        await tx.audit(
+          now,
+          inserted.map((p) => ({ action: 'catalog.product.imported', target: productTarget(p.id), after: toFields(p) })),
+        );
         await tx.enqueueEvents(inserted.map((p) => ({ type: CatalogEvents.productCreated, payload: { product: toProductWire(p) } })));
         return inserted;
       });

@@ -67,10 +67,27 @@ export function createAdminService(deps: AdminServiceDeps) {
         // Session gates remember each session's role; a role change must reach them at once.
         const stale = !justDisabled && role !== current.role ? await tx.listLiveSessionIds(id, now) : [];
         await tx.enqueueSessionChanges(id, stale, role);
+        const target = { type: 'user', id };
+        await tx.audit(now, [
+          ...(role !== current.role
+            ? [{ action: 'identity.user.role_changed', target, before: { role: current.role }, after: { role } }]
+            : []),
+          ...(disabled !== (current.disabledAt !== null)
+            ? [
+                {
+                  action: disabled ? 'identity.user.disabled' : 'identity.user.enabled',
+                  target,
+                  before: { disabled: !disabled },
+                  after: { disabled },
+                },
+              ]
+            : []),
+        ]);
         return { user, changed: [...revoked, ...stale], justDisabled };
       });
       deps.identity.sessionsChanged(changed);
-      if (justDisabled) deps.relay.kick();
+      // The session changes are events too: every gate must hear of them now, not at the relay's next poll.
+      if (justDisabled || changed.length) deps.relay.kick();
       return user;
     },
 
@@ -82,6 +99,14 @@ export function createAdminService(deps: AdminServiceDeps) {
         // Read before the cascade deletes them, so every session gate can drop them.
         const live = await tx.listLiveSessionIds(id, clock.now());
         await tx.deleteUser(id);
+        // The id and role only: the account's personal data goes with it, also from the trail.
+        await tx.audit(clock.now(), [
+          {
+            action: 'identity.user.deleted',
+            target: { type: 'user', id },
+            before: { role: current.role, disabled: current.disabledAt !== null },
+          },
+        ]);
         await tx.enqueueEvent(IdentityEvents.userDeleted, { userId: id });
         await tx.enqueueSessionChanges(id, live, null);
         return live;

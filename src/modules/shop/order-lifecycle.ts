@@ -107,7 +107,18 @@ export function createOrderLifecycle(deps: {
         throw RefundTooLarge(`At most ${remaining} can still be refunded`, { refundableCents: remaining });
       }
       const refundId = newId();
-      await tx.insertRefund({ id: refundId, orderId, amountCents: amount, status: 'pending', reason, createdAt: clock.now() });
+      const now = clock.now();
+      await tx.insertRefund({ id: refundId, orderId, amountCents: amount, status: 'pending', reason, createdAt: now });
+      // An admin's refund; a late one follows a provider's event and is the system's.
+      if (!options.late) {
+        await tx.audit(now, [
+          {
+            action: 'shop.order.refund_requested',
+            target: { type: 'order', id: orderId },
+            after: { refundId, amountCents: amount, reason },
+          },
+        ]);
+      }
       return { refundId, amount, reference: payment.reference };
     });
     let result: { refundId: string; succeeded: boolean };
@@ -200,6 +211,14 @@ export function createOrderLifecycle(deps: {
         }
         const now = clock.now();
         const changed = await tx.updateOrder(orderId, { status: to }, now);
+        await tx.audit(now, [
+          {
+            action: 'shop.order.status_changed',
+            target: { type: 'order', id: orderId },
+            before: { status: order.status },
+            after: { status: to },
+          },
+        ]);
         await emit(tx, ShopEvents.orderStatusChanged, changed);
         return changed;
       });

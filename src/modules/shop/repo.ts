@@ -4,6 +4,7 @@
  * the database or on the transaction it was given.
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
@@ -91,6 +92,8 @@ function queries(db: Executor) {
   return {
     /** Writes an event to the outbox in this transaction (see platform/bus/outbox.ts). */
     enqueue: <K extends ShopEventType>(type: K, payload: EventPayloads[K]) => enqueueEvent(db, type, payload),
+    /** Writes an admin's change to the audit trail of this transaction. */
+    audit: (at: Date, entries: AuditEntry[]) => recordAudit(db, at, entries),
 
     // --- cart ---
     listCart: async (userId: string) =>

@@ -4,6 +4,7 @@
  * again, the event comes back as a new letter).
  */
 import { and, desc, eq, isNull, lt } from 'drizzle-orm';
+import { recordAudit } from '../audit/audit.js';
 import type { Db } from '../db/database.js';
 import { defineError } from '../http/errors.js';
 import type { EventBus } from './event-bus.js';
@@ -32,15 +33,24 @@ export function createDeadLetters({ db, bus }: { db: Db; bus: Pick<EventBus, 're
         .limit(limit),
     replay: (id) =>
       db.transaction(async (tx) => {
+        const replayedAt = new Date();
         const [row] = await tx
           .update(deadEvents)
-          .set({ replayedAt: new Date() })
+          .set({ replayedAt })
           .where(and(eq(deadEvents.id, id), isNull(deadEvents.replayedAt)))
           .returning();
         if (!row) {
           const [existing] = await tx.select({ id: deadEvents.id }).from(deadEvents).where(eq(deadEvents.id, id));
           throw existing ? DeadEventReplayed() : DeadEventNotFound();
         }
+        await recordAudit(tx, replayedAt, [
+          {
+            action: 'platform.dead_event.replayed',
+            target: { type: 'dead_event', id },
+            before: { replayedAt: null },
+            after: { replayedAt },
+          },
+        ]);
         // Inside the transaction: if the bus refuses it, the letter stays open for another try.
         const event = { id: row.eventId, type: row.type, occurredAt: row.occurredAt.toISOString(), payload: row.payload };
         await bus.redeliver(row.module, event, row.id);
