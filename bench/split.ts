@@ -225,7 +225,8 @@ export const splitBench: Bench = {
           env: cleanEnv({ ...COMMON_ENV, DATABASE_URL: splitDb, DATABASE_POOL_SIZE: '5' }),
           namespace: SIDES.split.namespace,
           replicas: REPLICAS,
-          build: false,
+          // After buildZaplecze's `npm run build`, this only exports the gateway's site when src/ is newer.
+          build: !options.skipBuild,
           startTimeoutMs: 120_000,
           log: (line) => {
             splitLog.push(line);
