@@ -198,7 +198,7 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 export const splitBench: Bench = {
   name: 'split',
-  // Starting nine server processes took 50-70 s on the busy 2-core machine: over a smoke run's ~40 s budget.
+  // Nine server processes: its smoke run took 45 s (load 3.6) to 115 s (load 13) here, over a smoke run's ~40 s budget.
   smoke: false,
   description: `all-in-one vs the split behind Caddy on PostgreSQL/Redis/NATS: journey latency (≤ ${GOALS.latency}x), journeys/s at ${USERS} users (≥ ${GOALS.journeys}), products via Caddy vs direct (≥ ${GOALS.products}), p99 logout-to-401`,
   async run(options) {
