@@ -17,8 +17,9 @@ import { health } from './health.js';
 import type { Bench, BenchOptions } from './lib/bench.js';
 import type { Report } from './lib/report.js';
 import { login } from './login.js';
+import { splitBench } from './split.js';
 
-const BENCHES: Bench[] = [health, login, ...catalogBenches, checkoutBench];
+const BENCHES: Bench[] = [health, login, ...catalogBenches, checkoutBench, splitBench];
 
 const USAGE = `usage: npm run bench -- [name ...] [--rounds N] [--duration S] [--warmup S] [--connections N] [--no-build] [--profile] [--check] [--smoke] [--list]`;
 
@@ -67,7 +68,9 @@ async function main() {
   const options: BenchOptions = values.smoke ? { ...measured, ...SMOKE, profile: false, smoke: true } : measured;
   const unknown = positionals.filter((n) => !BENCHES.some((b) => b.name === n));
   if (unknown.length) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
-  const chosen = positionals.length ? BENCHES.filter((b) => positionals.includes(b.name)) : BENCHES;
+  const chosen = positionals.length
+    ? BENCHES.filter((b) => positionals.includes(b.name))
+    : BENCHES.filter((b) => !options.smoke || b.smoke !== false);
 
   const reports: Report[] = [];
   for (const bench of chosen) {
@@ -81,6 +84,16 @@ async function main() {
   } else if (reports.length > 1) {
     console.log('summary');
     for (const r of reports) {
+      if (r.table) {
+        // A bench with several measures: one line per measure.
+        for (const row of r.table) {
+          console.log(
+            `  ${r.name.padEnd(8)} ${row.measure}: ${row.zaplecze} vs ${row.baselineResult}, ratio ${row.ratio?.toFixed(2) ?? '-'} (goal ${row.goal ?? '-'})`,
+          );
+        }
+        console.log(`  ${r.name.padEnd(8)} ${r.pass ? 'PASS' : 'MISS'} (every goal)`);
+        continue;
+      }
       console.log(
         `  ${r.name.padEnd(8)} ratio ${r.ratio.toFixed(2)} (goal >= ${r.goal}) ${r.pass ? 'PASS' : 'MISS'}` +
           `  ${Math.round(r.candidate.reqPerSec)} vs ${Math.round(r.baseline.reqPerSec)} req/s` +

@@ -24,6 +24,11 @@ export interface Bench {
   name: string;
   /** One line for `npm run bench -- --list`. */
   description: string;
+  /**
+   * false: left out of `--smoke` runs of every bench (CI), because its start-up alone exceeds a
+   * smoke run's budget; `npm run bench -- <name> --smoke` still runs it. Default true.
+   */
+  smoke?: boolean;
   run(options: BenchOptions): Promise<Report>;
 }
 

@@ -176,13 +176,15 @@ function describeLoad(load: LoadSpec) {
   };
 }
 
-function machineLoad(): string {
+/** The load average (1, 5, 15 min), printed with every figure. */
+export function machineLoad(): string {
   return loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
 }
 
-function machineInfo() {
+/** What the figures were measured on: node, CPU, cores, pinning, commit. */
+export function machineInfo() {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();

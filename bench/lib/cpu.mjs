@@ -21,3 +21,8 @@ export function processCpuMs(pid) {
     return Number.NaN;
   }
 }
+
+/** Summed user+system CPU ms of several processes (a split service and its gateway); NaN when one cannot be read. */
+export function processesCpuMs(pids) {
+  return pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+}

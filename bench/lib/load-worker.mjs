@@ -9,12 +9,13 @@
  */
 import { createHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { ownCpuMs, processCpuMs } from './cpu.mjs';
+import { ownCpuMs, processCpuMs, processesCpuMs } from './cpu.mjs';
 
 const spec = JSON.parse(process.argv[2] ?? '{}');
 
 const cpuMs = ownCpuMs;
-const serverCpuMs = () => processCpuMs(spec.serverPid);
+// Several pids when the server is several processes (the split behind its gateway): their CPU is summed.
+const serverCpuMs = () => processesCpuMs(spec.serverPids ?? [spec.serverPid]);
 
 function fire(durationS, histogram) {
   return new Promise((resolve, reject) => {
@@ -44,10 +45,12 @@ const histogram = createHistogram();
 const wall0 = performance.now();
 const cpu0 = cpuMs();
 const server0 = serverCpuMs();
+const byPid0 = (spec.serverPids ?? []).map(processCpuMs);
 const result = await fire(spec.durationS, histogram);
 const wallMs = performance.now() - wall0;
 const cpuUsedMs = cpuMs() - cpu0;
 const serverUsedMs = serverCpuMs() - server0;
+const serverCpuMsByPid = Object.fromEntries((spec.serverPids ?? []).map((pid, i) => [pid, processCpuMs(pid) - byPid0[i]]));
 
 const us = (p) => (histogram.count ? histogram.percentile(p) / 1000 : null);
 process.stdout.write(
@@ -63,5 +66,6 @@ process.stdout.write(
     loadCpuShare: cpuUsedMs / wallMs,
     serverCpuMs: serverUsedMs,
     serverCpuShare: serverUsedMs / wallMs,
+    serverCpuMsByPid,
   })}\n`,
 );

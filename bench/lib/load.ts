@@ -32,19 +32,23 @@ export interface LoadResult {
   timeouts: number;
   /** Share of one core the load generator used while measuring; near 1 means it may be the bottleneck. */
   loadCpuShare: number;
-  /** CPU time the server process used while measuring (NaN without /proc). */
+  /** CPU time the server process (or processes, see runLoad's cpuPids) used while measuring (NaN without /proc). */
   serverCpuMs: number;
   /** The same as a share of one core; well below 1 means the server lost its core or was not loaded. */
   serverCpuShare: number;
+  /** The server's CPU ms while measuring, per process (which of several processes burnt it). */
+  serverCpuMsByPid?: Record<string, number>;
 }
 
 const WORKER = fileURLToPath(new URL('./load-worker.mjs', import.meta.url));
 
 /** Throws when the worker fails; a run with non-2xx answers or errors is returned, not thrown. */
-export async function runLoad(server: { url: string; pid: number }, spec: LoadSpec): Promise<LoadResult> {
+export async function runLoad(server: { url: string; pid: number; cpuPids?: readonly number[] }, spec: LoadSpec): Promise<LoadResult> {
   const payload = {
     url: `${server.url}${spec.path}`,
     serverPid: server.pid,
+    // Whose CPU counts as the server's: all of them when the server is several processes.
+    serverPids: server.cpuPids ?? [server.pid],
     method: spec.method ?? 'GET',
     headers: spec.headers ?? {},
     body: spec.body,

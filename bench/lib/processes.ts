@@ -2,7 +2,7 @@
  * Child processes for benchmarks: servers pinned to one core, readiness polling and clean
  * stops. (The load worker reads the server's CPU time from /proc by its pid.)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,14 @@ export const PINNING = availableParallelism() >= 2 && process.env.BENCH_NO_PIN !
 /** argv prefixed with `taskset -c <cpu>` when pinning is on. */
 export function pinned(cpu: string, argv: string[]): string[] {
   return PINNING ? ['taskset', '-c', cpu, ...argv] : argv;
+}
+
+/**
+ * Pins a process started by someone else (the split's instances and Caddy) to `cpu`, every thread
+ * it has (`-a`); threads it starts later inherit the mask. No-op when pinning is off.
+ */
+export function pinRunning(cpu: string, pid: number): void {
+  if (PINNING) execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 }
 
 /** A free TCP port on 127.0.0.1 (tiny race between closing and the server binding it). */
