@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceName } from '../../src/deployments.js';
 import { CADDYFILE_PATH, upstreamsVariable } from '../gateway/caddyfile.js';
-import { freePort, pipeLines, ROOT, terminate, waitFor } from './processes.js';
+import { freePort, killOnExit, pipeLines, ROOT, terminate, waitFor } from './processes.js';
 
 export interface GatewayOptions {
   /** 0 or unset: a free port. */
@@ -55,7 +55,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a terminal's Ctrl-C does not stop it before the instances drained.
+    detached: true,
   });
+  killOnExit(child);
   const tail: string[] = [];
   pipeLines(child, 'gateway', log, tail);
   const exited = new Promise<void>((resolve) => {

@@ -19,6 +19,13 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Detached children outlive a parent that exits without stopping them: end them with it. */
+export function killOnExit(child: ChildProcess): void {
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.removeListener('exit', kill));
+}
+
 /** Splits a child's output into lines, prefixed with `name`. */
 export function pipeLines(child: ChildProcess, name: string, log: (line: string) => void, tail: string[]) {
   const prefix = `${name} | `;

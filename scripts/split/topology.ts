@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeploymentName, ServiceName } from '../../src/deployments.js';
 import { startGateway } from './gateway.js';
-import { freePort, pipeLines, ROOT, run, terminate, waitFor } from './processes.js';
+import { freePort, killOnExit, pipeLines, ROOT, run, terminate, waitFor } from './processes.js';
 
 export { freePort } from './processes.js';
 /** The exported OpenAPI document and Swagger UI the gateway serves (`npm run build:gateway`). */
@@ -305,7 +305,11 @@ class InstanceImpl implements Instance {
       cwd: ROOT,
       env: { ...this.env, DEPLOYMENT: this.deployment, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a terminal's Ctrl-C reaches only the parent, which stops the
+      // instances one signal each (a second signal would make an instance exit mid-drain).
+      detached: true,
     });
+    killOnExit(child);
     this.child = child;
     this.running.add(child);
     pipeLines(child, this.name, this.log, this.tail);
