@@ -10,7 +10,7 @@ import { LastAdmin, UserNotFound } from './errors.js';
 import { IdentityEvents } from './events.js';
 import type { IdentityRepo } from './repo.js';
 import type { IdentityService } from './service.js';
-import { normaliseEmail } from './service.js';
+import { normaliseEmail, securityEvent, sessionsRevoked } from './service.js';
 import type { UserRow } from './tables.js';
 
 const userCursor = defineCursor(Type.Tuple([CursorPart.uuid()]));
@@ -67,6 +67,11 @@ export function createAdminService(deps: AdminServiceDeps) {
         // Session gates remember each session's role; a role change must reach them at once.
         const stale = !justDisabled && role !== current.role ? await tx.listLiveSessionIds(id, now) : [];
         await tx.enqueueSessionChanges(id, stale, role);
+        // The user's own history says what happened to them, not which admin or from where (that is the audit trail's).
+        await tx.recordSecurityEvents([
+          ...(role !== current.role ? [securityEvent(id, 'role_changed', null, now, { details: { from: current.role, to: role } })] : []),
+          ...sessionsRevoked(id, revoked, 'user-disabled', null, now),
+        ]);
         const target = { type: 'user', id };
         await tx.audit(now, [
           ...(role !== current.role

@@ -4,11 +4,23 @@ import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvent, enqueueEvents } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import type { Executor } from '../../platform/db/database.js';
+import { newId } from '../../platform/ids.js';
 import type { IdentityEventType } from './events.js';
-import { type MailPurpose, mailTokens, refreshTokens, type SessionRow, sessions, type UserRow, users } from './tables.js';
+import {
+  type MailPurpose,
+  mailTokens,
+  refreshTokens,
+  type SecurityEventRow,
+  type SessionRow,
+  securityEvents,
+  sessions,
+  type UserRow,
+  users,
+} from './tables.js';
 
 export type NewUser = typeof users.$inferInsert;
 export type NewSession = Required<Omit<typeof sessions.$inferInsert, 'revokedAt' | 'revokedReason'>>;
+export type NewSecurityEvent = Omit<typeof securityEvents.$inferInsert, 'id'>;
 export type UserPatch = Partial<Pick<UserRow, 'name' | 'email' | 'emailVerifiedAt' | 'passwordHash' | 'role' | 'disabledAt'>>;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -206,6 +218,32 @@ function queries(db: Executor) {
         .where(eq(refreshTokens.tokenHash, tokenHash))
         .limit(1);
       return seen ? { state: 'reused', sessionId: seen.sessionId } : { state: 'unknown' };
+    },
+
+    /** Writes to the users' own security history, in this transaction. */
+    async recordSecurityEvents(events: readonly NewSecurityEvent[]): Promise<void> {
+      if (!events.length) return;
+      await db.insert(securityEvents).values(events.map((event) => ({ id: newId(), ...event })));
+    },
+
+    /** Newest first; `before` is the id of the last event of the previous page (UUIDv7 sorts by time). */
+    async listSecurityEvents(userId: string, page: { before?: string; limit: number }): Promise<SecurityEventRow[]> {
+      return db
+        .select()
+        .from(securityEvents)
+        .where(and(eq(securityEvents.userId, userId), page.before ? lt(securityEvents.id, page.before) : undefined))
+        .orderBy(desc(securityEvents.id))
+        .limit(page.limit);
+    },
+
+    /** The distinct User-Agents of the user's sessions other than `except`, ended or not: the devices seen before. */
+    async sessionUserAgents(userId: string, except: string): Promise<(string | null)[]> {
+      const rows = await db
+        .selectDistinct({ userAgent: sessions.userAgent })
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), ne(sessions.id, except)))
+        .limit(1000);
+      return rows.map((r) => r.userAgent);
     },
 
     async insertMailToken(token: typeof mailTokens.$inferInsert): Promise<void> {

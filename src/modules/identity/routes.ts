@@ -2,11 +2,14 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { caller } from '../../platform/http/access.js';
+import { CursorPart, decodeOptional, defineCursor, toPage } from '../../platform/http/pagination.js';
 import { NoContent, problem } from '../../platform/http/route-helpers.js';
 import type { AdminService } from './admin-service.js';
 import * as S from './schema.js';
 import type { ClientMeta, IdentityService } from './service.js';
-import { toSessionWire, toTokensWire, toUserWire } from './wire.js';
+import { toSecurityEventWire, toSessionWire, toTokensWire, toUserWire } from './wire.js';
+
+const securityEventCursor = defineCursor(Type.Tuple([CursorPart.uuid()]));
 
 export interface IdentityRoutesOptions {
   identity: IdentityService;
@@ -25,6 +28,7 @@ const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store
 
 export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = async (app, { identity, admin, authRateLimit }) => {
   app.addSchema(S.User);
+  app.addSchema(S.SecurityEvent);
   const publicAuth = { access: 'public' as const, rateLimit: { max: authRateLimit, timeWindow: 60_000 } };
   const tags = ['auth'];
 
@@ -93,7 +97,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     '/auth/logout',
     { config: { access: 'user' }, schema: { tags, summary: 'End this session', response: { 204: NoContent } } },
     async (request, reply) => {
-      await identity.logout(caller(request));
+      await identity.logout(caller(request), clientOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -102,7 +106,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     '/auth/logout-all',
     { config: { access: 'user' }, schema: { tags, summary: 'End every session of the caller', response: { 204: NoContent } } },
     async (request, reply) => {
-      await identity.logoutAll(caller(request));
+      await identity.logoutAll(caller(request), clientOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -122,7 +126,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
     '/auth/sessions/:id',
     { config: { access: 'user' }, schema: { tags, summary: 'End one session', params: S.IdParams, response: { 204: NoContent } } },
     async (request, reply) => {
-      await identity.revokeSession(caller(request), request.params.id);
+      await identity.revokeSession(caller(request), request.params.id, clientOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -157,7 +161,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      await identity.confirmPasswordReset(request.body.token, request.body.newPassword);
+      await identity.confirmPasswordReset(request.body.token, request.body.newPassword, clientOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -186,7 +190,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
         },
       },
     },
-    async (request) => toUserWire(await identity.confirmEmailVerification(request.body.token)),
+    async (request) => toUserWire(await identity.confirmEmailVerification(request.body.token, clientOf(request))),
   );
 
   const me = { tags: ['users'] };
@@ -247,8 +251,31 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      await identity.changePassword(caller(request), request.body.currentPassword, request.body.newPassword);
+      await identity.changePassword(caller(request), request.body.currentPassword, request.body.newPassword, clientOf(request));
       return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/users/me/security-events',
+    {
+      config: { access: 'user' },
+      schema: {
+        ...me,
+        summary: 'The caller’s security history, newest first',
+        description:
+          'Logins (with device and address), logins from a new device, failed logins with a wrong password, password ' +
+          'changes and resets, email changes, ended sessions (with the reason) and role changes. `current`: the event ' +
+          'concerns the session making this request.',
+        querystring: S.SecurityEventsQuery,
+        response: { 200: S.SecurityEventPage },
+      },
+    },
+    async (request) => {
+      const { limit } = request.query;
+      const [before] = decodeOptional(securityEventCursor, request.query.cursor) ?? [];
+      const rows = await identity.listSecurityEvents(caller(request), { before, limit: limit + 1 });
+      return toPage(rows, limit, securityEventCursor, (row) => [row.id] as [string], toSecurityEventWire);
     },
   );
 

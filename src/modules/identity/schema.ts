@@ -1,5 +1,7 @@
 /** Wire shapes of the identity API. They drive validation, serialization and the OpenAPI document. */
 import { Type } from '@fastify/type-provider-typebox';
+import { PageQuery } from '../../platform/http/pagination.js';
+import { SECURITY_EVENT_TYPES } from './tables.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -82,5 +84,32 @@ export const AdminUpdateBody = Type.Object(
   { role: Type.Optional(RoleSchema), disabled: Type.Optional(Type.Boolean()) },
   { ...closed, minProperties: 1 },
 );
+
+export const SecurityEventsQuery = Type.Object(PageQuery, closed);
+export const SecurityEvent = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    at: Type.String({ format: 'date-time' }),
+    type: Type.Union(
+      SECURITY_EVENT_TYPES.map((t) => Type.Literal(t)),
+      {
+        description:
+          'session_revoked carries details.reason: logout, logout-all, revoked-by-user, refresh-token-reuse, password-changed, password-reset, user-disabled',
+      },
+    ),
+    ip: Type.Union([Type.String(), Type.Null()], { description: 'Where the request came from; null when an admin acted' }),
+    userAgent: Type.Union([Type.String(), Type.Null()]),
+    sessionId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    current: Type.Boolean({ description: 'The event concerns the session making this request' }),
+    details: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'login*: {device}; email_changed: {from, to}; role_changed: {from, to}; session_revoked: {reason}',
+    }),
+  },
+  { $id: 'SecurityEvent' },
+);
+export const SecurityEventPage = Type.Object({
+  items: Type.Array(Type.Ref('SecurityEvent')),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
 
 export const Accepted = Type.Object({ status: Type.Literal('accepted') });

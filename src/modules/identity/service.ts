@@ -14,6 +14,7 @@ import { API_PREFIX } from '../../platform/http/api-prefix.js';
 import { ValidationFailed } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
+import { deviceOf } from './device.js';
 import {
   AccountDisabled,
   EmailTaken,
@@ -28,8 +29,8 @@ import {
 import { IdentityEvents } from './events.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { passwordProblem } from './password-policy.js';
-import type { IdentityRepo } from './repo.js';
-import type { MailPurpose, SessionRow, UserRow } from './tables.js';
+import type { IdentityRepo, NewSecurityEvent } from './repo.js';
+import type { MailPurpose, SecurityEventRow, SecurityEventType, SessionRow, UserRow } from './tables.js';
 
 /** Where a request came from, kept on the session for `GET /auth/sessions`. */
 export interface ClientMeta {
@@ -64,6 +65,29 @@ export const normaliseEmail = (email: string) => email.trim().normalize('NFC').t
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 const newSecretToken = () => randomBytes(32).toString('base64url');
+
+/** One entry of a user's security history; `client` null when an admin or the system acted. */
+export function securityEvent(
+  userId: string,
+  type: SecurityEventType,
+  client: ClientMeta | null,
+  at: Date,
+  extra: { sessionId?: string | null; details?: Record<string, unknown> } = {},
+): NewSecurityEvent {
+  return {
+    userId,
+    at,
+    type,
+    ip: client?.ip ?? null,
+    userAgent: client?.userAgent ?? null,
+    sessionId: extra.sessionId ?? null,
+    details: extra.details ?? {},
+  };
+}
+
+/** A `session_revoked` for each ended session, saying why. */
+export const sessionsRevoked = (userId: string, ids: readonly string[], reason: string, client: ClientMeta | null, at: Date) =>
+  ids.map((sessionId) => securityEvent(userId, 'session_revoked', client, at, { sessionId, details: { reason } }));
 
 function assertPassword(password: string, email?: string, path = '/password') {
   const problem = passwordProblem(password, { email });
@@ -152,6 +176,20 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     if (await deps.marks.setIfAbsent(`notice:${to}`, '1', NOTICE_INTERVAL_MS)) await sendNotice(to, subject, body);
   }
 
+  /** Tells the owner of a login from a device their account has not used before, and how to undo it. */
+  async function sendNewDeviceMail(user: Pick<UserRow, 'email' | 'name'>, sessionId: string, device: string, client: ClientMeta, at: Date) {
+    await deps.mailer.send({
+      to: user.email,
+      subject: 'New sign-in to your account',
+      text:
+        `Hello ${user.name},\n\nYour account was signed in to from a device it has not used before.\n\n` +
+        `When: ${at.toISOString()}\nDevice: ${device}${client.userAgent ? ` (${client.userAgent})` : ''}\nAddress: ${client.ip}\n\n` +
+        `If this was you, there is nothing to do. If this was not you, change your password now at ${deps.publicUrl}/reset-password ` +
+        `(this ends every session), or end this session with DELETE ${API_PREFIX}/auth/sessions/${sessionId}.\n` +
+        `Your recent security events: GET ${API_PREFIX}/users/me/security-events.\n`,
+    });
+  }
+
   function forgetSessions(ids: readonly string[]) {
     for (const id of ids) sessionCache.delete(id);
   }
@@ -164,12 +202,18 @@ export function createIdentityService(deps: IdentityServiceDeps) {
 
   /**
    * Runs `revoke` (which returns the sessions it ended) in a transaction that also writes a
-   * session.changed for each, so the rest of the cluster hears of exactly what committed.
+   * session.changed for each, so the rest of the cluster hears of exactly what committed, and
+   * tells the user in their security history.
    */
-  async function endSessions(userId: string, revoke: (tx: IdentityRepo) => Promise<string[]>): Promise<string[]> {
+  async function endSessions(
+    userId: string,
+    why: { reason: string; client: ClientMeta | null; at: Date },
+    revoke: (tx: IdentityRepo) => Promise<string[]>,
+  ): Promise<string[]> {
     const ended = await repo.transaction(async (tx) => {
       const ids = await revoke(tx);
       await tx.enqueueSessionChanges(userId, ids, null);
+      await tx.recordSecurityEvents(sessionsRevoked(userId, ids, why.reason, why.client, why.at));
       return ids;
     });
     sessionsChanged(ended);
@@ -177,8 +221,10 @@ export function createIdentityService(deps: IdentityServiceDeps) {
   }
 
   /** Ends one session of `userId`; false when it is not theirs or had ended. */
-  async function revokeOne(userId: string, sessionId: string, reason: string, now: Date): Promise<boolean> {
-    const ended = await endSessions(userId, async (tx) => ((await tx.revokeSession(userId, sessionId, reason, now)) ? [sessionId] : []));
+  async function revokeOne(userId: string, sessionId: string, reason: string, now: Date, client: ClientMeta): Promise<boolean> {
+    const ended = await endSessions(userId, { reason, client, at: now }, async (tx) =>
+      (await tx.revokeSession(userId, sessionId, reason, now)) ? [sessionId] : [],
+    );
     return ended.length > 0;
   }
 
@@ -226,6 +272,11 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const ok = await deps.passwords.verify(user?.passwordHash ?? null, input.password);
       if (!ok || !user) {
         await deps.throttle.recordFailure(email, client.ip);
+        // Only the owner ever sees it; written in the background so an existing account does not answer slower.
+        if (user) {
+          const failed = securityEvent(user.id, 'login_failed', client, clock.now());
+          inBackground('login_failed event', () => repo.recordSecurityEvents([failed]));
+        }
         throw InvalidCredentials('The email or the password is wrong');
       }
       if (user.disabledAt) throw AccountDisabled('This account is disabled; contact an administrator');
@@ -233,18 +284,31 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const now = clock.now();
       const sessionId = newId();
       const refreshToken = newSecretToken();
-      await repo.insertSessionWithToken(
-        {
-          id: sessionId,
-          userId: user.id,
-          ip: client.ip,
-          userAgent: client.userAgent,
-          createdAt: now,
-          lastUsedAt: now,
-          expiresAt: new Date(now.getTime() + deps.refreshTtlMs),
-        },
-        sha256(refreshToken),
-      );
+      const device = deviceOf(client.userAgent);
+      const newDevice = await repo.transaction(async (tx) => {
+        await tx.insertSessionWithToken(
+          {
+            id: sessionId,
+            userId: user.id,
+            ip: client.ip,
+            userAgent: client.userAgent,
+            createdAt: now,
+            lastUsedAt: now,
+            expiresAt: new Date(now.getTime() + deps.refreshTtlMs),
+          },
+          sha256(refreshToken),
+        );
+        // The account's first login has nothing to compare with: not an alert.
+        const seen = (await tx.sessionUserAgents(user.id, sessionId)).map(deviceOf);
+        const isNew = seen.length > 0 && !seen.includes(device);
+        const login = { sessionId, details: { device } };
+        await tx.recordSecurityEvents([
+          securityEvent(user.id, 'login', client, now, login),
+          ...(isNew ? [securityEvent(user.id, 'login_new_device', client, now, login)] : []),
+        ]);
+        return isNew;
+      });
+      if (newDevice) inBackground('new device mail', () => sendNewDeviceMail(user, sessionId, device, client, now));
       return tokenPair(user, sessionId, refreshToken);
     },
 
@@ -255,7 +319,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       if (consumed.state === 'unknown') throw InvalidRefreshToken('The refresh token is not valid');
       if (consumed.state === 'reused') {
         const session = await repo.findSession(consumed.sessionId);
-        if (session && (await revokeOne(session.userId, session.id, 'refresh-token-reuse', now))) {
+        if (session && (await revokeOne(session.userId, session.id, 'refresh-token-reuse', now, client))) {
           deps.log.warn({ sessionId: session.id, userId: session.userId }, 'refresh token reused: session revoked');
         }
         throw InvalidRefreshToken('This refresh token was already used; the session has been revoked');
@@ -269,13 +333,15 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       return rotateTokens(user, session.id);
     },
 
-    async logout(principal: Principal) {
-      await revokeOne(principal.id, principal.sid, 'logout', clock.now());
+    async logout(principal: Principal, client: ClientMeta) {
+      await revokeOne(principal.id, principal.sid, 'logout', clock.now(), client);
     },
 
-    async logoutAll(principal: Principal) {
+    async logoutAll(principal: Principal, client: ClientMeta) {
       const now = clock.now();
-      await endSessions(principal.id, (tx) => tx.revokeUserSessions(principal.id, 'logout-all', now));
+      await endSessions(principal.id, { reason: 'logout-all', client, at: now }, (tx) =>
+        tx.revokeUserSessions(principal.id, 'logout-all', now),
+      );
     },
 
     async listSessions(principal: Principal): Promise<(SessionRow & { current: boolean })[]> {
@@ -283,10 +349,19 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       return rows.map((s) => ({ ...s, current: s.id === principal.sid }));
     },
 
-    async revokeSession(principal: Principal, sessionId: string) {
-      if (!(await revokeOne(principal.id, sessionId, 'revoked-by-user', clock.now()))) {
+    async revokeSession(principal: Principal, sessionId: string, client: ClientMeta) {
+      if (!(await revokeOne(principal.id, sessionId, 'revoked-by-user', clock.now(), client))) {
         throw SessionNotFound(`No active session ${sessionId}`);
       }
+    },
+
+    /** The caller's security history, newest first; `current` marks events of the calling session. */
+    async listSecurityEvents(
+      principal: Principal,
+      page: { before?: string; limit: number },
+    ): Promise<(SecurityEventRow & { current: boolean })[]> {
+      const rows = await repo.listSecurityEvents(principal.id, page);
+      return rows.map((e) => ({ ...e, current: e.sessionId === principal.sid }));
     },
 
     async getUser(id: string): Promise<UserRow> {
@@ -332,15 +407,16 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     },
 
     /** Changes the password and ends every other session of the user. */
-    async changePassword(principal: Principal, currentPassword: string, newPassword: string) {
+    async changePassword(principal: Principal, currentPassword: string, newPassword: string, client: ClientMeta) {
       const user = await repo.findUserById(principal.id);
       if (!user) throw UserNotFound();
       if (!(await deps.passwords.verify(user.passwordHash, currentPassword))) throw WrongPassword('The current password is wrong');
       assertPassword(newPassword, user.email, '/newPassword');
       const passwordHash = await deps.passwords.hash(newPassword);
       const now = clock.now();
-      await endSessions(user.id, async (tx) => {
+      await endSessions(user.id, { reason: 'password-changed', client, at: now }, async (tx) => {
         await tx.updateUser(user.id, { passwordHash }, now);
+        await tx.recordSecurityEvents([securityEvent(user.id, 'password_changed', client, now, { sessionId: principal.sid })]);
         return tx.revokeUserSessions(user.id, 'password-changed', now, principal.sid);
       });
     },
@@ -361,7 +437,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       });
     },
 
-    async confirmPasswordReset(token: string, newPassword: string) {
+    async confirmPasswordReset(token: string, newPassword: string, client: ClientMeta) {
       const now = clock.now();
       // Check the password first so a rejected password does not burn the token.
       assertPassword(newPassword, undefined, '/newPassword');
@@ -376,6 +452,10 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         await tx.updateUser(user.id, { passwordHash }, now);
         const ended = await tx.revokeUserSessions(user.id, 'password-reset', now);
         await tx.enqueueSessionChanges(user.id, ended, null);
+        await tx.recordSecurityEvents([
+          securityEvent(user.id, 'password_reset', client, now),
+          ...sessionsRevoked(user.id, ended, 'password-reset', client, now),
+        ]);
         return ended;
       });
       sessionsChanged(revoked);
@@ -388,7 +468,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     },
 
     /** Confirms the address a token was mailed to: the account's own, or the new one of an email change. */
-    async confirmEmailVerification(token: string): Promise<UserRow> {
+    async confirmEmailVerification(token: string, client: ClientMeta): Promise<UserRow> {
       const now = clock.now();
       const invalid = () => InvalidMailToken('The verification token is invalid, used or expired');
       const { user, previousEmail } = await repo.transaction(async (tx) => {
@@ -405,6 +485,9 @@ export function createIdentityService(deps: IdentityServiceDeps) {
           await tx.voidMailTokens(user.id, purpose, now);
         try {
           const changed = await tx.updateUser(user.id, { email: used.email, emailVerifiedAt: now }, now);
+          await tx.recordSecurityEvents([
+            securityEvent(user.id, 'email_changed', client, now, { details: { from: user.email, to: used.email } }),
+          ]);
           return { user: changed as UserRow, previousEmail: user.email };
         } catch (err) {
           // Taken since the request; only the owner of that mailbox (who holds the token) learns it.

@@ -1,6 +1,6 @@
 /** Tables of the identity module, in its own Postgres schema. */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const identity = pgSchema('identity');
 
@@ -88,3 +88,42 @@ export const mailTokens = identity.table(
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
+
+/** What a user sees in `GET /users/me/security-events`. */
+export const SECURITY_EVENT_TYPES = [
+  'login',
+  'login_new_device',
+  'login_failed',
+  'password_changed',
+  'password_reset',
+  'email_changed',
+  'session_revoked',
+  'role_changed',
+] as const;
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
+
+/**
+ * A user's own security history, written by identity in the transaction of the change. Not the
+ * admin audit trail: this is the account owner's view, and it goes with the account (cascade).
+ */
+export const securityEvents = identity.table(
+  'security_events',
+  {
+    /** UUIDv7: time-ordered, the list's cursor. */
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    at: at('at').notNull(),
+    type: text('type', { enum: SECURITY_EVENT_TYPES }).notNull(),
+    /** Where the request came from; null when an admin or the system acted. */
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    /** The session it concerns (the new one, the revoked one, the one that acted); no foreign key, so history does not depend on session rows. */
+    sessionId: uuid('session_id'),
+    details: jsonb('details').notNull().default({}),
+  },
+  (t) => [index('security_events_user_idx').on(t.userId, t.id)],
+);
+
+export type SecurityEventRow = typeof securityEvents.$inferSelect;

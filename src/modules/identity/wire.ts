@@ -1,5 +1,5 @@
 /** Row -> wire mapping: the wire shape is a promise, the row shape is not. */
-import type { SessionRow, UserRow } from './tables.js';
+import type { SecurityEventRow, SessionRow, UserRow } from './tables.js';
 
 export const toUserWire = (u: UserRow) => ({
   id: u.id,
@@ -24,4 +24,15 @@ export const toSessionWire = (s: SessionRow & { current: boolean }) => ({
 export const toTokensWire = (t: { accessToken: string; refreshToken: string; tokenType: 'Bearer'; expiresIn: number; user: UserRow }) => ({
   ...t,
   user: toUserWire(t.user),
+});
+
+export const toSecurityEventWire = (e: SecurityEventRow & { current: boolean }) => ({
+  id: e.id,
+  at: e.at.toISOString(),
+  type: e.type,
+  ip: e.ip,
+  userAgent: e.userAgent,
+  sessionId: e.sessionId,
+  current: e.current,
+  details: e.details as Record<string, unknown>,
 });
