@@ -8801,6 +8801,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller’s security history, newest first
+         * @description Logins (with device and address), logins from a new device, failed logins with a wrong password, password changes and resets, email changes, ended sessions (with the reason) and role changes. `current`: the event concerns the session making this request.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                    /** @description Page size */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["SecurityEvent"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST; INVALID_CURSOR */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/weather/current": {
         parameters: {
             query?: never;
@@ -9725,6 +9799,24 @@ export interface components {
             sku: string;
             status?: "active" | "archived";
             stock: number;
+        };
+        SecurityEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The event concerns the session making this request */
+            current: boolean;
+            /** @description login*: {device}; email_changed: {from, to}; role_changed: {from, to}; session_revoked: {reason} */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            id: string;
+            /** @description Where the request came from; null when an admin acted */
+            ip: string | null;
+            sessionId: string | null;
+            /** @description session_revoked carries details.reason: logout, logout-all, revoked-by-user, refresh-token-reuse, password-changed, password-reset, user-disabled */
+            type: "login" | "login_new_device" | "login_failed" | "password_changed" | "password_reset" | "email_changed" | "session_revoked" | "role_changed";
+            userAgent: string | null;
         };
         Todo: {
             completed: boolean;
