@@ -26,6 +26,7 @@ const ROUTES: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; acces
   { method: 'PATCH', path: '/users/me', access: 'user', payload: {} },
   { method: 'POST', path: '/users/me/password', access: 'user', payload: {} },
   { method: 'POST', path: '/users/me/email', access: 'user', payload: {} },
+  { method: 'GET', path: '/users/me/security-events', access: 'user' },
   { method: 'GET', path: '/admin/users', access: 'admin' },
   { method: 'GET', path: '/admin/users/{id}', access: 'admin' },
   { method: 'PATCH', path: '/admin/users/{id}', access: 'admin', payload: {} },

@@ -335,17 +335,23 @@ describe('security events: GET /users/me/security-events', () => {
     expect(await rows()).toEqual([]);
   });
 
-  it('when admins act, then the admin audit trail holds no security events (logins stay out of it)', async () => {
+  it('when a user logs in and changes the password after an admin changed their role, then the admin audit trail holds only the admin’s action', async () => {
     const admin = await t.admin();
     const u = await t.createUser();
-    await t.request({
+    expect(
+      (await t.request({ method: 'PATCH', url: `/api/v1/admin/users/${u.id}`, token: admin.token, payload: { role: 'admin' } })).statusCode,
+    ).toBe(200);
+    // A role change makes older tokens stale: the user logs in again.
+    const phone = await loginFrom(u.email, u.password, '192.0.2.95', SAFARI_IPHONE);
+    const change = await t.request({
       method: 'POST',
       url: '/api/v1/users/me/password',
-      token: u.token,
+      token: phone.token,
       payload: { currentPassword: u.password, newPassword: 'yet-another-passphrase' },
     });
-    const res = await t.request({ method: 'GET', url: `/api/v1/admin/audit?targetId=${u.id}`, token: admin.token });
+    expect(change.statusCode).toBe(204);
+    const res = await t.request({ method: 'GET', url: `/api/v1/admin/audit?targetType=user&targetId=${u.id}`, token: admin.token });
     expect(res.statusCode).toBe(200);
-    expect(res.json().items).toEqual([]);
+    expect((res.json().items as { action: string }[]).map((r) => r.action)).toEqual(['identity.user.role_changed']);
   });
 });
