@@ -66,6 +66,8 @@ describe('security events: GET /users/me/security-events', () => {
     const mail = await t.mailTo(u.email, /New sign-in/);
     expect(mail.text).toContain('Safari on iOS');
     expect(mail.text).toContain('192.0.2.31');
+    // The raw header is the client's free text: only the device family reaches the mail.
+    expect(mail.text).not.toContain(SAFARI_IPHONE);
     expect(mail.text).toContain(newest?.at);
     expect(mail.text).toMatch(/if this was not you/i);
     expect(mail.text).toContain('/reset-password');

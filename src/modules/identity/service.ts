@@ -32,7 +32,7 @@ import { passwordProblem } from './password-policy.js';
 import type { IdentityRepo, NewSecurityEvent } from './repo.js';
 import type { MailPurpose, SecurityEventRow, SecurityEventType, SessionRow, UserRow } from './tables.js';
 
-/** Where a request came from, kept on the session for `GET /auth/sessions`. */
+/** Where a request came from, kept on the session (`GET /auth/sessions`) and in the security events. */
 export interface ClientMeta {
   ip: string;
   userAgent: string | null;
@@ -176,14 +176,17 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     if (await deps.marks.setIfAbsent(`notice:${to}`, '1', NOTICE_INTERVAL_MS)) await sendNotice(to, subject, body);
   }
 
-  /** Tells the owner of a login from a device their account has not used before, and how to undo it. */
+  /**
+   * Tells the owner of a login from a device their account has not used before, and how to undo it.
+   * The device family only, not the raw User-Agent: that is the client's free text and must not write into the mail.
+   */
   async function sendNewDeviceMail(user: Pick<UserRow, 'email' | 'name'>, sessionId: string, device: string, client: ClientMeta, at: Date) {
     await deps.mailer.send({
       to: user.email,
       subject: 'New sign-in to your account',
       text:
         `Hello ${user.name},\n\nYour account was signed in to from a device it has not used before.\n\n` +
-        `When: ${at.toISOString()}\nDevice: ${device}${client.userAgent ? ` (${client.userAgent})` : ''}\nAddress: ${client.ip}\n\n` +
+        `When: ${at.toISOString()}\nDevice: ${device}\nAddress: ${client.ip}\n\n` +
         `If this was you, there is nothing to do. If this was not you, change your password now at ${deps.publicUrl}/reset-password ` +
         `(this ends every session), or end this session with DELETE ${API_PREFIX}/auth/sessions/${sessionId}.\n` +
         `Your recent security events: GET ${API_PREFIX}/users/me/security-events.\n`,
