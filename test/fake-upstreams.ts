@@ -32,6 +32,11 @@ export interface FakeUpstream {
   readyStatus: number;
   /** Called with the bytes received so far on each body chunk of a request. */
   onBodyChunk?: (url: string, bytesSoFar: number) => void;
+  /**
+   * Answers to `GET /api/v1/files/held?size=N` begun but not finished: 64 KiB of a response
+   * (chunked, or of N bytes when `size` is given) written, the rest waiting for `finish()`.
+   */
+  readonly held: { finish(): void }[];
   close(): Promise<void>;
 }
 
@@ -46,11 +51,20 @@ export async function startFakeUpstream(name: string): Promise<FakeUpstream> {
     upgrades: [],
     mode: 'ok',
     readyStatus: 200,
+    held: [],
     close: async () => {},
   };
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/health/')) {
       res.writeHead(req.url === '/health/ready' ? upstream.readyStatus : 200, { 'content-type': 'application/json' }).end('{}');
+      return;
+    }
+    if (req.url?.startsWith('/api/v1/files/held')) {
+      const size = Number(new URL(req.url, 'http://x').searchParams.get('size')) || undefined;
+      const first = Buffer.alloc(64 * 1024, 1);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', ...(size ? { 'content-length': size } : {}) });
+      res.write(first);
+      upstream.held.push({ finish: () => res.end(Buffer.alloc(size ? size - first.length : 1024, 2)) });
       return;
     }
     const record: Seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes: 0 };

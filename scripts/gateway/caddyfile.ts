@@ -61,8 +61,9 @@ const BALANCING = [
   // Passive checks: a failed request (refused or broken connection) takes the instance out until it has been up for a while.
   'fail_duration 5s',
   'max_fails 1',
-  // Request bodies (uploads: multipart, tus) and responses stream through unbuffered; the services bound their sizes.
-  'flush_interval -1',
+  // No flush_interval: request bodies (uploads) stream through by default; a response without a
+  // length (chunked, event streams) is flushed at each write anyway, and a sized one (downloads)
+  // in buffer-sized pieces, which saves a flush per write on small answers.
 ];
 
 /** A service's two proxies: writes go once; reads (WebSocket upgrades included) are retried on another instance. */

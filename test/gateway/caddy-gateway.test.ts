@@ -168,6 +168,27 @@ describe.skipIf(!hasCaddy)('gateway (Caddy with deploy/gateway/Caddyfile)', () =
     for (const u of main.upstreams.commerce) u.onBodyChunk = undefined;
   });
 
+  for (const sized of [false, true]) {
+    it(`when a ${sized ? 'sized' : 'chunked'} download streams out, then the client gets its first bytes before the service has sent the rest`, async () => {
+      const size = 256 * 1024;
+      const req = request(`${main.gateway.url}/api/v1/files/held${sized ? `?size=${size}` : ''}`);
+      req.end();
+      const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+      let received = 0;
+      const firstBytes = new Promise<void>((resolve) =>
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received >= 64 * 1024) resolve();
+        }),
+      );
+      // A buffering proxy would hold the answer until the service finished it, which happens only after this.
+      await firstBytes;
+      for (const u of main.upstreams.commerce) for (const held of u.held.splice(0)) held.finish();
+      await once(res, 'end');
+      expect(received).toBe(sized ? size : 64 * 1024 + 1024);
+    });
+  }
+
   it('when an instance reports not ready, then it leaves the rotation and the other one serves', async () => {
     const [draining, other] = main.upstreams.commerce;
     draining.readyStatus = 503;
