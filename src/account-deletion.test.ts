@@ -3,13 +3,11 @@
  * on the bus: on the in-process bus, and on NATS (one process, and two processes sharing
  * PostgreSQL and NATS, where each module must still get the event once).
  */
-import { randomBytes } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { count, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFakeS3 } from '../test/fake-s3.js';
 import { multipart, png } from '../test/files-fixtures.js';
+import { natsUrl, privateStreams } from '../test/nats-streams.js';
 import { createProduct, putInCart } from '../test/shop-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../test/test-app.js';
 import { members } from './modules/chat/tables.js';
@@ -19,7 +17,6 @@ import { cartItems } from './modules/shop/tables.js';
 import { todoLists } from './modules/todos/tables.js';
 
 const API = '/api/v1';
-const natsUrl = process.env.TEST_NATS_URL;
 
 /** Gives the user a todo list, a file, a cart line and a chat room. */
 async function fillAccount(t: TestApp, user: TestUser): Promise<void> {
@@ -69,23 +66,14 @@ async function deleteAndExpectCascade(deleter: TestApp, observer: TestApp, user:
 describe('deleting an account', () => {
   const apps: TestApp[] = [];
   const cleanups: (() => Promise<void>)[] = [];
-  const streams: string[] = [];
+  const streams = privateStreams();
   afterEach(async () => {
     // The second process first: it shares the first one's database.
     for (const app of apps.splice(0).reverse()) await app.close();
     for (const cleanup of cleanups.splice(0)) await cleanup();
-    if (natsUrl && streams.length) {
-      const nc = await connect({ servers: natsUrl });
-      const jsm = await jetstreamManager(nc);
-      for (const stream of streams.splice(0)) await jsm.streams.delete(stream).catch(() => {});
-      await nc.close();
-    }
+    await streams.deleteAll();
   });
-  const natsEnv = () => {
-    const stream = `TEST_${randomBytes(6).toString('hex')}`;
-    streams.push(stream);
-    return { NATS_URL: natsUrl as string, NATS_STREAM: stream };
-  };
+  const natsEnv = () => streams.env();
 
   it('when an admin deletes an account (in-process bus), then its todos, files (their contents too), cart, chat memberships and sessions go', async () => {
     const t = await createTestApp();

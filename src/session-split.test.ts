@@ -3,18 +3,15 @@
  * realtime refuse the session's tokens and realtime closes its sockets, through identity's
  * `session.changed` on NATS, and through the database while the mirror is not current.
  */
-import { randomBytes } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectChat, listen } from '../test/chat-fixtures.js';
+import { natsUrl, privateStreams } from '../test/nats-streams.js';
 import { createTestApp, type TestApp, type TestUser } from '../test/test-app.js';
 import { createMemoryLedger } from './platform/bus/delivery-ledger.js';
 import { createMemoryBus, type EventBus } from './platform/bus/event-bus.js';
 import { createLogger } from './platform/log.js';
 
 const API = '/api/v1';
-const natsUrl = process.env.TEST_NATS_URL;
 /** A heartbeat far longer than the test: a socket closed during it was closed by the event. */
 const NO_HEARTBEAT = { CHAT_HEARTBEAT_INTERVAL: '10m' };
 const waitFor = (fn: () => Promise<void>) => vi.waitFor(fn, { timeout: 20_000, interval: 50 });
@@ -31,22 +28,13 @@ function busThatNeverCatchesUp(): EventBus {
 
 describe('sessions across the split', () => {
   const apps: TestApp[] = [];
-  const streams: string[] = [];
+  const streams = privateStreams();
   afterEach(async () => {
     // The sharing apps first: they use the first one's database.
     for (const app of apps.splice(0).reverse()) await app.close();
-    if (natsUrl && streams.length) {
-      const nc = await connect({ servers: natsUrl });
-      const jsm = await jetstreamManager(nc);
-      for (const stream of streams.splice(0)) await jsm.streams.delete(stream).catch(() => {});
-      await nc.close();
-    }
+    await streams.deleteAll();
   });
-  const natsEnv = () => {
-    const stream = `TEST_${randomBytes(6).toString('hex')}`;
-    streams.push(stream);
-    return { NATS_URL: natsUrl as string, NATS_STREAM: stream };
-  };
+  const natsEnv = () => streams.env();
   const track = (app: TestApp) => {
     apps.push(app);
     return app;
