@@ -23,6 +23,8 @@ import { startJobs } from './platform/jobs.js';
 import { installHttpMetrics } from './platform/metrics/http-metrics.js';
 import { type MetricsServer, startMetricsServer } from './platform/metrics/metrics-server.js';
 import type { AppModule, ModuleFactory, Platform } from './platform/platform.js';
+import { installHttpSpans } from './platform/tracing/http-spans.js';
+import { tracingOn } from './platform/tracing/tracing.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -85,9 +87,12 @@ export async function buildApp(platform: Platform, modules: readonly ModuleFacto
 
   // First: every later hook and handler runs with the request reachable (the audit trail reads it).
   await installRequestContext(http);
+  // Before every other request hook, so the span covers requests refused early too.
+  const traced = tracingOn();
+  if (traced) installHttpSpans(http);
   installProblemDetails(http);
   installRequestIdEcho(http);
-  installAccessLog(http);
+  installAccessLog(http, { traced });
   // First of the request hooks, so requests refused early (rate limit, access guard) are measured too.
   if (platform.metrics.enabled) installHttpMetrics(http, platform.metrics);
   await installSecurity(http, {

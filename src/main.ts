@@ -10,6 +10,7 @@ import { DataDirLockedError } from './platform/db/lock.js';
 import { createLogger } from './platform/log.js';
 import { closePlatform, openPlatform } from './platform/platform.js';
 import { installGracefulShutdown } from './platform/shutdown.js';
+import { startTracing, tracingOn } from './platform/tracing/tracing.js';
 import { type AppConfig, loadAppConfig } from './settings.js';
 
 async function main() {
@@ -23,7 +24,9 @@ async function main() {
     }
     throw err;
   }
-  const log = createLogger(config.LOG_LEVEL, undefined, config.LOG_FORMAT);
+  // Before the logger and the app: both look at whether tracing is on once, when they are made.
+  const tracing = startTracing(config);
+  const log = createLogger(config.LOG_LEVEL, undefined, config.LOG_FORMAT, { traceIds: tracingOn() });
   const deployment = config.DEPLOYMENT as DeploymentName;
   const deployable = DEPLOYMENTS[deployment];
   if (!deployable) {
@@ -62,7 +65,8 @@ async function main() {
       drain: running.drain,
       closeServer: () => running.http.close(),
       forceCloseConnections: () => running.http.server.closeAllConnections(),
-      closePlatform: () => closePlatform(platform),
+      // The spans of the last requests leave after everything else has stopped.
+      closePlatform: () => closePlatform(platform).finally(() => tracing.shutdown()),
     },
     { timeoutMs: config.SHUTDOWN_TIMEOUT, delayMs: config.SHUTDOWN_DELAY, log },
   );

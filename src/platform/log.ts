@@ -4,6 +4,7 @@
  * so a production install falls back to JSON lines).
  */
 import { createRequire } from 'node:module';
+import { trace } from '@opentelemetry/api';
 import { type DestinationStream, type Logger, pino, stdSerializers } from 'pino';
 import { constraintOf, pgCode } from './db/errors.js';
 
@@ -76,12 +77,31 @@ export function serializeError(err: unknown): Record<string, unknown> {
 /** How log records are written: `json` lines, `pretty` for people, `auto` = pretty on a terminal. */
 export type LogFormat = 'json' | 'pretty' | 'auto';
 
+function traceIdsOfActiveSpan(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
 /**
  * Creates the root logger at `level`, writing to `destination` (stdout by default) in `format`
- * (`json` by default). `pretty` falls back to JSON when pino-pretty is not installed.
+ * (`json` by default). `pretty` falls back to JSON when pino-pretty is not installed. `traceIds`
+ * adds the active span's trace_id and span_id to every line (tracing on).
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
-  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { err: serializeError } };
+export function createLogger(
+  level: string,
+  destination?: NodeJS.WritableStream,
+  format: LogFormat = 'json',
+  { traceIds = false }: { traceIds?: boolean } = {},
+): Logger {
+  const options = {
+    level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: { err: serializeError },
+    // With tracing on, a line written inside a span names it, so logs and traces join up.
+    ...(traceIds ? { mixin: traceIdsOfActiveSpan } : {}),
+  };
   const target = destination ?? process.stdout;
   const pretty = format === 'pretty' || (format === 'auto' && (target as { isTTY?: boolean }).isTTY === true);
   const prettyStream = pretty ? openPrettyStream(target) : undefined;

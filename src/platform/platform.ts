@@ -21,6 +21,7 @@ import { createRedisStore } from './cache/redis-store.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PlatformConfig } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
+import { statementTelemetry } from './db/statement-telemetry.js';
 import type { SessionGate } from './http/access.js';
 import type { CorsHeaders } from './http/security.js';
 import type { Job } from './jobs.js';
@@ -152,6 +153,7 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
     const metricsRegistry = config.METRICS_PORT === undefined ? undefined : createMetricsRegistry();
     const metrics = metricsRegistry ?? disabledMetrics;
     registerPlatformMetrics(metrics, { database, redis, bus: transport, passwords });
+    database.observe(statementTelemetry(metrics));
     return {
       config,
       database,

@@ -5,6 +5,8 @@ export interface BusEvent<T = unknown> {
   type: string;
   occurredAt: string;
   payload: T;
+  /** The W3C trace context of the span that published it, when tracing is on; travels beside the event (a NATS header), not in it. */
+  traceparent?: string;
 }
 
 export type EventHandler = (event: BusEvent) => Promise<void> | void;

@@ -4,6 +4,7 @@
  * failure retry with a growing backoff, and after `maxDeliveries` write a dead letter.
  */
 import type { Logger } from 'pino';
+import { contextOf, inSpan, SpanKind } from '../tracing/spans.js';
 import { type BusEvent, type Subscription, UndeliverableEvent } from './bus-event.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 
@@ -30,13 +31,34 @@ export interface DeliveryDeps {
   log: Logger;
 }
 
-/** Delivers `event` (its `delivery`-th attempt, from 1) and says what the transport should do next. */
-export async function deliverEvent(
-  deps: DeliveryDeps,
-  subscription: Subscription,
-  event: BusEvent,
-  delivery: number,
-): Promise<DeliveryOutcome> {
+/**
+ * Delivers `event` (its `delivery`-th attempt, from 1) and says what the transport should do
+ * next. With tracing on, the delivery is a consumer span, child of the span that published the
+ * event (its `traceparent`): the handler's own work joins the publisher's trace.
+ */
+export function deliverEvent(deps: DeliveryDeps, subscription: Subscription, event: BusEvent, delivery: number): Promise<DeliveryOutcome> {
+  return inSpan(
+    `process ${event.type}`,
+    {
+      kind: SpanKind.CONSUMER,
+      parent: contextOf(event.traceparent),
+      attributes: {
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': event.type,
+        'messaging.message.id': event.id,
+        'messaging.consumer.group.name': subscription.module,
+        'zaplecze.delivery': delivery,
+      },
+    },
+    async (span) => {
+      const outcome = await deliverOnce(deps, subscription, event, delivery);
+      span?.setAttribute('zaplecze.delivery.outcome', outcome.kind);
+      return outcome;
+    },
+  );
+}
+
+async function deliverOnce(deps: DeliveryDeps, subscription: Subscription, event: BusEvent, delivery: number): Promise<DeliveryOutcome> {
   const { ledger, policy, log } = deps;
   const context = { module: subscription.module, eventType: event.type, eventId: event.id, delivery };
   try {

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
+import { currentTraceparent } from '../tracing/spans.js';
 import type { BusEvent, Follower, FollowOptions, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
@@ -19,7 +20,8 @@ export type { BusEvent, EventHandler, Follower, FollowOptions, Subscription } fr
  * module's events and checks payloads against their schemas.
  */
 export interface EventBus<P extends object = Record<string, unknown>> {
-  publish<K extends keyof P & string>(type: K, payload: P[K], id?: string): Promise<void>;
+  /** `traceparent` links the consumers' spans to the publisher's (tracing on). */
+  publish<K extends keyof P & string>(type: K, payload: P[K], id?: string, traceparent?: string): Promise<void>;
   /** Handles every event of `type` for `module`; returns an unsubscribe function. */
   subscribe<K extends keyof P & string>(module: string, type: K, handler: (event: BusEvent<P[K]>) => Promise<void> | void): () => void;
   /**
@@ -89,8 +91,8 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
   }
 
   return {
-    async publish(type, payload, id = newId()) {
-      const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload };
+    async publish(type, payload, id = newId(), traceparent) {
+      const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload, ...(traceparent ? { traceparent } : {}) };
       for (const [key, group] of groups) {
         const member = group.members[0]?.type === type ? pick(key) : undefined;
         if (member) run(member, event, 1);
@@ -121,7 +123,8 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
     },
     async redeliver(module, event) {
       const member = pick(keyOf(module, event.type));
-      if (member) run(member, event, 1);
+      // The replay continues the trace of the admin's request that asked for it.
+      if (member) run(member, { ...event, traceparent: currentTraceparent() }, 1);
     },
     async ready() {},
     async check() {},

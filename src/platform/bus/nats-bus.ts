@@ -25,6 +25,7 @@ import {
 import { connect, headers } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
+import { currentTraceparent } from '../tracing/spans.js';
 import type { BusEvent, Follower, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
@@ -33,6 +34,8 @@ import type { EventBus } from './event-bus.js';
 const NANOS_PER_MS = 1_000_000;
 /** A replayed event carries the one module it is for; the other modules' consumers skip it. */
 const TARGET_HEADER = 'Zaplecze-Module';
+/** The W3C trace context travels as a message header, the way OpenTelemetry's messaging conventions carry it. */
+const TRACE_HEADER = 'traceparent';
 
 export interface NatsBusOptions {
   url: string;
@@ -131,6 +134,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     let event: BusEvent;
     try {
       event = msg.json<BusEvent>();
+      event.traceparent = msg.headers?.get(TRACE_HEADER) || undefined;
     } catch (err) {
       log.error({ err, durable: consumer.durable, seq: msg.seq }, 'unreadable event dropped');
       msg.term();
@@ -316,11 +320,16 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   }
 
   return {
-    async publish(type, payload, id = newId()) {
+    async publish(type, payload, id = newId(), traceparent) {
       // Fail fast rather than buffer: the outbox relay holds its row locks while publishing and retries later.
       if (!connected) throw new Error('event bus disconnected');
       const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload };
-      await js.publish(`${prefix}.${type}`, JSON.stringify(event), { msgID: id });
+      let h: ReturnType<typeof headers> | undefined;
+      if (traceparent) {
+        h = headers();
+        h.set(TRACE_HEADER, traceparent);
+      }
+      await js.publish(`${prefix}.${type}`, JSON.stringify(event), { msgID: id, ...(h ? { headers: h } : {}) });
     },
     subscribe(module, type, handler) {
       // Two subscriptions of one module to one type bind the same durable and share it, like replicas.
@@ -345,7 +354,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     async redeliver(module, event, replayId) {
       const h = headers();
       h.set(TARGET_HEADER, module);
-      await js.publish(`${prefix}.${event.type}`, JSON.stringify(event), { msgID: `replay-${replayId}`, headers: h });
+      // The replay continues the trace of the admin's request that asked for it.
+      const traceparent = currentTraceparent();
+      if (traceparent) h.set(TRACE_HEADER, traceparent);
+      const { traceparent: _stale, ...body } = event;
+      await js.publish(`${prefix}.${event.type}`, JSON.stringify(body), { msgID: `replay-${replayId}`, headers: h });
     },
     async ready() {
       while (starting.size) await Promise.all(starting);

@@ -9,10 +9,12 @@
  * commit that marks it sent, it is published again on the next run. Consumers dedupe on the
  * event id, which is the outbox row id.
  */
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Executor } from '../db/database.js';
 import { newId } from '../ids.js';
+import { contextOf, currentTraceparent, inSpan, SpanKind } from '../tracing/spans.js';
 import type { EventBus } from './event-bus.js';
 import { outboxEvents } from './tables.js';
 import type { EventPayloads } from './typed-events.js';
@@ -28,7 +30,7 @@ export async function enqueueEvent<P extends object = EventPayloads, K extends k
   payload: P[K],
 ): Promise<string> {
   const id = newId();
-  await tx.insert(outboxEvents).values({ id, type, payload });
+  await tx.insert(outboxEvents).values({ id, type, payload, traceContext: currentTraceparent() });
   return id;
 }
 
@@ -38,9 +40,12 @@ export type OutgoingEvent<P extends object = EventPayloads> = { [K in keyof P & 
 /** Writes several events in the caller's transaction with one statement. */
 export async function enqueueEvents<P extends object = EventPayloads>(tx: Executor, events: OutgoingEvent<P>[]): Promise<void> {
   if (events.length === 0) return;
+  const traceContext = currentTraceparent();
   // Chunked: one statement is bounded by the 65535 bind parameters of the wire protocol.
   for (let i = 0; i < events.length; i += 5000) {
-    await tx.insert(outboxEvents).values(events.slice(i, i + 5000).map((e) => ({ id: newId(), type: e.type, payload: e.payload })));
+    await tx
+      .insert(outboxEvents)
+      .values(events.slice(i, i + 5000).map((e) => ({ id: newId(), type: e.type, payload: e.payload, traceContext })));
   }
 }
 
@@ -83,7 +88,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function drainBatch(): Promise<number> {
     return db.transaction(async (tx) => {
       const rows = await tx
-        .select({ id: outboxEvents.id, type: outboxEvents.type, payload: outboxEvents.payload })
+        .select({ id: outboxEvents.id, type: outboxEvents.type, payload: outboxEvents.payload, traceContext: outboxEvents.traceContext })
         .from(outboxEvents)
         .where(isNull(outboxEvents.sentAt))
         .orderBy(asc(outboxEvents.id))
@@ -92,7 +97,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const sent: string[] = [];
       for (const row of rows) {
         try {
-          await bus.publish(row.type, row.payload, row.id);
+          await publishRow(row);
           sent.push(row.id);
         } catch (err) {
           // Keep order: stop at the first failure, mark what went out, retry the rest later.
@@ -107,6 +112,19 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (sent.length) await tx.update(outboxEvents).set({ sentAt: sql`now()` }).where(inArray(outboxEvents.id, sent));
       return sent.length === rows.length ? rows.length : 0;
     });
+  }
+
+  /** With tracing on, a producer span in the trace of the request that wrote the row; its context travels with the event. */
+  function publishRow(row: { id: string; type: string; payload: unknown; traceContext: string | null }) {
+    return inSpan(
+      `publish ${row.type}`,
+      {
+        kind: SpanKind.PRODUCER,
+        parent: contextOf(row.traceContext ?? undefined),
+        attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': row.type, 'messaging.message.id': row.id },
+      },
+      () => bus.publish(row.type, row.payload, row.id, currentTraceparent()),
+    );
   }
 
   async function prune() {
@@ -136,7 +154,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       again = true;
       return;
     }
-    running = drain().finally(() => {
+    // Outside the kicking request's trace: each row's publish joins the trace that wrote the row.
+    running = context.with(ROOT_CONTEXT, drain).finally(() => {
       running = undefined;
     });
   }

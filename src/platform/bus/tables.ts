@@ -14,6 +14,8 @@ export const outboxEvents = platformSchema.table(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     /** Failed publish attempts, for operators looking at a stuck row. */
     attempts: integer('attempts').notNull().default(0),
+    /** The W3C `traceparent` of the span that wrote the event (tracing on): the relay's publish continues that trace. */
+    traceContext: text('trace_context'),
   },
   (t) => [
     // The relay only ever looks at unsent rows; the partial index stays tiny however large the table.

@@ -42,7 +42,7 @@ export function typedEventBus(bus: EventBus, schemas: EventSchemas): TypedEventB
     };
   }
   return {
-    publish: (type, payload, id) => bus.publish(type, payload, id),
+    publish: (type, payload, id, traceparent) => bus.publish(type, payload, id, traceparent),
     subscribe(module, type, handler) {
       const check = checkerOf(type);
       return bus.subscribe(module, type, (event) => {

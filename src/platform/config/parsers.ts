@@ -55,6 +55,12 @@ export const oneOf =
   (raw) =>
     values.includes(raw as T) ? (raw as T) : fail(`must be one of ${values.join(', ')}, got '${raw}'`);
 
+/** A decimal number from 0 to 1 (a share). */
+export const ratio: Parser<number> = (raw) => {
+  const value = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(raw) ? Number(raw) : Number.NaN;
+  return Number.isNaN(value) ? fail(`must be a number from 0 to 1, got '${raw}'`) : value;
+};
+
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
 /** A size in bytes: 1048576, 512kb, 10mb, 1gb (binary units). */

@@ -4,7 +4,7 @@
  * shutdown, blob storage). Modules declare theirs in `src/modules/<name>/settings.ts`.
  */
 import { cpus } from 'node:os';
-import { bool, bytes, duration, durationBetween, fail, folder, int, oneOf, origins, secret, str, url } from './parsers.js';
+import { bool, bytes, duration, durationBetween, fail, folder, int, oneOf, origins, ratio, secret, str, url } from './parsers.js';
 import { type ConfigOf, defineSettings } from './settings-group.js';
 
 /** Every variable the platform reads. Order is the order of the docs. */
@@ -27,6 +27,35 @@ export const platformSettings = defineSettings(
       doc: 'Address the metrics listener binds. The default keeps it on this machine; containers set 0.0.0.0 so Prometheus can reach it (keep that port off the public network).',
       example: '0.0.0.0',
       default: '127.0.0.1',
+      parse: str,
+    },
+    OTEL_EXPORTER_OTLP_ENDPOINT: {
+      doc: 'Turns tracing on: spans are exported over OTLP (HTTP, protobuf) to this base URL (the collector; /v1/traces is appended). Unset: tracing is off and costs nothing. The exporter also reads the standard OTEL_EXPORTER_OTLP_HEADERS.',
+      example: 'http://otel-collector:4318',
+      parse: url('http:', 'https:'),
+    },
+    OTEL_TRACES_SAMPLER: {
+      doc: 'Which traces are recorded (OpenTelemetry standard values). parentbased_*: an incoming traceparent decides, the rest only starts new traces.',
+      example: 'parentbased_traceidratio',
+      default: 'parentbased_always_on',
+      parse: oneOf(
+        'always_on',
+        'always_off',
+        'traceidratio',
+        'parentbased_always_on',
+        'parentbased_always_off',
+        'parentbased_traceidratio',
+      ),
+    },
+    OTEL_TRACES_SAMPLER_ARG: {
+      doc: 'The share of new traces kept by the traceidratio samplers, from 0 to 1.',
+      example: '0.1',
+      default: '1',
+      parse: ratio,
+    },
+    OTEL_SERVICE_NAME: {
+      doc: 'The service name on every span. Defaults to zaplecze-<DEPLOYMENT> (zaplecze-commerce, ...).',
+      example: 'zaplecze-commerce',
       parse: str,
     },
     PUBLIC_URL: {

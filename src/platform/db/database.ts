@@ -14,6 +14,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { type DataDirLock, lockDataDir } from './lock.js';
+import { type ObserverSlot, observeQuery, type QueryObserver } from './query-observer.js';
 
 /** The drizzle database every repository is written against (PGlite or node-postgres). */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -32,6 +33,8 @@ export interface Database {
   poolStats?(): { inUse: number; idle: number; waiting: number };
   /** Applies committed migrations from `drizzle/`. Safe to call on every start. */
   migrate(): Promise<void>;
+  /** Sees every statement from now on (the query-duration metric, SQL spans); undefined stops it. */
+  observe(observer: QueryObserver | undefined): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +64,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function wrapPglite(client: PGlite, lock: DataDirLock | null): Database {
+  const slot: ObserverSlot = { current: undefined };
+  client.query = observeQuery(slot, client.query);
+  const transaction = client.transaction.bind(client);
+  client.transaction = (work) =>
+    transaction((tx) => {
+      tx.query = observeQuery(slot, tx.query);
+      return work(tx);
+    });
   const db = drizzlePglite(client) as unknown as Db;
   let closed = false;
   return {
@@ -71,6 +82,9 @@ function wrapPglite(client: PGlite, lock: DataDirLock | null): Database {
     },
     async migrate() {
       await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    observe(observer) {
+      slot.current = observer;
     },
     async close() {
       if (closed) return;
@@ -84,7 +98,11 @@ function wrapPglite(client: PGlite, lock: DataDirLock | null): Database {
 const MIGRATION_LOCK_KEY = 7_305_118_201;
 
 function openPostgres(url: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+  const slot: ObserverSlot = { current: undefined };
+  // Every connection of the pool is this client, whose `query` the observer sees.
+  class ObservedClient extends pg.Client {}
+  ObservedClient.prototype.query = observeQuery(slot, pg.Client.prototype.query);
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, Client: ObservedClient });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = drizzlePg(pool) as unknown as Db;
@@ -94,6 +112,9 @@ function openPostgres(url: string, poolSize: number): Database {
     engine: 'postgres',
     async ping() {
       await db.execute(sql`select 1`);
+    },
+    observe(observer) {
+      slot.current = observer;
     },
     poolStats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async migrate() {

@@ -9,6 +9,7 @@
  * input can point the server at another host.
  */
 import type { Clock } from '../clock.js';
+import { injectTraceparent, inSpan, SpanKind } from '../tracing/spans.js';
 import { type CircuitBreaker, CircuitOpenError, createCircuitBreaker } from './circuit-breaker.js';
 import { isRetryable, isUpstreamFault, OutboundError, parseRetryAfter } from './outbound-error.js';
 import { type RetryPolicy, retryWithBackoff } from './retry.js';
@@ -126,7 +127,37 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     return url;
   }
 
-  async function attempt<T>(url: URL, init: RequestInit, request: OutboundRequest<T>): Promise<OutboundResponse<T>> {
+  /** One try, a client span of its own when tracing is on (its `traceparent` goes with the request). */
+  function attempt<T>(url: URL, init: RequestInit, request: OutboundRequest<T>): Promise<OutboundResponse<T>> {
+    return inSpan(
+      init.method ?? 'GET',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': init.method ?? 'GET',
+          // Without the query: it may carry the upstream's API key.
+          'url.full': `${url.origin}${url.pathname}`,
+          'server.address': url.hostname,
+          'zaplecze.upstream': name,
+        },
+      },
+      async (span) => {
+        if (!span) return attemptOnce(url, init, request);
+        const headers = { ...(init.headers as Record<string, string>) };
+        injectTraceparent(headers);
+        try {
+          const response = await attemptOnce(url, { ...init, headers }, request);
+          span.setAttribute('http.response.status_code', response.status);
+          return response;
+        } catch (err) {
+          if (err instanceof OutboundError && err.status !== undefined) span.setAttribute('http.response.status_code', err.status);
+          throw err;
+        }
+      },
+    );
+  }
+
+  async function attemptOnce<T>(url: URL, init: RequestInit, request: OutboundRequest<T>): Promise<OutboundResponse<T>> {
     const signal = AbortSignal.timeout(options.timeoutMs);
     let response: Response;
     let text: string;

@@ -1,0 +1,85 @@
+/**
+ * Distributed tracing with the OpenTelemetry SDK. The code everywhere else writes spans through
+ * `@opentelemetry/api` only, and installs its span hooks only when `tracingOn()`: with tracing
+ * off (no OTEL_EXPORTER_OTLP_ENDPOINT) no SDK is registered, no hook runs and no span object is
+ * made, so it costs nothing.
+ *
+ * On: W3C trace context (`traceparent`) is read from requests and written to outbound calls,
+ * outbox rows and bus messages; the context follows async work through AsyncLocalStorage;
+ * finished spans leave in batches over OTLP (HTTP + protobuf, the OpenTelemetry default).
+ * The process registers one provider for its life: tracing is a process setting, like the logger.
+ */
+import { context, propagation, type Tracer, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
+import { type SamplerName, samplerFrom } from './sampler.js';
+
+/**
+ * The tracer every span of the platform and the modules comes from: the registered provider's
+ * (a live binding, replaced by `startTracing`: the API's proxy tracer would keep serving the
+ * first provider of the process after a restart of tracing, as tests do).
+ */
+export let tracer: Tracer = trace.getTracer('zaplecze');
+
+let on = false;
+
+/** True while an SDK started by `startTracing` is registered: the span hooks check it once, at start-up. */
+export function tracingOn(): boolean {
+  return on;
+}
+
+export interface TracingSettings {
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  OTEL_TRACES_SAMPLER: SamplerName;
+  OTEL_TRACES_SAMPLER_ARG: number;
+  OTEL_SERVICE_NAME?: string;
+  DEPLOYMENT: string;
+}
+
+export interface Tracing {
+  /** Exports what is buffered (tests, before a planned exit). */
+  flush(): Promise<void>;
+  /** Exports what is left and unregisters the SDK. */
+  shutdown(): Promise<void>;
+}
+
+const OFF: Tracing = { flush: async () => {}, shutdown: async () => {} };
+
+/**
+ * Registers the SDK when the settings turn tracing on (or a test hands an exporter, whose spans
+ * are then passed on one by one, not batched). Call before the logger and the app are made.
+ */
+export function startTracing(settings: TracingSettings, options: { exporter?: SpanExporter } = {}): Tracing {
+  const endpoint = settings.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (!endpoint && !options.exporter) return OFF;
+  if (on) throw new Error('tracing is already started in this process');
+  const processor = options.exporter
+    ? new SimpleSpanProcessor({ exporter: options.exporter })
+    : new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint?.replace(/\/+$/, '')}/v1/traces` }) });
+  const provider = new TracerProvider({
+    sampler: samplerFrom(settings.OTEL_TRACES_SAMPLER, settings.OTEL_TRACES_SAMPLER_ARG),
+    resource: resourceFromAttributes({ 'service.name': settings.OTEL_SERVICE_NAME ?? `zaplecze-${settings.DEPLOYMENT}` }),
+    spanProcessors: [processor],
+  });
+  const contextManager = new AsyncLocalStorageContextManager();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  tracer = provider.getTracer('zaplecze');
+  on = true;
+  return {
+    flush: () => provider.forceFlush(),
+    async shutdown() {
+      if (!on) return;
+      on = false;
+      await provider.shutdown().catch(() => {});
+      tracer = trace.getTracer('zaplecze');
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+}
