@@ -191,7 +191,7 @@ describe('the kit files', () => {
       services: Record<string, { profiles?: string[]; volumes?: string[]; environment?: Record<string, string> }>;
     };
     const profiled = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('observability'));
-    expect(profiled.map(([name]) => name).sort()).toEqual(['grafana', 'prometheus']);
+    expect(profiled.map(([name]) => name).sort()).toEqual(['grafana', 'jaeger', 'prometheus']);
     const mounts = new Map<string, string>(); // container path -> host path
     for (const [, service] of profiled) {
       for (const volume of service.volumes ?? []) {
