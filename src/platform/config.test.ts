@@ -131,6 +131,17 @@ describe('config', () => {
     expect(load({ PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
   });
 
+  it('when the tracing settings are given, then the sampler share is a number from 0 to 1 and the endpoint a URL', () => {
+    expect(load({ OTEL_TRACES_SAMPLER_ARG: '0.25' }).OTEL_TRACES_SAMPLER_ARG).toBe(0.25);
+    expect(load({}).OTEL_TRACES_SAMPLER).toBe('parentbased_always_on');
+    expect(problemsOf({ OTEL_TRACES_SAMPLER_ARG: '1.5' })).toEqual([
+      expect.stringMatching(/^OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1/),
+    ]);
+    expect(problemsOf({ OTEL_TRACES_SAMPLER_ARG: '-0' })).toEqual([expect.stringMatching(/^OTEL_TRACES_SAMPLER_ARG/)]);
+    expect(problemsOf({ OTEL_TRACES_SAMPLER: 'sometimes' })).toEqual([expect.stringMatching(/^OTEL_TRACES_SAMPLER must be one of/)]);
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toEqual([expect.stringMatching(/^OTEL_EXPORTER_OTLP_ENDPOINT/)]);
+  });
+
   it('when only one of the S3 keys is set, then the pair is refused', () => {
     expect(problemsOf({ S3_ACCESS_KEY_ID: 'id' })).toEqual([
       expect.stringMatching(/^S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together/),
