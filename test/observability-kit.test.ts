@@ -19,6 +19,12 @@ const ROOT = join(import.meta.dirname, '..');
 const KIT = join(ROOT, 'deploy/observability');
 /** Series Prometheus writes itself for every target; the server does not export them. */
 const PROMETHEUS_OWN = new Set(['up']);
+/**
+ * PENDING THE TRACING MERGE (lead): the SQL duration histogram that src/platform/db/ exports once
+ * the OpenTelemetry work lands. The dashboard already reads it. Only these names may be missing
+ * from the scrape, and the test below fails as soon as one is exported: then delete it here.
+ */
+const PENDING_TRACING_MERGE = new Set(['db_client_operation_duration_seconds_bucket', 'db_client_operation_duration_seconds_count']);
 
 const readYaml = (path: string) => parse(readFileSync(path, 'utf8'));
 
@@ -113,7 +119,7 @@ describe('the dashboard and the alert rules against the server', () => {
     registerPlatformMetrics(engines, {
       database: { ...t.platform.database, poolStats: () => ({ inUse: 0, idle: 0, waiting: 0 }) },
       redis: { status: 'ready' } as Redis,
-      bus: { check: async () => {} },
+      bus: { check: async () => {}, lag: async () => [{ module: 'shop', type: 'order.paid', events: 0 }] },
       passwords: { queued: () => 0 },
     });
     const withEngines = parsePrometheusText(await engines.render());
@@ -139,7 +145,9 @@ describe('the dashboard and the alert rules against the server', () => {
       'zaplecze_outbox_oldest_unsent_age_seconds',
       'zaplecze_outbox_backlog_events',
       'zaplecze_dead_letters',
+      'zaplecze_event_consumer_lag_events',
       'zaplecze_db_pool_connections',
+      'db_client_operation_duration_seconds_bucket',
       'zaplecze_chat_open_sockets',
       'zaplecze_chat_messages_total',
       'zaplecze_shop_checkouts_total',
@@ -149,8 +157,10 @@ describe('the dashboard and the alert rules against the server', () => {
     ]) {
       expect(used.has(name), name).toBe(true);
     }
-    const missing = unexportedMetrics(used.keys(), exported).map((name) => `${name} (${used.get(name)})`);
-    expect(missing).toEqual([]);
+    const missing = unexportedMetrics(used.keys(), exported);
+    expect(missing.filter((name) => !PENDING_TRACING_MERGE.has(name)).map((name) => `${name} (${used.get(name)})`)).toEqual([]);
+    const nowExported = [...PENDING_TRACING_MERGE].filter((name) => !missing.includes(name));
+    expect(nowExported, 'exported now: remove from PENDING_TRACING_MERGE').toEqual([]);
   });
 });
 
@@ -163,6 +173,7 @@ describe('the kit files', () => {
         'ZapleczeHighP99Latency',
         'ZapleczeOutboxStuck',
         'ZapleczeDeadLetters',
+        'ZapleczeConsumerLagGrowing',
         'ZapleczeEventLoopDelay',
       ]),
     );

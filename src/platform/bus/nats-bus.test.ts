@@ -153,6 +153,35 @@ describe.runIf(url)('NATS JetStream event bus', () => {
     await waitFor(() => expect(handled).toEqual([id, after]));
   });
 
+  it('when events wait for a busy handler, then the lag counts them per module and type (a shared durable once) until they are acked', async () => {
+    const bus = await open();
+    const t = type();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handled: string[] = [];
+    const slow = async (e: BusEvent) => {
+      await gate;
+      handled.push(e.id);
+    };
+    bus.subscribe('slow', t, slow);
+    bus.subscribe('slow', t, slow);
+    bus.subscribe('quick', t, () => {});
+    await bus.ready();
+    // Released however the test ends: closing the bus waits for the held handlers.
+    try {
+      for (const id of ids(4)) await bus.publish(t, {}, id);
+      const lagOf = async () => Object.fromEntries((await bus.lag()).map((l) => [`${l.module} ${l.type}`, l.events]));
+      await waitFor(async () => expect(await lagOf()).toEqual({ [`slow ${t}`]: 4, [`quick ${t}`]: 0 }));
+      release();
+      await waitFor(() => expect(handled).toHaveLength(4));
+      await waitFor(async () => expect(await lagOf()).toEqual({ [`slow ${t}`]: 0, [`quick ${t}`]: 0 }));
+    } finally {
+      release();
+    }
+  });
+
   describe('follow (broadcast)', () => {
     it('when a follower starts from a past time, then it gets the events since then (not older ones), becomes current, and then gets new ones', async () => {
       const bus = await open();
