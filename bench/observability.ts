@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { catalogOnPostgres } from './catalog.js';
 import { type Bench, type BenchOptions, fetchJson, withServers } from './lib/bench.js';
-import { machineInfo, machineLoad, median } from './lib/compare.js';
+import { LOAD_GENERATOR_BUSY, machineInfo, machineLoad, median, SERVER_SATURATED } from './lib/compare.js';
 import { type LoadResult, type LoadSpec, runLoad } from './lib/load.js';
 import { freePort, type ServerProcess } from './lib/processes.js';
 import { checkSmoke, type Report, type RoundRow, writeReport } from './lib/report.js';
@@ -126,21 +126,26 @@ export const observabilityBench: Bench = {
     try {
       return await withServers(async (track) => {
         const servers = new Map<SideName, { server: ServerProcess; metricsUrl?: string }>();
-        for (const side of SIDES) {
-          const metricsPort = side === 'off' ? undefined : await freePort();
-          const env: Record<string, string> = {
-            ...catalog.env,
-            ...(metricsPort ? { METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1' } : {}),
-            ...(side === 'metrics+tracing'
-              ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on', OTEL_SERVICE_NAME: 'zaplecze-bench' }
-              : {}),
-          };
-          const server = track(await startZaplecze(env));
-          servers.set(side, {
-            server: { ...server, name: side },
-            metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : undefined,
-          });
-        }
+        // Started together (migrations take an advisory lock); settled all before a failure is thrown, so each started one is tracked and stopped.
+        const started = await Promise.allSettled(
+          SIDES.map(async (side) => {
+            const metricsPort = side === 'off' ? undefined : await freePort();
+            const env: Record<string, string> = {
+              ...catalog.env,
+              ...(metricsPort ? { METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1' } : {}),
+              ...(side === 'metrics+tracing'
+                ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on', OTEL_SERVICE_NAME: 'zaplecze-bench' }
+                : {}),
+            };
+            const server = track(await startZaplecze(env));
+            servers.set(side, {
+              server: { ...server, name: side },
+              metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : undefined,
+            });
+          }),
+        );
+        const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (failed) throw failed.reason;
         // Every side must answer each path alike before anything is timed.
         for (const { path } of paths) {
           const bodies = await Promise.all(
@@ -277,6 +282,17 @@ async function summarise(
       warnings.push(`round ${r.round} ${r.side}: ${r.non2xx} non-2xx (${JSON.stringify(r.status)}) and ${r.errors} errors/timeouts`);
     if (r.scrapeFailures)
       warnings.push(`round ${r.round} ${r.side}: ${r.scrapeFailures} of ${r.scrapes + r.scrapeFailures} scrapes failed`);
+  }
+  // The pair benches' checks: a side whose server did not saturate its core, or whose load generator did, measured the machine.
+  for (const side of [...paths.map((p) => summary(p.key, 'off')), ...measures.map((m) => m.on)]) {
+    if (side.serverCpuShare < SERVER_SATURATED)
+      warnings.push(
+        `${side.name}: server used ${Math.round(side.serverCpuShare * 100)}% of its core; not saturated (trust the per CPU-s ratio)`,
+      );
+    if (side.loadCpuShare > LOAD_GENERATOR_BUSY)
+      warnings.push(
+        `${side.name}: load generator used ${Math.round(side.loadCpuShare * 100)}% of its core; its req/s may be capped by the generator`,
+      );
   }
   for (const m of measures) {
     if (m.side === 'metrics+tracing' && m.exports === 0) {
