@@ -182,6 +182,30 @@ describe.runIf(url)('NATS JetStream event bus', () => {
     }
   });
 
+  it('when a failed event waits for its retry, then it still counts as lag', async () => {
+    // A retry an hour away: the nak'ed event waits on the server for the whole test.
+    const bus = await createNatsBus({
+      url: url as string,
+      stream,
+      connectionName: 'test',
+      ledger,
+      policy: { maxDeliveries: 3, retryBackoffMs: 3_600_000 },
+      log,
+    });
+    buses.push(bus);
+    const t = type();
+    let attempts = 0;
+    bus.subscribe('flaky', t, () => {
+      attempts += 1;
+      throw new Error('fails until the retry');
+    });
+    await bus.ready();
+    await bus.publish(t, {});
+    await waitFor(() => expect(attempts).toBe(1));
+    // Delivered and nak'ed with a delay: the server holds it as unacknowledged until the redelivery.
+    await waitFor(async () => expect(await bus.lag()).toEqual([{ module: 'flaky', type: t, events: 1 }]));
+  });
+
   describe('follow (broadcast)', () => {
     it('when a follower starts from a past time, then it gets the events since then (not older ones), becomes current, and then gets new ones', async () => {
       const bus = await open();
