@@ -183,6 +183,18 @@ const notes = (extra: string[]) => [
   ...extra,
 ];
 
+/**
+ * The catalog's PostgreSQL database, loaded once per run, for benches that need a product to
+ * read (observability): the server environment and the path of a product in the middle.
+ */
+export async function catalogOnPostgres(
+  options: BenchOptions,
+): Promise<{ env: Record<string, string>; productPath: string; products: number }> {
+  sizeFor(options);
+  await preparePostgres();
+  return { env: pgEnv, productPath: `/api/v1/products/${productId(Math.ceil(PRODUCTS / 2))}`, products: PRODUCTS };
+}
+
 async function pgPair(
   options: BenchOptions,
   spec: { name: string; title: string; goal: number; path: () => string; baseline: 'raw' | 'express'; connections?: number },

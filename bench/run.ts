@@ -17,9 +17,10 @@ import { health } from './health.js';
 import type { Bench, BenchOptions } from './lib/bench.js';
 import type { Report } from './lib/report.js';
 import { login } from './login.js';
+import { observabilityBench } from './observability.js';
 import { splitBench } from './split.js';
 
-const BENCHES: Bench[] = [health, login, ...catalogBenches, checkoutBench, splitBench];
+const BENCHES: Bench[] = [health, login, ...catalogBenches, checkoutBench, observabilityBench, splitBench];
 
 const USAGE = `usage: npm run bench -- [name ...] [--rounds N] [--duration S] [--warmup S] [--connections N] [--no-build] [--profile] [--check] [--smoke] [--list]`;
 

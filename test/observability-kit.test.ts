@@ -113,7 +113,7 @@ describe('the dashboard and the alert rules against the server', () => {
     registerPlatformMetrics(engines, {
       database: { ...t.platform.database, poolStats: () => ({ inUse: 0, idle: 0, waiting: 0 }) },
       redis: { status: 'ready' } as Redis,
-      bus: { check: async () => {} },
+      bus: { check: async () => {}, lag: async () => [{ module: 'shop', type: 'order.paid', events: 0 }] },
       passwords: { queued: () => 0 },
     });
     const withEngines = parsePrometheusText(await engines.render());
@@ -139,7 +139,9 @@ describe('the dashboard and the alert rules against the server', () => {
       'zaplecze_outbox_oldest_unsent_age_seconds',
       'zaplecze_outbox_backlog_events',
       'zaplecze_dead_letters',
+      'zaplecze_event_consumer_lag_events',
       'zaplecze_db_pool_connections',
+      'db_client_operation_duration_seconds_bucket',
       'zaplecze_chat_open_sockets',
       'zaplecze_chat_messages_total',
       'zaplecze_shop_checkouts_total',
@@ -149,8 +151,8 @@ describe('the dashboard and the alert rules against the server', () => {
     ]) {
       expect(used.has(name), name).toBe(true);
     }
-    const missing = unexportedMetrics(used.keys(), exported).map((name) => `${name} (${used.get(name)})`);
-    expect(missing).toEqual([]);
+    const missing = unexportedMetrics(used.keys(), exported);
+    expect(missing.map((name) => `${name} (${used.get(name)})`)).toEqual([]);
   });
 });
 
@@ -163,6 +165,7 @@ describe('the kit files', () => {
         'ZapleczeHighP99Latency',
         'ZapleczeOutboxStuck',
         'ZapleczeDeadLetters',
+        'ZapleczeConsumerLagGrowing',
         'ZapleczeEventLoopDelay',
       ]),
     );

@@ -39,9 +39,9 @@ export interface PairSpec {
 }
 
 /** Below this share of a core the server was probably not the bottleneck (or lost its core). */
-const SERVER_SATURATED = 0.85;
+export const SERVER_SATURATED = 0.85;
 /** Above this share of a core the load generator may be capping the req/s. */
-const LOAD_GENERATOR_BUSY = 0.9;
+export const LOAD_GENERATOR_BUSY = 0.9;
 
 export function median(values: number[]): number {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);

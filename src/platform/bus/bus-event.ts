@@ -39,3 +39,13 @@ export interface FollowOptions {
   /** Events published from this time on are delivered (those still in the stream, for a past time). */
   since: Date;
 }
+
+/**
+ * How far one subscribing module is behind on one event type (its durable consumer on NATS):
+ * the events not yet handled or dead-lettered, whether waiting, in a handler, or between retries.
+ */
+export interface ConsumerLag {
+  module: string;
+  type: string;
+  events: number;
+}

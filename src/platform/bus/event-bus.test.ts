@@ -153,6 +153,60 @@ describe('memory event bus', () => {
     });
   });
 
+  it('when events sit in a handler or wait for a retry, then the lag counts them for that module and type until they are handled', async () => {
+    // A retry an hour away: the failed event stays waiting for the whole test.
+    const bus = createMemoryBus({
+      log: capturingLog().log,
+      ledger: createMemoryLedger(),
+      policy: { maxDeliveries: 3, retryBackoffMs: 3_600_000 },
+    });
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handled: string[] = [];
+    const slow = async (e: BusEvent) => {
+      await gate;
+      handled.push(e.id);
+    };
+    bus.subscribe('slow', 'user.deleted', slow);
+    bus.subscribe('slow', 'user.deleted', slow);
+    bus.subscribe('quick', 'user.deleted', () => {});
+    bus.subscribe('flaky', 'user.created', () => {
+      throw new Error('fails until the retry');
+    });
+    // Released however the test ends: closing the bus waits for the held handlers.
+    try {
+      for (const id of ['e1', 'e2', 'e3']) await bus.publish('user.deleted', {}, id);
+      await bus.publish('user.created', {}, 'c1');
+      const lagOf = async () => Object.fromEntries((await bus.lag()).map((l) => [`${l.module} ${l.type}`, l.events]));
+      // One entry for the two subscriptions of `slow`, which share the events like replicas.
+      await waitFor(async () =>
+        expect(await lagOf()).toEqual({ 'slow user.deleted': 3, 'quick user.deleted': 0, 'flaky user.created': 1 }),
+      );
+      release();
+      await waitFor(() => expect(handled).toHaveLength(3));
+      await waitFor(async () =>
+        expect(await lagOf()).toEqual({ 'slow user.deleted': 0, 'quick user.deleted': 0, 'flaky user.created': 1 }),
+      );
+    } finally {
+      release();
+      await bus.close();
+    }
+  });
+
+  it('when a handler gives up on an event (dead letter), then it no longer counts as lag', async () => {
+    const ledger = createMemoryLedger();
+    const bus = open(capturingLog().log, ledger);
+    bus.subscribe('fragile', 't', () => {
+      throw new Error('always broken');
+    });
+    await bus.publish('t', {}, 'doomed');
+    await waitFor(() => expect(ledger.dead).toHaveLength(1));
+    await waitFor(async () => expect(await bus.lag()).toEqual([{ module: 'fragile', type: 't', events: 0 }]));
+    await bus.close();
+  });
+
   it('when a handler is unsubscribed, then it gets no more events', async () => {
     const bus = open();
     const handler = vi.fn();

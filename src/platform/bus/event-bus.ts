@@ -8,11 +8,11 @@
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import { currentTraceparent } from '../tracing/spans.js';
-import type { BusEvent, Follower, FollowOptions, Subscription } from './bus-event.js';
+import type { BusEvent, ConsumerLag, Follower, FollowOptions, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 
-export type { BusEvent, EventHandler, Follower, FollowOptions, Subscription } from './bus-event.js';
+export type { BusEvent, ConsumerLag, EventHandler, Follower, FollowOptions, Subscription } from './bus-event.js';
 
 /**
  * The bus, generic over an event map (type -> payload). The adapters move any type with an
@@ -35,6 +35,12 @@ export interface EventBus<P extends object = Record<string, unknown>> {
   ready(): Promise<void>;
   /** Throws, saying why, while the bus cannot deliver (disconnected, or a consumer not bound). */
   check(): Promise<void>;
+  /**
+   * The lag of every (module, type) this process subscribes to, once each however many
+   * subscriptions share it. Asked at scrape time only; a consumer that cannot be read now
+   * (NATS unreachable) is left out rather than reported as 0.
+   */
+  lag(): Promise<ConsumerLag[]>;
   close(): Promise<void>;
 }
 
@@ -61,19 +67,35 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
     return group.members[group.next];
   };
   const followers = new Set<{ type: string; handler: (event: BusEvent) => Promise<void> | void }>();
+  /** Per (module, type), events handed to it and not yet handled or dead-lettered: its lag. */
+  const unfinished = new Map<string, number>();
+  const settle = (key: string) => unfinished.set(key, (unfinished.get(key) ?? 1) - 1);
   const pending = new Set<Promise<void>>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
+  /** The first delivery of `event` to the group at `key`, counted as lag until it settles. */
+  function deliver(key: string, event: BusEvent) {
+    const member = pick(key);
+    if (!member) return;
+    unfinished.set(key, (unfinished.get(key) ?? 0) + 1);
+    run(member, event, 1);
+  }
+
   function run(subscription: Subscription, event: BusEvent, delivery: number) {
+    const key = keyOf(subscription.module, subscription.type);
     const attempt = deliverEvent({ ledger, policy, log }, subscription, event, delivery)
       .then((outcome) => {
-        if (outcome.kind !== 'retry' || closed) return;
+        if (outcome.kind !== 'retry' || closed) {
+          settle(key);
+          return;
+        }
         const timer = setTimeout(() => {
           timers.delete(timer);
-          // Retried by whichever member of the module is still subscribed.
-          const member = pick(keyOf(subscription.module, subscription.type));
+          // Retried by whichever member of the module is still subscribed; with none left it is dropped.
+          const member = pick(key);
           if (member) run(member, event, delivery + 1);
+          else settle(key);
         }, outcome.afterMs);
         timers.add(timer);
       })
@@ -93,10 +115,7 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
   return {
     async publish(type, payload, id = newId(), traceparent) {
       const event: BusEvent = { id, type, occurredAt: new Date().toISOString(), payload, ...(traceparent ? { traceparent } : {}) };
-      for (const [key, group] of groups) {
-        const member = group.members[0]?.type === type ? pick(key) : undefined;
-        if (member) run(member, event, 1);
-      }
+      for (const [key, group] of groups) if (group.members[0]?.type === type) deliver(key, event);
       for (const follower of followers) if (follower.type === type) fanOut(follower.handler, event);
     },
     // In-process: every event is published in this process, so a follower is always current;
@@ -122,18 +141,26 @@ export function createMemoryBus({ log, ledger, policy }: MemoryBusOptions): Even
       };
     },
     async redeliver(module, event) {
-      const member = pick(keyOf(module, event.type));
       // The replay continues the trace of the admin's request that asked for it.
-      if (member) run(member, { ...event, traceparent: currentTraceparent() }, 1);
+      deliver(keyOf(module, event.type), { ...event, traceparent: currentTraceparent() });
     },
     async ready() {},
     async check() {},
+    async lag() {
+      return [...groups]
+        .filter(([, group]) => group.members.length)
+        .map(([key, group]) => {
+          const { module, type } = group.members[0] as Subscription;
+          return { module, type, events: unfinished.get(key) ?? 0 };
+        });
+    },
     async close() {
       closed = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       while (pending.size) await Promise.all(pending);
       groups.clear();
+      unfinished.clear();
       followers.clear();
     },
   };

@@ -153,6 +153,59 @@ describe.runIf(url)('NATS JetStream event bus', () => {
     await waitFor(() => expect(handled).toEqual([id, after]));
   });
 
+  it('when events wait for a busy handler, then the lag counts them per module and type (a shared durable once) until they are acked', async () => {
+    const bus = await open();
+    const t = type();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handled: string[] = [];
+    const slow = async (e: BusEvent) => {
+      await gate;
+      handled.push(e.id);
+    };
+    bus.subscribe('slow', t, slow);
+    bus.subscribe('slow', t, slow);
+    bus.subscribe('quick', t, () => {});
+    await bus.ready();
+    // Released however the test ends: closing the bus waits for the held handlers.
+    try {
+      for (const id of ids(4)) await bus.publish(t, {}, id);
+      const lagOf = async () => Object.fromEntries((await bus.lag()).map((l) => [`${l.module} ${l.type}`, l.events]));
+      await waitFor(async () => expect(await lagOf()).toEqual({ [`slow ${t}`]: 4, [`quick ${t}`]: 0 }));
+      release();
+      await waitFor(() => expect(handled).toHaveLength(4));
+      await waitFor(async () => expect(await lagOf()).toEqual({ [`slow ${t}`]: 0, [`quick ${t}`]: 0 }));
+    } finally {
+      release();
+    }
+  });
+
+  it('when a failed event waits for its retry, then it still counts as lag', async () => {
+    // A retry an hour away: the nak'ed event waits on the server for the whole test.
+    const bus = await createNatsBus({
+      url: url as string,
+      stream,
+      connectionName: 'test',
+      ledger,
+      policy: { maxDeliveries: 3, retryBackoffMs: 3_600_000 },
+      log,
+    });
+    buses.push(bus);
+    const t = type();
+    let attempts = 0;
+    bus.subscribe('flaky', t, () => {
+      attempts += 1;
+      throw new Error('fails until the retry');
+    });
+    await bus.ready();
+    await bus.publish(t, {});
+    await waitFor(() => expect(attempts).toBe(1));
+    // Delivered and nak'ed with a delay: the server holds it as unacknowledged until the redelivery.
+    await waitFor(async () => expect(await bus.lag()).toEqual([{ module: 'flaky', type: t, events: 1 }]));
+  });
+
   describe('follow (broadcast)', () => {
     it('when a follower starts from a past time, then it gets the events since then (not older ones), becomes current, and then gets new ones', async () => {
       const bus = await open();

@@ -26,7 +26,7 @@ import { connect, headers } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import { currentTraceparent } from '../tracing/spans.js';
-import type { BusEvent, Follower, Subscription } from './bus-event.js';
+import type { BusEvent, ConsumerLag, Follower, Subscription } from './bus-event.js';
 import { type DeliveryPolicy, deliverEvent } from './delivery.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { EventBus } from './event-bus.js';
@@ -188,6 +188,24 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     consumer.stopped = true;
     await consumer.messages?.close();
     await consumer.loop;
+  }
+
+  /**
+   * Per durable this process subscribes to, what the server still holds for it: not yet
+   * delivered (num_pending) plus delivered and not yet acked, which includes events nak'ed to
+   * wait for a retry (num_ack_pending). Replicas report the same durable, so dashboards take
+   * the max over instances. Skipped while disconnected: a stale request would hold the scrape.
+   */
+  async function consumerLag(): Promise<ConsumerLag[]> {
+    if (!connected) return [];
+    const durables = new Map([...consumers.values()].map((c) => [c.durable, c.subscription]));
+    const read = await Promise.all(
+      [...durables].map(async ([durable, { module, type }]) => {
+        const info = await jsm.consumers.info(options.stream, durable).catch(() => null);
+        return info ? [{ module, type, events: info.num_pending + info.num_ack_pending }] : [];
+      }),
+    );
+    return read.flat();
   }
 
   const followers = new Set<{ stop(): Promise<void> }>();
@@ -368,6 +386,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       const unbound = [...consumers.values()].filter((c) => !c.bound).map((c) => c.durable);
       if (unbound.length) throw new Error(`consumers not bound: ${unbound.join(', ')}`);
     },
+    lag: consumerLag,
     async close() {
       const all = [...consumers.values()];
       consumers.clear();

@@ -62,6 +62,7 @@ export function typedEventBus(bus: EventBus, schemas: EventSchemas): TypedEventB
     redeliver: (module, event, replayId) => bus.redeliver(module, event, replayId),
     ready: () => bus.ready(),
     check: () => bus.check(),
+    lag: () => bus.lag(),
     close: () => bus.close(),
   };
 }

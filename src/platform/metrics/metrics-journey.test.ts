@@ -91,6 +91,8 @@ describe('metrics over a user journey', () => {
     expect(text.value('zaplecze_outbox_backlog_events')).toEqual(expect.any(Number));
     expect(text.value('zaplecze_outbox_oldest_unsent_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(text.types.get('zaplecze_dead_letters')).toBe('gauge');
+    // Every module's subscriptions, each with a value (0 when idle), under module and event type.
+    expect(text.value('zaplecze_event_consumer_lag_events', { module: 'shop', event_type: 'user.deleted' })).toEqual(expect.any(Number));
     expect(text.value('zaplecze_password_hash_queue_length')).toBe(0);
     expect(text.value('zaplecze_event_bus_connected')).toBe(1);
     expect(text.value('zaplecze_chat_open_sockets')).toBe(0);
@@ -106,7 +108,7 @@ describe('metrics over a user journey', () => {
     expect(text.types.get('process_cpu_seconds_total')).toBe('counter');
   });
 
-  it('when a module dead-letters an event, then the dead-letter gauge counts it for that module', async () => {
+  it('when a module dead-letters an event, then the dead-letter gauge counts it for that module and event type', async () => {
     const stop = t.platform.bus.subscribe('metrics-test', 'order.created', async () => {
       throw new Error('this handler always fails');
     });
@@ -116,7 +118,7 @@ describe('metrics over a user journey', () => {
       const product = await createProduct(t, admin, { stock: 5 });
       await orderOf(t, user, product.id, 1);
       const dead = await eventually(
-        async () => (await scrape()).value('zaplecze_dead_letters', { module: 'metrics-test' }),
+        async () => (await scrape()).value('zaplecze_dead_letters', { module: 'metrics-test', event_type: 'order.created' }),
         (n) => n !== undefined,
         'a dead letter of metrics-test',
       );

@@ -48,12 +48,15 @@ describe('metrics registry and listener', () => {
 
   it('when a labelled gauge value goes away, then its series drops out instead of keeping its last value', async () => {
     const registry = createMetricsRegistry();
-    let counts: Record<string, number> = { shop: 2, chat: 1 };
-    registry.gaugeByLabel('test_dead', 'Per module.', 'module', () => counts);
+    let counts = [
+      { labels: { module: 'shop', event_type: 'order.paid' }, value: 2 },
+      { labels: { module: 'chat', event_type: 'user.deleted' }, value: 1 },
+    ];
+    registry.gaugeByLabels('test_dead', 'Per module and type.', ['module', 'event_type'], () => counts);
     expect(parsePrometheusText(await registry.render()).find('test_dead')).toHaveLength(2);
-    counts = { chat: 3 };
+    counts = [{ labels: { module: 'chat', event_type: 'user.deleted' }, value: 3 }];
     const text = parsePrometheusText(await registry.render());
-    expect(text.find('test_dead')).toEqual([{ name: 'test_dead', labels: { module: 'chat' }, value: 3 }]);
+    expect(text.find('test_dead')).toEqual([{ name: 'test_dead', labels: { module: 'chat', event_type: 'user.deleted' }, value: 3 }]);
   });
 
   it('when metrics are off, then instruments do nothing and collect functions are never called', async () => {

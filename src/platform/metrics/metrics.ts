@@ -14,6 +14,12 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** Label values of one observation, by label name. */
 export type Labels<L extends string> = Partial<Record<L, string | number>>;
 
+/** One series of a labelled gauge: its label values and its value. */
+export interface LabelledValue<L extends string> {
+  labels: Record<L, string | number>;
+  value: number;
+}
+
 /** A number that only goes up (events, outcomes); Prometheus derives rates from it. */
 export interface CounterMetric<L extends string = never> {
   inc(labels?: Labels<L>, by?: number): void;
@@ -37,8 +43,16 @@ export interface Metrics {
   counter<L extends string = never>(name: string, help: string, labelNames?: readonly L[]): CounterMetric<L>;
   /** A value read when Prometheus scrapes (queue lengths, open sockets, table backlogs). */
   gauge(name: string, help: string, collect: () => number | Promise<number>): void;
-  /** Like `gauge`, one series per value of `label` (e.g. dead letters per module). */
-  gaugeByLabel(name: string, help: string, label: string, collect: () => Record<string, number> | Promise<Record<string, number>>): void;
+  /**
+   * Like `gauge`, one series per label set the read returns (e.g. dead letters per module and
+   * event type). A label set missing from a read drops out of the scrape.
+   */
+  gaugeByLabels<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect: () => readonly LabelledValue<L>[] | Promise<readonly LabelledValue<L>[]>,
+  ): void;
   histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): HistogramMetric<L>;
   level(name: string, help: string): LevelMetric;
 }
@@ -57,7 +71,7 @@ export const disabledMetrics: Metrics = {
   enabled: false,
   counter: () => NO_OP,
   gauge() {},
-  gaugeByLabel() {},
+  gaugeByLabels() {},
   histogram: () => NO_OP,
   level: () => NO_OP,
 };
@@ -88,19 +102,19 @@ export function createMetricsRegistry(): MetricsRegistry {
         },
       });
     },
-    gaugeByLabel(name, help, label, read) {
+    gaugeByLabels(name, help, labelNames, read) {
       new Gauge({
         name,
         help,
-        labelNames: [label],
+        labelNames: [...labelNames],
         registers,
         async collect() {
-          // Reset first: a label value that is gone (no dead letters left) must drop out, not stay at its last count.
+          // Reset first: a label set that is gone (no dead letters left) must drop out, not stay at its last count.
           this.reset();
-          const counts = await Promise.resolve()
+          const series = await Promise.resolve()
             .then(read)
-            .catch(() => ({}));
-          for (const [value, count] of Object.entries(counts)) this.set({ [label]: value }, count);
+            .catch(() => []);
+          for (const { labels, value } of series) this.set(labels, value);
         },
       });
     },

@@ -1,10 +1,12 @@
 /**
  * The platform's own gauges, read when Prometheus scrapes (nothing runs between scrapes):
- * the outbox backlog and the age of its oldest unsent row, open dead letters per module, the
- * password-hash queue, the PostgreSQL pool, and whether Redis and the event bus are connected.
+ * the outbox backlog and the age of its oldest unsent row, each event consumer's lag and open
+ * dead letters (per subscribing module and event type), the password-hash queue, the PostgreSQL
+ * pool, and whether Redis and the event bus are connected.
  */
 import { count, isNull, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
+import type { EventBus } from '../bus/event-bus.js';
 import { deadEvents, outboxEvents } from '../bus/tables.js';
 import type { Database } from '../db/database.js';
 import type { Metrics } from './metrics.js';
@@ -15,7 +17,7 @@ export function registerPlatformMetrics(
   deps: {
     database: Database;
     redis: Redis | undefined;
-    bus: { check(): Promise<void> };
+    bus: Pick<EventBus, 'check' | 'lag'>;
     passwords: { queued(): number };
   },
 ) {
@@ -40,22 +42,43 @@ export function registerPlatformMetrics(
       return Math.max(0, Number(row?.age ?? 0));
     },
   );
-  metrics.gaugeByLabel('zaplecze_dead_letters', 'Open (not replayed) dead-lettered events, per subscribing module.', 'module', async () => {
-    const rows = await db
-      .select({ module: deadEvents.module, n: sql<number>`count(*)::int` })
-      .from(deadEvents)
-      .where(isNull(deadEvents.replayedAt))
-      .groupBy(deadEvents.module);
-    return Object.fromEntries(rows.map((r) => [r.module, Number(r.n)]));
-  });
+  // Same labels as the dead letters, so a panel or an alert can put the two side by side.
+  metrics.gaugeByLabels(
+    'zaplecze_event_consumer_lag_events',
+    'Events a subscribing module has not yet handled (waiting, in its handler, or between retries), per module and event type.',
+    ['module', 'event_type'],
+    async () => (await deps.bus.lag()).map((c) => ({ labels: { module: c.module, event_type: c.type }, value: c.events })),
+  );
+  metrics.gaugeByLabels(
+    'zaplecze_dead_letters',
+    'Open (not replayed) dead-lettered events, per subscribing module and event type.',
+    ['module', 'event_type'],
+    async () => {
+      const rows = await db
+        .select({ module: deadEvents.module, type: deadEvents.type, n: sql<number>`count(*)::int` })
+        .from(deadEvents)
+        .where(isNull(deadEvents.replayedAt))
+        .groupBy(deadEvents.module, deadEvents.type);
+      return rows.map((r) => ({ labels: { module: r.module, event_type: r.type }, value: Number(r.n) }));
+    },
+  );
   metrics.gauge('zaplecze_password_hash_queue_length', 'Password hashes waiting for a free hashing slot.', () => deps.passwords.queued());
 
   const { poolStats } = database;
   if (poolStats) {
-    metrics.gaugeByLabel('zaplecze_db_pool_connections', 'PostgreSQL pool connections by state (in_use, idle, waiting).', 'state', () => {
-      const s = poolStats();
-      return { in_use: s.inUse, idle: s.idle, waiting: s.waiting };
-    });
+    metrics.gaugeByLabels(
+      'zaplecze_db_pool_connections',
+      'PostgreSQL pool connections by state (in_use, idle, waiting).',
+      ['state'],
+      () => {
+        const s = poolStats();
+        return [
+          { labels: { state: 'in_use' }, value: s.inUse },
+          { labels: { state: 'idle' }, value: s.idle },
+          { labels: { state: 'waiting' }, value: s.waiting },
+        ];
+      },
+    );
   }
   const { redis } = deps;
   if (redis)
