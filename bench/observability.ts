@@ -16,8 +16,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { catalogOnPostgres } from './catalog.js';
 import { type Bench, type BenchOptions, fetchJson, withServers } from './lib/bench.js';
-import { LOAD_GENERATOR_BUSY, machineInfo, machineLoad, median, SERVER_SATURATED } from './lib/compare.js';
-import { type LoadResult, type LoadSpec, runLoad } from './lib/load.js';
+import { LOAD_GENERATOR_BUSY, machineInfo, machineLoad, median, rowOf, SERVER_SATURATED } from './lib/compare.js';
+import { type LoadSpec, runLoad } from './lib/load.js';
 import { freePort, type ServerProcess } from './lib/processes.js';
 import { checkSmoke, type Report, type RoundRow, writeReport } from './lib/report.js';
 import { buildZaplecze, startZaplecze } from './lib/zaplecze.js';
@@ -104,11 +104,6 @@ function scrapeWhile(url: string | undefined) {
   };
 }
 
-const okCount = (r: LoadResult) =>
-  Object.entries(r.status)
-    .filter(([code]) => code.startsWith('2'))
-    .reduce((sum, [, n]) => sum + n, 0);
-
 export const observabilityBench: Bench = {
   name: 'observability',
   description: `GET /health/live and /products/:id with metrics (scraped every ${SCRAPE_EVERY_MS / 1000} s) and with metrics + tracing at 100 % vs both off (goals >= ${GOALS.metrics}, >= ${GOALS.tracing})`,
@@ -174,22 +169,14 @@ export const observabilityBench: Bench = {
               const result = await runLoad(server, load(spec.path));
               const endedUs = Number(process.hrtime.bigint() / 1000n);
               const tally = await scraper.stop();
-              const ok = okCount(result);
               const row: Row = {
-                round,
-                windowUs: [startedUs, endedUs],
-                role: side === 'off' ? 'baseline' : 'candidate',
-                side: `${side} ${spec.key}`,
+                ...rowOf(result, {
+                  round,
+                  windowUs: [startedUs, endedUs],
+                  role: side === 'off' ? 'baseline' : 'candidate',
+                  side: `${side} ${spec.key}`,
+                }),
                 path: spec.key,
-                reqPerSec: ok / result.durationS,
-                reqPerCpuS: ok / (result.serverCpuMs / 1000),
-                p50Ms: result.latencyMs.p50,
-                p99Ms: result.latencyMs.p99,
-                serverCpuShare: result.serverCpuShare,
-                loadCpuShare: result.loadCpuShare,
-                non2xx: result.non2xx,
-                errors: result.errors + result.timeouts,
-                status: result.status,
                 scrapes: tally.scrapes,
                 scrapeFailures: tally.failures,
                 exports: sink.counts.requests - before.requests,

@@ -56,17 +56,14 @@ function okCount(result: LoadResult): number {
     .reduce((sum, [, n]) => sum + n, 0);
 }
 
-async function measure(round: number, role: 'candidate' | 'baseline', side: Side): Promise<RoundRow> {
-  const startedUs = Number(process.hrtime.bigint() / 1000n);
-  const result = side.run ? await side.run() : await runLoad(side.server, side.load);
-  const endedUs = Number(process.hrtime.bigint() / 1000n);
+/** One load run as a report row; only 2xx count as throughput (429s or errors answered fast must not look like speed). */
+export function rowOf(
+  result: LoadResult,
+  at: { round: number; windowUs: [number, number]; role: 'candidate' | 'baseline'; side: string },
+): RoundRow {
   const ok = okCount(result);
   return {
-    round,
-    windowUs: [startedUs, endedUs],
-    role,
-    side: side.server.name,
-    // Only 2xx count as throughput: 429s or errors answered fast must not look like speed.
+    ...at,
     reqPerSec: ok / result.durationS,
     reqPerCpuS: ok / (result.serverCpuMs / 1000),
     p50Ms: result.latencyMs.p50,
@@ -77,6 +74,13 @@ async function measure(round: number, role: 'candidate' | 'baseline', side: Side
     errors: result.errors + result.timeouts,
     status: result.status,
   };
+}
+
+async function measure(round: number, role: 'candidate' | 'baseline', side: Side): Promise<RoundRow> {
+  const startedUs = Number(process.hrtime.bigint() / 1000n);
+  const result = side.run ? await side.run() : await runLoad(side.server, side.load);
+  const endedUs = Number(process.hrtime.bigint() / 1000n);
+  return rowOf(result, { round, windowUs: [startedUs, endedUs], role, side: side.server.name });
 }
 
 /** Runs the pair, prints the table, writes bench/results/<name>.json and returns the report. */
