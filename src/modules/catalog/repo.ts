@@ -405,7 +405,8 @@ function queries(db: Executor) {
      * Locks the products of a reservation, in id order (so concurrent reservations cannot
      * deadlock), and returns what deciding and pricing it needs; unknown ids are left out.
      */
-    lockForOrder: (ids: string[]) => db.select(orderColumns).from(products).where(inArray(products.id, ids)).orderBy(asc(products.id)).for('update'),
+    lockForOrder: (ids: string[]) =>
+      db.select(orderColumns).from(products).where(inArray(products.id, ids)).orderBy(asc(products.id)).for('update'),
 
     /**
      * Records the reservation, its lines and the stock taken, in one statement (one round trip

@@ -114,7 +114,8 @@ export function createStockContract(deps: { repo: CatalogRepo; clock: Clock }): 
       const locked = new Map(products.map((p) => [p.id, p]));
       for (const line of wanted) {
         const product = locked.get(line.productId);
-        if (product?.status !== 'active') throw ProductUnavailable(`Product ${line.productId} cannot be ordered`, { productId: line.productId });
+        if (product?.status !== 'active')
+          throw ProductUnavailable(`Product ${line.productId} cannot be ordered`, { productId: line.productId });
         if (product.stock < line.quantity)
           throw OutOfStock(`Only ${product.stock} of '${product.name}' left`, { productId: line.productId, available: product.stock });
       }

@@ -34,6 +34,7 @@ import type { ShopRepo } from './repo.js';
 import type { OrderLineRow, OrderRow } from './tables.js';
 
 type CartLine = { productId: string; quantity: number };
+
 import { type OrderWire, toOrderWire } from './wire.js';
 
 export interface CheckoutInput {
@@ -213,7 +214,8 @@ export function createCheckoutService(deps: {
       // A concurrent request with the same key waits on this row until we commit, then replays our
       // answer. A new key also takes the customer's checkout lock: two checkouts of one customer
       // at once must not both pass the unpaid-orders cap.
-      if (!(await tx.claimKeyAndLock({ userId, key, requestHash: hash, orderId, createdAt: clock.now() }))) return { claimed: false as const };
+      if (!(await tx.claimKeyAndLock({ userId, key, requestHash: hash, orderId, createdAt: clock.now() })))
+        return { claimed: false as const };
       try {
         return { claimed: true as const, order: await writeOrder(tx, executor, userId, key, orderId, input) };
       } catch (err) {
