@@ -46,17 +46,22 @@ async function run(durationS, histogram, counts) {
       let n = i;
       while (performance.now() < until) {
         const product = spec.productIds[n++ % spec.productIds.length];
-        const put = await call('PUT', `/api/v1/cart/items/${product}`, token, { quantity: 1 });
-        if (put !== 200) {
+        try {
+          const put = await call('PUT', `/api/v1/cart/items/${product}`, token, { quantity: 1 });
+          if (put !== 200) {
+            counts.errors++;
+            continue;
+          }
+          const started = performance.now();
+          const status = await call('POST', '/api/v1/orders', token, {}, { 'idempotency-key': randomUUID() });
+          if (status === 201) {
+            counts.ok++;
+            histogram?.record(Math.max(1, Math.round((performance.now() - started) * 1000)));
+          } else counts.errors++;
+        } catch {
+          // A refused or reset connection counts as an error of the round instead of ending the bench.
           counts.errors++;
-          continue;
         }
-        const started = performance.now();
-        const status = await call('POST', '/api/v1/orders', token, {}, { 'idempotency-key': randomUUID() });
-        if (status === 201) {
-          counts.ok++;
-          histogram?.record(Math.max(1, Math.round((performance.now() - started) * 1000)));
-        } else counts.errors++;
       }
     }),
   );
