@@ -6,9 +6,12 @@
  * - Zaplecze: PUT /api/v1/cart/items/:id then POST /api/v1/orders (fresh Idempotency-Key), over
  *   HTTP from a client pinned to the load core; the server is pinned to the server core.
  * - baseline: bench/baselines/raw-checkout-pg.mjs, pinned to the server core, issues the same
- *   statements with the checkout in ONE transaction, with no HTTP, framework or auth. Zaplecze
- *   commits the key claim, reservation, order, cart cleanup and outbox row in one transaction
- *   too, then the sandbox gateway's ledger and the payment row after the provider answered.
+ *   statements as Zaplecze (kept in step with the shop and catalog SQL), with no HTTP, framework
+ *   or auth: both commit the key claim with the customer's lock, the unpaid-orders count, the
+ *   locked and priced products, reservation, order, cart cleanup and outbox row in one
+ *   transaction, then write the sandbox gateway's ledger and the payment row. What only
+ *   Zaplecze does: HTTP and JWT checks, and publishing the outbox row (its relay's own
+ *   transaction after each commit).
  * Throughput is completed checkouts per second (goal >= 0.6). Each side has its own database
  * (zaplecze_bench_shop_a / _b, recreated per run) so neither's outbox or rows touch the other's.
  * Afterwards both databases are checked for oversells: for every product, stock taken equals the
@@ -181,7 +184,7 @@ export const checkoutBench: Bench = {
         notes: [
           `${CUSTOMERS} customers each loop: PUT /cart/items/:id (1 unit of one of ${PRODUCTS} products), then POST /orders; rate = completed checkouts/s`,
           `pool of ${POOL_SIZE} connections on both sides; PostgreSQL is not pinned and shares both cores; the baseline is pinned to the server core`,
-          'latency columns: POST /orders only (Zaplecze) vs the checkout transaction only (baseline)',
+          'latency columns: POST /orders only (Zaplecze) vs the checkout transaction and payment rows (baseline)',
         ],
       });
     });

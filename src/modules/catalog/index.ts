@@ -14,7 +14,7 @@ import { createStockContract, type StockContract } from './stock.js';
 export { CatalogEventMap, CatalogEvents, type ProductChanged, type ProductDeleted } from './events.js';
 /** The catalog's settings; chat reads CATALOG_SEED_ON_EMPTY from them (its demo room comes with the demo catalog). */
 export { catalogSettings } from './settings.js';
-export type { InCallerTransaction, ProductForOrder, StockContract, StockLine, StockReservation } from './stock.js';
+export type { CheckProducts, InCallerTransaction, ProductForOrder, Reserved, StockContract, StockLine, StockReservation } from './stock.js';
 export type { ProductWire } from './wire.js';
 
 /**

@@ -42,6 +42,18 @@ const productColumns = {
   >`array(select pc.category_id from catalog.product_categories pc where pc.product_id = products.id order by pc.category_id)::text[]`,
 };
 
+/** What pricing and reserving an order line needs: no categories, attributes or text. */
+const orderColumns = {
+  id: products.id,
+  sku: products.sku,
+  name: products.name,
+  priceCents: products.priceCents,
+  currency: products.currency,
+  stock: products.stock,
+  status: products.status,
+  version: products.version,
+};
+
 export interface ListFilter {
   q?: string;
   kind?: Kind;
@@ -90,6 +102,12 @@ function createRepo(db: Executor, root: boolean): CatalogRepo {
     .from(products)
     .where(eq(products.sku, sql.placeholder('sku')))
     .prepare('catalog_product_by_sku');
+  // Every PUT /cart/items prices the cart with it.
+  const forOrder = db
+    .select(orderColumns)
+    .from(products)
+    .where(sql`${products.id} = any(${sql.placeholder('ids')}::uuid[])`)
+    .prepare('catalog_products_for_order');
   return {
     ...base,
     async findProduct(id, options = {}) {
@@ -101,6 +119,7 @@ function createRepo(db: Executor, root: boolean): CatalogRepo {
       const [row] = await bySku.execute({ sku });
       return row;
     },
+    findProductsForOrder: async (ids) => (ids.length === 0 ? [] : forOrder.execute({ ids })),
     transaction: (work) => db.transaction((tx) => work(createRepo(tx, false))),
   };
 }
@@ -188,19 +207,7 @@ function queries(db: Executor) {
     /** Only what pricing an order needs: no categories, attributes or text (the shop's hot path). */
     async findProductsForOrder(ids: string[]) {
       if (ids.length === 0) return [];
-      return db
-        .select({
-          id: products.id,
-          sku: products.sku,
-          name: products.name,
-          priceCents: products.priceCents,
-          currency: products.currency,
-          stock: products.stock,
-          status: products.status,
-          version: products.version,
-        })
-        .from(products)
-        .where(inArray(products.id, ids));
+      return db.select(orderColumns).from(products).where(inArray(products.id, ids));
     },
 
     /** Active products with at most `threshold` in stock, fewest first. */
@@ -383,15 +390,6 @@ function queries(db: Executor) {
     // --- stock ---
 
     /** Creates the reservation row; false when this order already has one (idempotent replay). */
-    async insertReservation(orderId: string, now: Date): Promise<boolean> {
-      const rows = await db
-        .insert(stockReservations)
-        .values({ orderId, createdAt: now })
-        .onConflictDoNothing()
-        .returning({ orderId: stockReservations.orderId });
-      return rows.length === 1;
-    },
-
     async findReservation(orderId: string) {
       const [reservation] = await db.select().from(stockReservations).where(eq(stockReservations.orderId, orderId)).limit(1);
       if (!reservation) return undefined;
@@ -403,38 +401,39 @@ function queries(db: Executor) {
       return { ...reservation, lines };
     },
 
-    async insertReservationLines(orderId: string, lines: { productId: string; quantity: number }[]) {
-      await db.insert(stockReservationLines).values(lines.map((l) => ({ orderId, ...l })));
-    },
-
-    /** Drops a reservation made in this transaction that is then refused, so the refusal writes nothing. */
-    async deleteReservation(orderId: string): Promise<void> {
-      await db.delete(stockReservations).where(eq(stockReservations.orderId, orderId));
-    },
-
     /**
      * Locks the products of a reservation, in id order (so concurrent reservations cannot
-     * deadlock), and returns what deciding it needs; unknown ids are left out.
+     * deadlock), and returns what deciding and pricing it needs; unknown ids are left out.
      */
-    lockForStock: (ids: string[]) =>
-      db
-        .select({ id: products.id, name: products.name, stock: products.stock, status: products.status })
-        .from(products)
-        .where(inArray(products.id, ids))
-        .orderBy(asc(products.id))
-        .for('update'),
+    lockForOrder: (ids: string[]) =>
+      db.select(orderColumns).from(products).where(inArray(products.id, ids)).orderBy(asc(products.id)).for('update'),
 
     /**
-     * Takes `quantity` from an active product only if that much is there, in one statement:
-     * the row lock and the `stock >= quantity` recheck make concurrent takers queue, never oversell.
+     * Records the reservation, its lines and the stock taken, in one statement (one round trip
+     * on the checkout's hot path). Nothing is written when the order id was reserved before
+     * (`created` false). The `stock >= quantity` condition stays as the last guard against
+     * overselling: `taken` below the number of lines means a line found too little stock.
      */
-    async takeStock(productId: string, quantity: number, now: Date): Promise<boolean> {
-      const rows = await db
-        .update(products)
-        .set({ stock: sql`${products.stock} - ${quantity}`, version: sql`${products.version} + 1`, updatedAt: now })
-        .where(and(eq(products.id, productId), eq(products.status, 'active'), gte(products.stock, quantity)))
-        .returning({ id: products.id });
-      return rows.length === 1;
+    async writeReservation(orderId: string, lines: { productId: string; quantity: number }[], now: Date) {
+      const at = now.toISOString();
+      const result = await db.execute(sql`
+        with reservation as (
+          insert into ${stockReservations} (order_id, created_at) values (${orderId}, ${at}::timestamptz)
+          on conflict do nothing returning order_id
+        ), wanted as (
+          select * from unnest(${sql.param(lines.map((l) => l.productId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as w(product_id, quantity)
+        ), reserved_lines as (
+          insert into ${stockReservationLines} (order_id, product_id, quantity)
+          select reservation.order_id, wanted.product_id, wanted.quantity from reservation, wanted
+        ), taken as (
+          update ${products} set stock = stock - wanted.quantity, version = version + 1, updated_at = ${at}::timestamptz
+          from wanted, reservation
+          where ${products.id} = wanted.product_id and ${products.status} = 'active' and ${products.stock} >= wanted.quantity
+          returning ${products.id}
+        )
+        select (select count(*) from reservation)::int as created, (select count(*) from taken)::int as taken`);
+      const [row] = (result as unknown as { rows: { created: number; taken: number }[] }).rows;
+      return { created: row?.created === 1, taken: row?.taken ?? 0 };
     },
 
     async returnStock(productId: string, quantity: number, now: Date): Promise<void> {

@@ -105,6 +105,36 @@ describe('stock contract', () => {
     expect(await stockOf(a.id)).toBe(4);
   });
 
+  it("when the caller's check refuses, then its error is the answer and nothing was written; else it saw the products it reserved", async () => {
+    const a = await product(5);
+    const refused = newId();
+    // The caller catches the refusal and commits its own transaction, as the checkout does with a 422.
+    await t.platform.db.transaction(async (tx) => {
+      const err = await failure(
+        stock.reserveStock(refused, [{ productId: a.id, quantity: 2 }], {
+          tx,
+          check: () => {
+            throw new AppError('PRICE_CHANGED', 422, 'Price changed', 'The price changed');
+          },
+        }),
+      );
+      expect(err).toMatchObject({ code: 'PRICE_CHANGED' });
+    });
+    expect(await stockOf(a.id)).toBe(5);
+    expect(await stock.releaseStock(refused)).toBe(false);
+
+    let seen: { id: string; stock: number; priceCents: number }[] = [];
+    const reserved = await stock.reserveStock(newId(), [{ productId: a.id, quantity: 2 }], {
+      check: (products) => {
+        seen = products;
+      },
+    });
+    // The products as locked, before the stock was taken: what the caller prices the order from.
+    expect(seen).toEqual([expect.objectContaining({ id: a.id, stock: 5, priceCents: 100 })]);
+    expect(reserved.products).toEqual(seen);
+    expect(await stockOf(a.id)).toBe(3);
+  });
+
   it("when the caller's transaction rolls back, then its reservation is gone with it", async () => {
     const a = await product(5);
     const orderId = newId();

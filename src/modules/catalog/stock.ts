@@ -49,6 +49,15 @@ export interface InCallerTransaction {
   tx?: Executor;
 }
 
+/**
+ * The caller's own refusals, run under the products' row locks before anything is written (a
+ * thrown error refuses the reservation). It sees the products as locked; unknown ids are left out.
+ */
+export type CheckProducts = (products: ProductForOrder[]) => void;
+
+/** A reservation with the products as they were locked for it (none on a replay). */
+export type Reserved = StockReservation & { products: ProductForOrder[] };
+
 /** The contract other modules use, in-process (it may take the caller's transaction). */
 export interface StockContract {
   /**
@@ -56,8 +65,10 @@ export interface StockContract {
    * stored reservation without touching stock. Throws OUT_OF_STOCK (422, with `productId` and
    * `available`) or PRODUCT_UNAVAILABLE (422: unknown or archived product), having written
    * nothing, so a caller's transaction may go on and commit (e.g. the refusal as an answer).
+   * `check` adds the caller's refusals (pricing, limits) under the same row locks, before the
+   * catalog's own, so the caller need not read the products separately.
    */
-  reserveStock(orderId: string, lines: StockLine[], options?: InCallerTransaction): Promise<StockReservation>;
+  reserveStock(orderId: string, lines: StockLine[], options?: InCallerTransaction & { check?: CheckProducts }): Promise<Reserved>;
   /** Gives the stock of `orderId` back once; false when it was unknown or already released. */
   releaseStock(orderId: string): Promise<boolean>;
   /** Current price, stock and status of products (unknown ids are left out). */
@@ -95,42 +106,44 @@ export function createStockContract(deps: { repo: CatalogRepo; clock: Clock }): 
     return [...merged].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => (a.productId < b.productId ? -1 : 1));
   }
 
-  async function reserveIn(tx: CatalogRepo, orderId: string, wanted: StockLine[]): Promise<StockReservation> {
-    const now = clock.now();
-    // A concurrent call with the same order id waits here on the primary key until the first commits.
-    if (!(await tx.insertReservation(orderId, now))) {
-      const existing = await tx.findReservation(orderId);
-      return { orderId, status: existing?.releasedAt ? 'released' : 'reserved', lines: existing?.lines ?? [], created: false };
-    }
-    // Decide every line under the row locks first: a refusal then has taken nothing.
-    const locked = new Map((await tx.lockForStock(wanted.map((l) => l.productId))).map((p) => [p.id, p]));
-    for (const line of wanted) {
-      const product = locked.get(line.productId);
-      const refusal =
-        product?.status !== 'active'
-          ? ProductUnavailable(`Product ${line.productId} cannot be ordered`, { productId: line.productId })
-          : product.stock < line.quantity
-            ? OutOfStock(`Only ${product.stock} of '${product.name}' left`, { productId: line.productId, available: product.stock })
-            : undefined;
-      if (refusal) {
-        await tx.deleteReservation(orderId);
-        throw refusal;
+  async function reserveIn(tx: CatalogRepo, orderId: string, wanted: StockLine[], check?: CheckProducts): Promise<Reserved> {
+    // Decide every line under the row locks before writing: a refusal then has written nothing.
+    const products = await tx.lockForOrder(wanted.map((l) => l.productId));
+    try {
+      check?.(products);
+      const locked = new Map(products.map((p) => [p.id, p]));
+      for (const line of wanted) {
+        const product = locked.get(line.productId);
+        if (product?.status !== 'active')
+          throw ProductUnavailable(`Product ${line.productId} cannot be ordered`, { productId: line.productId });
+        if (product.stock < line.quantity)
+          throw OutOfStock(`Only ${product.stock} of '${product.name}' left`, { productId: line.productId, available: product.stock });
       }
+    } catch (refusal) {
+      // A replay is answered with what was stored, whatever the products look like now.
+      const existing = await replayOf(tx, orderId);
+      if (existing) return existing;
+      throw refusal;
     }
-    for (const line of wanted) {
-      // Cannot fail under the lock; the conditional update stays as the last guard against overselling.
-      if (!(await tx.takeStock(line.productId, line.quantity, now)))
-        throw new Error(`stock of ${line.productId} changed under its row lock`);
-    }
-    await tx.insertReservationLines(orderId, wanted);
-    return { orderId, status: 'reserved', lines: wanted, created: true };
+    // A concurrent call with the same order id waits on the reservation's primary key until the first commits.
+    const written = await tx.writeReservation(orderId, wanted, clock.now());
+    if (!written.created) return (await replayOf(tx, orderId)) ?? Promise.reject(new Error(`reservation ${orderId} vanished`));
+    // Cannot fall short under the row locks; the conditional update stays as the last guard against overselling.
+    if (written.taken !== wanted.length) throw new Error(`stock of order ${orderId} changed under its row locks`);
+    return { orderId, status: 'reserved', lines: wanted, created: true, products };
+  }
+
+  async function replayOf(tx: CatalogRepo, orderId: string): Promise<Reserved | undefined> {
+    const existing = await tx.findReservation(orderId);
+    if (!existing) return undefined;
+    return { orderId, status: existing.releasedAt ? 'released' : 'reserved', lines: existing.lines, created: false, products: [] };
   }
 
   return {
     async reserveStock(orderId, lines, options = {}) {
       const wanted = mergeLines(lines);
-      if (options.tx) return reserveIn(catalogRepoIn(options.tx), orderId, wanted);
-      return repo.transaction((tx) => reserveIn(tx, orderId, wanted));
+      if (options.tx) return reserveIn(catalogRepoIn(options.tx), orderId, wanted, options.check);
+      return repo.transaction((tx) => reserveIn(tx, orderId, wanted, options.check));
     },
 
     async releaseStock(orderId) {

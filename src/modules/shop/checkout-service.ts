@@ -17,7 +17,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Executor } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { StockContract } from '../catalog/index.js';
+import type { ProductForOrder, StockContract } from '../catalog/index.js';
 import { lineQuantityLimit } from './cart-service.js';
 import {
   CartEmpty,
@@ -31,7 +31,10 @@ import { ShopEvents } from './events.js';
 import { checkAmount } from './money.js';
 import type { PaymentService } from './payment-service.js';
 import type { ShopRepo } from './repo.js';
-import type { OrderLineRow } from './tables.js';
+import type { OrderLineRow, OrderRow } from './tables.js';
+
+type CartLine = { productId: string; quantity: number };
+
 import { type OrderWire, toOrderWire } from './wire.js';
 
 export interface CheckoutInput {
@@ -88,8 +91,8 @@ export function createCheckoutService(deps: {
   const { repo, stock, relay, payments, clock, log, maxPendingOrders } = deps;
 
   /** Refuses a checkout that would leave the customer holding more unpaid orders than allowed. */
-  async function checkPendingCap(on: ShopRepo, userId: string) {
-    if ((await on.countPendingOrders(userId, clock.now())) >= maxPendingOrders) {
+  function checkPendingCap(pending: number) {
+    if (pending >= maxPendingOrders) {
       throw TooManyPendingOrders(`At most ${maxPendingOrders} unpaid orders at a time: pay or cancel one first`, {
         limit: maxPendingOrders,
       });
@@ -116,17 +119,12 @@ export function createCheckoutService(deps: {
     return { status, body: existing.response, replayed: true };
   }
 
-  async function buildLines(tx: ShopRepo, executor: Executor, userId: string, orderId: string) {
-    const cart = await tx.listCart(userId);
-    if (cart.length === 0) throw CartEmpty('Add products to the cart before ordering');
-    const products = new Map(
-      (
-        await stock.getProductsForOrder(
-          cart.map((c) => c.productId),
-          { tx: executor },
-        )
-      ).map((p) => [p.id, p]),
-    );
+  /**
+   * Prices the cart from the products as the catalog locked them for the reservation; throws a
+   * refusal before anything is written.
+   */
+  function priceLines(cart: CartLine[], found: ProductForOrder[], orderId: string) {
+    const products = new Map(found.map((p) => [p.id, p]));
     const lines: OrderLineRow[] = cart.map((item) => {
       const p = products.get(item.productId);
       if (p?.status !== 'active') throw ProductNotOrderable(`Product ${item.productId} cannot be ordered`, { productId: item.productId });
@@ -146,7 +144,7 @@ export function createCheckoutService(deps: {
       lines.reduce((sum, l) => sum + l.lineTotalCents, 0),
       'order total',
     );
-    // Product id order: the order the API lists lines in, and the lock order of the reservation.
+    // Product id order: the order the API lists lines in.
     lines.sort((a, b) => (a.productId < b.productId ? -1 : 1));
     const currencies = new Set(lines.map((l) => products.get(l.productId)?.currency));
     if (currencies.size !== 1) throw CurrencyMismatch('The products in the cart are now priced in different currencies');
@@ -163,34 +161,47 @@ export function createCheckoutService(deps: {
     }
   }
 
-  /** Writes the order of this key in the caller's transaction; a business refusal is thrown before anything but the key is written. */
+  /**
+   * Writes the order of this key in the caller's transaction; a business refusal is thrown
+   * before anything but the key is written. The caller holds the customer's checkout lock.
+   */
   async function writeOrder(tx: ShopRepo, executor: Executor, userId: string, key: string, orderId: string, input: CheckoutInput) {
-    // Two checkouts of one customer at once must not both pass the cap.
-    await tx.lockCustomerOrders(userId);
-    await checkPendingCap(tx, userId);
-    const { lines, currency } = await buildLines(tx, executor, userId, orderId);
-    await stock.reserveStock(orderId, lines, { tx: executor });
     const now = clock.now();
-    const row = await tx.insertOrder(
-      {
-        id: orderId,
-        userId,
-        status: 'pending_payment',
-        currency,
-        totalCents: lines.reduce((sum, l) => sum + l.lineTotalCents, 0),
-        itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
-        shippingAddress: input.shippingAddress ?? null,
-        note: input.note ?? null,
-        createdAt: now,
-        updatedAt: now,
-        expiresAt: new Date(now.getTime() + deps.paymentTimeoutMs),
+    const { pending, cart } = await tx.checkoutState(userId, now);
+    checkPendingCap(pending);
+    if (cart.length === 0) throw CartEmpty('Add products to the cart before ordering');
+    let priced: ReturnType<typeof priceLines> | undefined;
+    // Priced under the reservation's row locks: the order charges exactly the prices it reserved at.
+    await stock.reserveStock(orderId, cart, {
+      tx: executor,
+      check: (products) => {
+        priced = priceLines(cart, products, orderId);
       },
-      lines,
-    );
+    });
+    if (!priced) throw new Error(`order ${orderId} was reserved before it was priced`);
+    const { lines, currency } = priced;
+    const row: OrderRow = {
+      id: orderId,
+      userId,
+      status: 'pending_payment',
+      currency,
+      totalCents: lines.reduce((sum, l) => sum + l.lineTotalCents, 0),
+      refundedCents: 0,
+      itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
+      shippingAddress: input.shippingAddress ?? null,
+      note: input.note ?? null,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: new Date(now.getTime() + deps.paymentTimeoutMs),
+      paidAt: null,
+      closedAt: null,
+      closeReason: null,
+      stockReleasedAt: null,
+      version: 1,
+    };
     const wire = toOrderWire(row, lines, undefined);
     // The claim above is this transaction's own row: nobody else can have finished or removed it.
-    if (!(await tx.finishKey(userId, key, 201, wire))) throw new Error('idempotency key vanished inside its transaction');
-    await tx.removeOrderedLines(userId, lines);
+    if (!(await tx.placeOrder(row, lines, key, wire))) throw new Error('idempotency key vanished inside its transaction');
     await tx.enqueue(ShopEvents.orderCreated, { order: wire });
     return wire;
   }
@@ -200,8 +211,11 @@ export function createCheckoutService(deps: {
     const hash = requestHash(input);
     const orderId = newId();
     const outcome = await repo.transaction(async (tx, executor) => {
-      // A concurrent request with the same key waits on this row until we commit, then replays our answer.
-      if (!(await tx.claimKey({ userId, key, requestHash: hash, orderId, createdAt: clock.now() }))) return { claimed: false as const };
+      // A concurrent request with the same key waits on this row until we commit, then replays our
+      // answer. A new key also takes the customer's checkout lock: two checkouts of one customer
+      // at once must not both pass the unpaid-orders cap.
+      if (!(await tx.claimKeyAndLock({ userId, key, requestHash: hash, orderId, createdAt: clock.now() })))
+        return { claimed: false as const };
       try {
         return { claimed: true as const, order: await writeOrder(tx, executor, userId, key, orderId, input) };
       } catch (err) {

@@ -3,7 +3,7 @@
  * clause, so someone else's order looks exactly like a missing one. Every function runs on
  * the database or on the transaction it was given.
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
@@ -28,6 +28,12 @@ import {
 const CHECKOUT_LOCK_NAMESPACE = 0x5e0b;
 
 export type NewOrder = typeof orders.$inferInsert;
+
+/** Rows of `db.execute` (both drivers answer `{ rows }`; columns come as the database names them). */
+const rowsOf = <T = Record<string, unknown>>(result: unknown) => (result as { rows: T[] }).rows;
+
+/** A jsonb parameter: JSON text, or SQL null for a missing value (not JSON null). */
+const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 export type OrderPatch = Partial<Pick<OrderRow, 'status' | 'refundedCents' | 'paidAt' | 'closedAt' | 'closeReason' | 'stockReleasedAt'>>;
 
 export interface OrderFilter {
@@ -55,7 +61,7 @@ function inTransaction(tx: Executor): ShopRepo {
 }
 
 /**
- * The cart's hot statements outside transactions (every PUT /cart/items runs them), prepared
+ * The hot statements outside transactions (every PUT /cart/items and checkout runs them), prepared
  * once: building drizzle SQL per call showed in the checkout bench's profile, and PostgreSQL
  * parses and plans a named statement once per connection.
  */
@@ -80,8 +86,26 @@ function preparedOn(db: Executor) {
       set: { quantity: sql`excluded.quantity`, updatedAt: sql`excluded.updated_at` },
     })
     .prepare('shop_upsert_cart_line');
+  const paymentOf = db
+    .insert(payments)
+    .values({
+      orderId: sql.placeholder('orderId'),
+      provider: sql.placeholder('provider'),
+      reference: sql.placeholder('reference'),
+      status: sql.placeholder('status'),
+      amountCents: sql.placeholder('amountCents'),
+      currency: sql.placeholder('currency'),
+      createdAt: sql.placeholder('createdAt'),
+      updatedAt: sql.placeholder('updatedAt'),
+    })
+    .onConflictDoNothing()
+    .prepare('shop_insert_payment');
   return {
     listCart: (userId: string) => cartOf.execute({ userId }),
+    // Every checkout records its payment after the provider answered.
+    async insertPayment(row: typeof payments.$inferInsert) {
+      await paymentOf.execute(row);
+    },
     async upsertCartItem(userId: string, productId: string, quantity: number, now: Date) {
       await upsertLine.execute({ userId, productId, quantity, now });
     },
@@ -118,22 +142,22 @@ function queries(db: Executor) {
       await db.delete(cartItems).where(eq(cartItems.userId, userId));
     },
 
-    /** Removes exactly the ordered lines; a line changed meanwhile (another quantity) stays. */
-    async removeOrderedLines(userId: string, lines: { productId: string; quantity: number }[]) {
-      if (lines.length === 0) return;
-      const ordered = lines.map((l) => and(eq(cartItems.productId, l.productId), eq(cartItems.quantity, l.quantity)) as SQL);
-      await db.delete(cartItems).where(and(eq(cartItems.userId, userId), or(...ordered)));
-    },
-
     // --- idempotency keys ---
-    /** Records a new key; false when the user already used it. */
-    async claimKey(row: { userId: string; key: string; requestHash: string; orderId: string; createdAt: Date }) {
-      const inserted = await db
-        .insert(idempotencyKeys)
-        .values({ ...row, status: 'in_progress' })
-        .onConflictDoNothing()
-        .returning({ key: idempotencyKeys.key });
-      return inserted.length > 0;
+    /**
+     * Records a new key and, when it was new, takes the customer's checkout lock, in one round
+     * trip; false when the user already used the key. The lock (held until the transaction ends)
+     * serialises one customer's checkouts, so counting their unpaid orders and inserting one is
+     * atomic: a row lock cannot stop an insert, this can.
+     */
+    async claimKeyAndLock(row: { userId: string; key: string; requestHash: string; orderId: string; createdAt: Date }) {
+      const result = await db.execute(sql`
+        with claimed as (
+          insert into ${idempotencyKeys} (user_id, key, request_hash, order_id, status, created_at)
+          values (${row.userId}, ${row.key}, ${row.requestHash}, ${row.orderId}, 'in_progress', ${row.createdAt.toISOString()}::timestamptz)
+          on conflict do nothing returning 1
+        )
+        select pg_advisory_xact_lock(${CHECKOUT_LOCK_NAMESPACE}, hashtext(${row.userId})) from claimed`);
+      return rowsOf(result).length === 1;
     },
 
     async findKey(userId: string, key: string, forUpdate = false) {
@@ -143,19 +167,6 @@ function queries(db: Executor) {
         .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
       const [row] = forUpdate ? await query.for('update') : await query;
       return row;
-    },
-
-    /**
-     * Completes a key still in progress, locking it; false when the sweeper reclaimed it
-     * meanwhile (then the caller must not commit what it did under this key).
-     */
-    async finishKey(userId: string, key: string, responseStatus: number, response: unknown) {
-      const rows = await db
-        .update(idempotencyKeys)
-        .set({ status: 'done', responseStatus, response })
-        .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.status, 'in_progress')))
-        .returning({ key: idempotencyKeys.key });
-      return rows.length === 1;
     },
 
     async completeKey(userId: string, key: string, responseStatus: number, response: unknown) {
@@ -183,26 +194,50 @@ function queries(db: Executor) {
 
     // --- orders ---
     /**
-     * Serialises the checkouts of one customer until this transaction ends, so counting their
-     * unpaid orders and inserting one is atomic (a row lock cannot stop an insert; this can).
+     * What a checkout decides on, in one round trip: the customer's orders still waiting for
+     * payment and not yet past their deadline (read after taking the checkout lock, so they
+     * are all committed ones), and the cart in the order its lines were added.
      */
-    async lockCustomerOrders(userId: string) {
-      await db.execute(sql`select pg_advisory_xact_lock(${CHECKOUT_LOCK_NAMESPACE}, hashtext(${userId}))`);
+    async checkoutState(userId: string, now: Date) {
+      const result = await db.execute(sql`
+        select
+          (select count(*) from ${orders} where user_id = ${userId} and status = 'pending_payment' and expires_at > ${now.toISOString()}::timestamptz)::int as pending,
+          coalesce((select json_agg(json_build_object('productId', product_id, 'quantity', quantity) order by added_at, product_id)
+                    from ${cartItems} where user_id = ${userId}), '[]'::json) as cart`);
+      const [row] = rowsOf<{ pending: number; cart: { productId: string; quantity: number }[] }>(result);
+      return { pending: row?.pending ?? 0, cart: row?.cart ?? [] };
     },
 
-    /** The customer's orders still waiting for payment and not yet past their deadline. */
-    async countPendingOrders(userId: string, now: Date) {
-      const [row] = await db
-        .select({ n: count() })
-        .from(orders)
-        .where(and(eq(orders.userId, userId), eq(orders.status, 'pending_payment'), gt(orders.expiresAt, now)));
-      return Number(row?.n ?? 0);
-    },
-
-    async insertOrder(order: NewOrder, lines: OrderLineRow[]): Promise<OrderRow> {
-      const [row] = await db.insert(orders).values(order).returning();
-      await db.insert(orderLines).values(lines);
-      return row as OrderRow;
+    /**
+     * Writes a new order with its lines, completes its idempotency key with the answer and takes
+     * exactly the ordered lines out of the cart (a line changed meanwhile stays), in one
+     * statement. False when the key was no longer in progress (the sweeper reclaimed it): the
+     * caller must then not commit.
+     */
+    async placeOrder(order: OrderRow, lines: OrderLineRow[], key: string, response: unknown) {
+      const column = <K extends keyof OrderLineRow>(k: K) => sql.param(lines.map((l) => l[k]));
+      const result = await db.execute(sql`
+        with placed as (
+          insert into ${orders} (id, user_id, status, currency, total_cents, refunded_cents, item_count, shipping_address, note, created_at, updated_at, expires_at, version)
+          values (${order.id}, ${order.userId}, ${order.status}, ${order.currency}, ${order.totalCents}, ${order.refundedCents}, ${order.itemCount},
+                  ${jsonOrNull(order.shippingAddress)}::jsonb, ${order.note}, ${order.createdAt.toISOString()}::timestamptz,
+                  ${order.updatedAt.toISOString()}::timestamptz, ${order.expiresAt.toISOString()}::timestamptz, ${order.version})
+          returning id
+        ), placed_lines as (
+          insert into ${orderLines} (order_id, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
+          select placed.id, l.* from placed,
+            unnest(${column('productId')}::uuid[], ${column('sku')}::text[], ${column('name')}::text[], ${column('unitPriceCents')}::bigint[],
+                   ${column('quantity')}::int[], ${column('lineTotalCents')}::bigint[]) as l
+        ), finished as (
+          update ${idempotencyKeys} set status = 'done', response_status = 201, response = ${JSON.stringify(response)}::jsonb
+          where user_id = ${order.userId} and key = ${key} and status = 'in_progress'
+          returning 1
+        ), emptied as (
+          delete from ${cartItems} c using unnest(${column('productId')}::uuid[], ${column('quantity')}::int[]) as l(product_id, quantity)
+          where c.user_id = ${order.userId} and c.product_id = l.product_id and c.quantity = l.quantity
+        )
+        select (select count(*) from finished)::int as finished`);
+      return rowsOf<{ finished: number }>(result)[0]?.finished === 1;
     },
 
     /** With `forUpdate: 'skip-locked'`, an order locked by another transaction reads as missing. */

@@ -28,6 +28,22 @@ export function createSandboxGateway(deps: { db: Db; clock: Clock; secret?: stri
   const secret = deps.secret ?? randomBytes(32).toString('hex');
   let deliver: ((callback: SandboxCallback) => Promise<void>) | undefined;
 
+  // Every checkout opens a payment: prepared once instead of building the SQL per call.
+  const opening = db
+    .insert(sandboxPayments)
+    .values({
+      reference: sql.placeholder('reference'),
+      orderId: sql.placeholder('orderId'),
+      amountCents: sql.placeholder('amountCents'),
+      currency: sql.placeholder('currency'),
+      status: 'requires_payment',
+      createdAt: sql.placeholder('now'),
+      updatedAt: sql.placeholder('now'),
+    })
+    .onConflictDoNothing({ target: sandboxPayments.orderId })
+    .returning()
+    .prepare('shop_open_sandbox_payment');
+
   const clientSecretOf = (reference: string) =>
     `${reference}_secret_${createHmac('sha256', secret).update(reference).digest('base64url').slice(0, 24)}`;
 
@@ -63,19 +79,7 @@ export function createSandboxGateway(deps: { db: Db; clock: Clock; secret?: stri
 
     async createPayment({ orderId, amountCents, currency }) {
       const now = clock.now();
-      const [created] = await db
-        .insert(sandboxPayments)
-        .values({
-          reference: `sbpay_${orderId.replaceAll('-', '')}`,
-          orderId,
-          amountCents,
-          currency,
-          status: 'requires_payment',
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing({ target: sandboxPayments.orderId })
-        .returning();
+      const [created] = await opening.execute({ reference: `sbpay_${orderId.replaceAll('-', '')}`, orderId, amountCents, currency, now });
       // A repeated call (same order) returns the payment made the first time.
       const [row] = created ? [created] : await db.select().from(sandboxPayments).where(eq(sandboxPayments.orderId, orderId));
       if (!row) throw new Error('sandbox payment vanished');
