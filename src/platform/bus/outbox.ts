@@ -10,7 +10,7 @@
  * event id, which is the outbox row id.
  */
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import { asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { asc, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Executor } from '../db/database.js';
 import { newId } from '../ids.js';
@@ -87,30 +87,42 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /** Claims one batch, publishes it and marks what was published. Returns rows claimed. */
   async function drainBatch(): Promise<number> {
     return db.transaction(async (tx) => {
-      const rows = await tx
-        .select({ id: outboxEvents.id, type: outboxEvents.type, payload: outboxEvents.payload, traceContext: outboxEvents.traceContext })
+      // Claimed and marked sent in one statement; the row locks hold until commit, and a crash
+      // before it rolls the mark back, so nothing is lost, only published again.
+      const claimable = tx
+        .select({ id: outboxEvents.id })
         .from(outboxEvents)
         .where(isNull(outboxEvents.sentAt))
         .orderBy(asc(outboxEvents.id))
         .limit(batchSize)
         .for('update', { skipLocked: true });
-      const sent: string[] = [];
-      for (const row of rows) {
+      const rows = (
+        await tx
+          .update(outboxEvents)
+          .set({ sentAt: sql`now()` })
+          .where(inArray(outboxEvents.id, claimable))
+          .returning({
+            id: outboxEvents.id,
+            type: outboxEvents.type,
+            payload: outboxEvents.payload,
+            traceContext: outboxEvents.traceContext,
+          })
+      ).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const [i, row] of rows.entries()) {
         try {
           await publishRow(row);
-          sent.push(row.id);
         } catch (err) {
-          // Keep order: stop at the first failure, mark what went out, retry the rest later.
+          // Keep order: stop at the first failure; it and the rows after it stay unsent, retried later.
           log.error({ err, eventId: row.id, eventType: row.type }, 'outbox publish failed; will retry');
+          const unsent = rows.slice(i).map((r) => r.id);
           await tx
             .update(outboxEvents)
-            .set({ attempts: sql`${outboxEvents.attempts} + 1` })
-            .where(eq(outboxEvents.id, row.id));
-          break;
+            .set({ sentAt: null, attempts: sql`${outboxEvents.attempts} + case when ${outboxEvents.id} = ${row.id} then 1 else 0 end` })
+            .where(inArray(outboxEvents.id, unsent));
+          return 0;
         }
       }
-      if (sent.length) await tx.update(outboxEvents).set({ sentAt: sql`now()` }).where(inArray(outboxEvents.id, sent));
-      return sent.length === rows.length ? rows.length : 0;
+      return rows.length;
     });
   }
 
