@@ -8,6 +8,11 @@ export default defineConfig({
     pool: 'forks',
     // PGlite instances are large; two files at a time fit two cores.
     maxWorkers: 2,
+    // One process per worker for all its files: a fresh process per file spent about half the
+    // suite's CPU importing the app and compiling PGlite's WebAssembly again. Files share no
+    // state: every test app has its own database copy, registry and data folder, and the few
+    // files that stub globals or timers restore them in afterEach.
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
