@@ -97,16 +97,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         .limit(batchSize)
         .for('update', { skipLocked: true });
       const rows = (
-        await tx
-          .update(outboxEvents)
-          .set({ sentAt: sql`now()` })
-          .where(inArray(outboxEvents.id, claimable))
-          .returning({
-            id: outboxEvents.id,
-            type: outboxEvents.type,
-            payload: outboxEvents.payload,
-            traceContext: outboxEvents.traceContext,
-          })
+        await tx.update(outboxEvents).set({ sentAt: sql`now()` }).where(inArray(outboxEvents.id, claimable)).returning({
+          id: outboxEvents.id,
+          type: outboxEvents.type,
+          payload: outboxEvents.payload,
+          traceContext: outboxEvents.traceContext,
+        })
       ).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       for (const [i, row] of rows.entries()) {
         try {
