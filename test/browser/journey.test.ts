@@ -126,8 +126,9 @@ describe('web client journey in Chromium', () => {
       await page.getByRole('link', { name: 'Orders', exact: true }).click();
       // A route change names the page and puts focus on its heading (for screen readers).
       await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor(WAIT);
-      await expect(page.title()).resolves.toBe('Orders · Zaplecze');
-      await expect(page.evaluate('document.activeElement.id')).resolves.toBe('page-title');
+      // The title and the focus follow the heading's render in an effect: wait for them, not a frame.
+      await expect.poll(() => page.title()).toBe('Orders · Zaplecze');
+      await expect.poll(() => page.evaluate('document.activeElement.id')).toBe('page-title');
       const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: `#${orderId.slice(-8)}` }) });
       await row.waitFor(WAIT);
       await expect(row.getByText('paid', { exact: true }).count()).resolves.toBe(1);
