@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { catalogOnPostgres } from './catalog.js';
 import { type Bench, type BenchOptions, fetchJson, withServers } from './lib/bench.js';
-import { LOAD_GENERATOR_BUSY, machineInfo, machineLoad, median, rowOf, SERVER_SATURATED } from './lib/compare.js';
+import { LOAD_GENERATOR_BUSY, machineInfo, machineLoad, medianOf, rowOf, SERVER_SATURATED } from './lib/compare.js';
 import { type LoadSpec, runLoad } from './lib/load.js';
 import { freePort, type ServerProcess } from './lib/processes.js';
 import { checkSmoke, type Report, type RoundRow, writeReport } from './lib/report.js';
@@ -208,18 +208,7 @@ async function summarise(
   context: { loadBefore: string; products: number; pool: string },
 ): Promise<Report> {
   const of = (path: PathSpec['key'], side: SideName) => rows.filter((r) => r.path === path && r.side === `${side} ${path}`);
-  const summary = (path: PathSpec['key'], side: SideName) => {
-    const mine = of(path, side);
-    return {
-      name: `${side} ${path}`,
-      reqPerSec: median(mine.map((r) => r.reqPerSec)),
-      reqPerCpuS: median(mine.map((r) => r.reqPerCpuS)),
-      p50Ms: median(mine.map((r) => r.p50Ms ?? Number.NaN)),
-      p99Ms: median(mine.map((r) => r.p99Ms ?? Number.NaN)),
-      serverCpuShare: median(mine.map((r) => r.serverCpuShare)),
-      loadCpuShare: median(mine.map((r) => r.loadCpuShare)),
-    };
-  };
+  const summary = (path: PathSpec['key'], side: SideName) => medianOf(`${side} ${path}`, of(path, side));
   const sum = (list: Row[], pick: (r: Row) => number) => list.reduce((n, r) => n + pick(r), 0);
   const measures = paths.flatMap((p) => {
     const off = summary(p.key, 'off');

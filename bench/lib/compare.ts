@@ -83,6 +83,19 @@ async function measure(round: number, role: 'candidate' | 'baseline', side: Side
   return rowOf(result, { round, windowUs: [startedUs, endedUs], role, side: side.server.name });
 }
 
+/** One side's figures: the median of each measure over its rounds. */
+export function medianOf(name: string, rows: RoundRow[]) {
+  return {
+    name,
+    reqPerSec: median(rows.map((r) => r.reqPerSec)),
+    reqPerCpuS: median(rows.map((r) => r.reqPerCpuS)),
+    p50Ms: median(rows.map((r) => r.p50Ms ?? Number.NaN)),
+    p99Ms: median(rows.map((r) => r.p99Ms ?? Number.NaN)),
+    serverCpuShare: median(rows.map((r) => r.serverCpuShare)),
+    loadCpuShare: median(rows.map((r) => r.loadCpuShare)),
+  };
+}
+
 /** Runs the pair, prints the table, writes bench/results/<name>.json and returns the report. */
 export async function comparePair(spec: PairSpec): Promise<Report> {
   const loadBefore = machineLoad();
@@ -102,18 +115,11 @@ export async function comparePair(spec: PairSpec): Promise<Report> {
       }
     }
   }
-  const side = (role: 'candidate' | 'baseline') => {
-    const mine = rows.filter((r) => r.role === role);
-    return {
-      name: role === 'candidate' ? spec.candidate.server.name : spec.baseline.server.name,
-      reqPerSec: median(mine.map((r) => r.reqPerSec)),
-      reqPerCpuS: median(mine.map((r) => r.reqPerCpuS)),
-      p50Ms: median(mine.map((r) => r.p50Ms ?? Number.NaN)),
-      p99Ms: median(mine.map((r) => r.p99Ms ?? Number.NaN)),
-      serverCpuShare: median(mine.map((r) => r.serverCpuShare)),
-      loadCpuShare: median(mine.map((r) => r.loadCpuShare)),
-    };
-  };
+  const side = (role: 'candidate' | 'baseline') =>
+    medianOf(
+      role === 'candidate' ? spec.candidate.server.name : spec.baseline.server.name,
+      rows.filter((r) => r.role === role),
+    );
   const candidate = side('candidate');
   const baseline = side('baseline');
   const ratio = candidate.reqPerSec / baseline.reqPerSec;
