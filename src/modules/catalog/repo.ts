@@ -3,7 +3,7 @@ import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, type SQL, sql
 import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvents, type OutgoingEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
-import type { Executor } from '../../platform/db/database.js';
+import { type Executor, rowsOf } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/ids.js';
 import type { ProductFields } from './attributes.js';
 import type { CatalogEventType } from './events.js';
@@ -432,7 +432,7 @@ function queries(db: Executor) {
           returning ${products.id}
         )
         select (select count(*) from reservation)::int as created, (select count(*) from taken)::int as taken`);
-      const [row] = (result as unknown as { rows: { created: number; taken: number }[] }).rows;
+      const [row] = rowsOf<{ created: number; taken: number }>(result);
       return { created: row?.created === 1, taken: row?.taken ?? 0 };
     },
 

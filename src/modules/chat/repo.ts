@@ -4,7 +4,7 @@
  * objects out; every function runs on the database or on the transaction it was given.
  */
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/database.js';
+import { type Executor, rowsOf } from '../../platform/db/database.js';
 import { type MemberRow, type MessageRow, members, messages, type RoomRow, rooms } from './tables.js';
 
 export type NewRoom = typeof rooms.$inferInsert;
@@ -184,7 +184,7 @@ function queries(db: Executor) {
         select seq, false as duplicate from inserted
         union all
         select seq, true as duplicate from existing`);
-      const [row] = (result as unknown as { rows: { seq: string | number; duplicate: boolean }[] }).rows;
+      const [row] = rowsOf<{ seq: string | number; duplicate: boolean }>(result);
       if (!row) return { outcome: 'not-member' as const };
       if (row.duplicate) return { outcome: 'duplicate' as const };
       const message: MessageRow = { ...m, seq: Number(row.seq), editedAt: null, deletedAt: null };
@@ -232,7 +232,7 @@ function queries(db: Executor) {
           returning id, seq
         )
         select i.ord, x.seq from inserted x join input i on i.id = x.id`);
-      const rows = (result as unknown as { rows: { ord: number; seq: string | number }[] }).rows;
+      const rows = rowsOf<{ ord: number; seq: string | number }>(result);
       return new Map(rows.map((r) => [Number(r.ord), Number(r.seq)]));
     },
 

@@ -7,7 +7,7 @@ import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sq
 import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
-import type { Executor } from '../../platform/db/database.js';
+import { type Executor, rowsOf } from '../../platform/db/database.js';
 import type { ShopEventType } from './events.js';
 import {
   cartItems,
@@ -28,9 +28,6 @@ import {
 const CHECKOUT_LOCK_NAMESPACE = 0x5e0b;
 
 export type NewOrder = typeof orders.$inferInsert;
-
-/** Rows of `db.execute` (both drivers answer `{ rows }`; columns come as the database names them). */
-const rowsOf = <T = Record<string, unknown>>(result: unknown) => (result as { rows: T[] }).rows;
 
 /** A jsonb parameter: JSON text, or SQL null for a missing value (not JSON null). */
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -408,9 +405,7 @@ function queries(db: Executor) {
         group by 1, 2
         order by 1, 2`);
       // Both drivers answer { rows }; counts and sums arrive as strings (bigint/numeric).
-      return (
-        result as unknown as { rows: { day: string; currency: string; orders: string; paid: string; revenue: string; refunded: string }[] }
-      ).rows;
+      return rowsOf<{ day: string; currency: string; orders: string; paid: string; revenue: string; refunded: string }>(result);
     },
   };
 }
