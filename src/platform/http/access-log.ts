@@ -4,10 +4,16 @@
  */
 import { context } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { requestTraceContext } from '../tracing/http-spans.js';
 
 export function installAccessLog(app: FastifyInstance, { traced = false }: { traced?: boolean } = {}) {
   app.addHook('onResponse', (request, reply, done) => {
+    // Below LOG_LEVEL=info (e.g. warn in production) the line would be dropped: build nothing.
+    if (!(request.log as Logger).isLevelEnabled('info')) {
+      done();
+      return;
+    }
     const path = request.url.split('?', 1)[0];
     const write = () =>
       request.log.info(

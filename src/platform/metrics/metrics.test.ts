@@ -1,3 +1,4 @@
+import { Histogram, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePrometheusText } from '../../../test/prometheus-text.js';
 import { createMetricsRegistry, disabledMetrics } from './metrics.js';
@@ -57,6 +58,55 @@ describe('metrics registry and listener', () => {
     counts = [{ labels: { module: 'chat', event_type: 'user.deleted' }, value: 3 }];
     const text = parsePrometheusText(await registry.render());
     expect(text.find('test_dead')).toEqual([{ name: 'test_dead', labels: { module: 'chat', event_type: 'user.deleted' }, value: 3 }]);
+  });
+
+  it("when durations are observed, then the histogram renders exactly what prom-client's own Histogram renders for them", async () => {
+    const registry = createMetricsRegistry();
+    const ours = registry.histogram('test_duration_seconds', 'Durations.', ['method', 'route'], [0.01, 0.1, 1]);
+    const reference = new Registry();
+    const theirs = new Histogram({
+      name: 'test_duration_seconds',
+      help: 'Durations.',
+      labelNames: ['method', 'route'],
+      buckets: [0.01, 0.1, 1],
+      registers: [reference],
+    });
+    const observations: [{ method: string; route: string }, number][] = [
+      [{ method: 'GET', route: '/a' }, 0.005],
+      [{ method: 'GET', route: '/a' }, 0.01],
+      [{ method: 'GET', route: '/a' }, 0.5],
+      [{ method: 'POST', route: '/a' }, 3],
+      [{ method: 'GET', route: '/b' }, 0.1],
+      [{ method: 'GET', route: '/a' }, 0],
+    ];
+    for (const [labels, value] of observations) {
+      ours.observe(labels, value);
+      theirs.observe(labels, value);
+    }
+    ours.observe({ method: 'GET', route: '/a' }, Number.NaN);
+
+    const rendered = parsePrometheusText(await registry.render()).find('test_duration_seconds_bucket');
+    const expected = parsePrometheusText(await reference.metrics());
+    const keyOf = (s: (typeof rendered)[number]) => JSON.stringify([s.name, Object.entries(s.labels).sort(), s.value]);
+    const sorted = (series: typeof rendered) => series.map(keyOf).sort();
+    for (const family of ['test_duration_seconds_bucket', 'test_duration_seconds_sum', 'test_duration_seconds_count']) {
+      const text = parsePrometheusText(await registry.render());
+      expect(sorted(text.find(family)), family).toEqual(sorted(expected.find(family)));
+    }
+    expect(rendered).toHaveLength(12);
+    expect(
+      parsePrometheusText(await registry.render()).value('test_duration_seconds_bucket', { method: 'GET', route: '/a', le: '0.01' }),
+    ).toBe(3);
+  });
+
+  it('when requests go in and out of flight, then the level gauge reads their count at the scrape', async () => {
+    const registry = createMetricsRegistry();
+    const level = registry.level('test_in_flight', 'In flight.');
+    level.inc();
+    level.inc();
+    level.inc();
+    level.dec();
+    expect(parsePrometheusText(await registry.render()).value('test_in_flight')).toBe(2);
   });
 
   it('when metrics are off, then instruments do nothing and collect functions are never called', async () => {

@@ -9,7 +9,8 @@
  * and it brings the Node runtime metrics (event loop, GC, heap, CPU) itself. The names follow
  * the OpenTelemetry semantic conventions, so dashboards do not care which library wrote them.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
+import { BucketHistogram } from './bucket-histogram.js';
 
 /** Label values of one observation, by label name. */
 export type Labels<L extends string> = Partial<Record<L, string | number>>;
@@ -119,12 +120,31 @@ export function createMetricsRegistry(): MetricsRegistry {
       });
     },
     histogram(name, help, labelNames, buckets) {
-      const histogram = new Histogram({ name, help, labelNames: [...labelNames], buckets: [...buckets], registers });
-      return { observe: (labels, value) => histogram.observe(labels, value) };
+      const histogram = new BucketHistogram(name, help, labelNames, buckets);
+      // The registry only calls get() on what it renders; prom-client's own type wants its class.
+      registry.registerMetric(histogram as unknown as Metric);
+      return histogram;
     },
     level(name, help) {
-      const gauge = new Gauge({ name, help, registers });
-      return { inc: () => gauge.inc(), dec: () => gauge.dec() };
+      // Moved on every request (in flight): a plain number, read when scraped, instead of a
+      // prom-client Gauge whose inc/dec hash an empty label set each time.
+      let value = 0;
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(value);
+        },
+      });
+      return {
+        inc: () => {
+          value += 1;
+        },
+        dec: () => {
+          value -= 1;
+        },
+      };
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,

@@ -3,7 +3,17 @@
  * `traceparent` when it sent one (a gateway, a browser, another service). The handler runs inside
  * the span's context, so the SQL, Redis, outbound HTTP and outbox work it does are its children.
  */
-import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { tracer } from './tracing.js';
 
@@ -30,33 +40,31 @@ export function requestTraceContext(request: FastifyRequest): Context | undefine
 
 export function installHttpSpans(app: FastifyInstance) {
   app.addHook('onRequest', (request: TracedRequest, _reply, done) => {
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+    // Most requests carry no trace context: skip the propagator's header parsing for them.
+    const parent =
+      request.headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
     const route = request.routeOptions.url;
-    const span = tracer.startSpan(
-      route ? `${request.method} ${route}` : request.method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': request.method,
-          'url.path': request.url.split('?', 1)[0],
-          'url.scheme': request.protocol,
-          ...(route ? { 'http.route': route } : {}),
-          'client.address': request.ip,
-          'user_agent.original': request.headers['user-agent'],
-        },
-      },
-      parent,
-    );
+    const query = request.url.indexOf('?');
+    const attributes: Attributes = {
+      'http.request.method': request.method,
+      'url.path': query < 0 ? request.url : request.url.slice(0, query),
+      'url.scheme': request.protocol,
+      'client.address': request.ip,
+    };
+    if (route) attributes['http.route'] = route;
+    const userAgent = request.headers['user-agent'];
+    if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
+    const span = tracer.startSpan(route ? `${request.method} ${route}` : request.method, { kind: SpanKind.SERVER, attributes }, parent);
     const active = trace.setSpan(parent, span);
     request[SPAN] = span;
     request[CONTEXT] = active;
     context.with(active, done);
   });
-  // The body is read from socket events, outside the request's async chain: enter the span's
-  // context again before the handler runs.
+  // A body is read from socket events, outside the request's async chain: enter the span's
+  // context again before the handler runs (a request without a body is still inside it).
   app.addHook('preValidation', (request: TracedRequest, _reply, done) => {
     const active = request[CONTEXT];
-    if (active) context.with(active, done);
+    if (active && context.active() !== active) context.with(active, done);
     else done();
   });
   app.addHook('onResponse', (request: TracedRequest, reply, done) => {
