@@ -11,7 +11,7 @@
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { Gauge, Histogram, Registry } from 'prom-client';
-import { HTTP_DURATION_BUCKETS } from '../src/platform/metrics/http-metrics.js';
+import { HTTP_DURATION_BUCKETS, httpInstruments } from '../src/platform/metrics/http-metrics.js';
 import { createMetricsRegistry } from '../src/platform/metrics/metrics.js';
 
 const BUCKETS = HTTP_DURATION_BUCKETS;
@@ -83,13 +83,7 @@ function otelSubject(): Subject {
 /** The platform's own port (src/platform/metrics); its scrape also renders the Node runtime metrics, which the other two leave out. */
 function platformSubject(): Subject {
   const registry = createMetricsRegistry();
-  const duration = registry.histogram(
-    'http_server_request_duration_seconds',
-    'Duration of HTTP server requests.',
-    ['http_request_method', 'http_route', 'http_response_status_code'],
-    BUCKETS,
-  );
-  const inFlight = registry.level('http_server_active_requests', 'In-flight requests.');
+  const { duration, active: inFlight } = httpInstruments(registry);
   return {
     name: 'platform',
     record(i) {

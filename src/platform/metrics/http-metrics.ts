@@ -23,15 +23,22 @@ interface CountedRequest extends FastifyRequest {
   [IN_FLIGHT]?: boolean;
 }
 
+/** The two HTTP instruments, registered in `metrics` (also what bench/metrics-cost.ts records into). */
+export function httpInstruments(metrics: Metrics) {
+  return {
+    duration: metrics.histogram(
+      'http_server_request_duration_seconds',
+      'Duration of HTTP server requests, by method, route template and status code.',
+      ['http_request_method', 'http_route', 'http_response_status_code'],
+      HTTP_DURATION_BUCKETS,
+    ),
+    active: metrics.level('http_server_active_requests', 'HTTP server requests in flight.'),
+  };
+}
+
 /** Adds the hook pair that records every HTTP request of `app` (not WebSocket upgrades). */
 export function installHttpMetrics(app: FastifyInstance, metrics: Metrics) {
-  const duration = metrics.histogram(
-    'http_server_request_duration_seconds',
-    'Duration of HTTP server requests, by method, route template and status code.',
-    ['http_request_method', 'http_route', 'http_response_status_code'],
-    HTTP_DURATION_BUCKETS,
-  );
-  const active = metrics.level('http_server_active_requests', 'HTTP server requests in flight.');
+  const { duration, active } = httpInstruments(metrics);
 
   // Leaves the in-flight count exactly once, whichever of the two hooks comes first.
   const leave = (request: CountedRequest) => {
