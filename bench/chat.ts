@@ -77,7 +77,11 @@ function problemsOf(run: Run): string[] {
   const at = `${run.phase} round ${run.round} ${run.side}`;
   const problems: string[] = [];
   if (!o.sentMeasured || !o.deliveriesPerSec) problems.push(`${at}: nothing was delivered`);
-  if (o.missing) problems.push(`${at}: ${o.missing} of ${o.sentMeasured * o.receivers} deliveries never arrived`);
+  if (o.missing) {
+    problems.push(
+      `${at}: ${o.missing} of ${o.sentMeasured * o.receivers} deliveries never arrived (${o.socketsBehind} sockets still behind, by up to ${o.furthestBehind} messages)`,
+    );
+  }
   if (o.outOfOrder) problems.push(`${at}: ${o.outOfOrder} messages arrived out of order or twice`);
   if (o.closedByServer || o.connectionsOpen !== o.receivers) {
     problems.push(
@@ -325,7 +329,7 @@ async function summarise(
     for (const phase of ['max', 'half'] as const) {
       if (s.loadCoresBusy[phase] > LOAD_CORE_FULL) {
         warnings.push(
-          `${name}, ${phase} phase: the ${coreNames} ${loadCores.join(',')} were ${pct(s.loadCoresBusy[phase])} busy (the generator ${pct(s.loadCpuShare[phase])}): the load generator may bound the throughput and adds to the latency`,
+          `${name}, ${phase} phase: ${coreNames} ${loadCores.join(',')} ${loadCores.length > 1 ? 'were' : 'was'} ${pct(s.loadCoresBusy[phase])} busy (the generator ${pct(s.loadCpuShare[phase])}): the load generator may bound the throughput and adds to the latency`,
         );
       }
     }

@@ -65,6 +65,9 @@ export interface ChatLoadOutcome {
   sentMeasured: number;
   /** Deliveries of those messages that never arrived (per socket, summed); 0 when every receiver got every one. */
   missing: number;
+  /** Sockets that had not received the last message sent when the wait for it ended, and by how many messages the furthest was behind. */
+  socketsBehind: number;
+  furthestBehind: number;
   /** Messages a socket received after a later one (or twice). */
   outOfOrder: number;
   p50Ms: number | null;
@@ -110,6 +113,8 @@ interface Collected {
   closeCodes: Record<string, number>;
   deliveries: number;
   missing: number;
+  socketsBehind: number;
+  furthestBehind: number;
   outOfOrder: number;
   bins: Bins;
   cpuMs: number;
@@ -254,6 +259,8 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadOutcome> 
       deliveriesPerSec: sum((c) => c.deliveries) / ((to - from) / 1000),
       sentMeasured: sent.sentInWindow,
       missing: sum((c) => c.missing),
+      socketsBehind: sum((c) => c.socketsBehind),
+      furthestBehind: Math.max(...collected.map((c) => c.furthestBehind)),
       outOfOrder: sum((c) => c.outOfOrder),
       p50Ms: percentileOfBins(bins, 0.5),
       p99Ms: percentileOfBins(bins, 0.99),

@@ -126,13 +126,14 @@ async function send(spec) {
   let sentInWindow = 0;
   let firstInWindow = -1;
   const sendOne = () => {
-    const t = nowMs();
+    // The stamp, not the unrounded time, decides the window: receivers see only the stamp.
+    const us = Math.round(nowMs() * 1000);
     const n = spec.offset + sent++;
-    if (t >= spec.from && t <= spec.to) {
+    if (us / 1000 >= spec.from && us / 1000 <= spec.to) {
       if (firstInWindow < 0) firstInWindow = n;
       sentInWindow++;
     }
-    sender.send(`{"type":"message","room":"${spec.room ?? ''}","text":"${text}","clientId":"m${n}.${Math.round(t * 1000)}"}`);
+    sender.send(`{"type":"message","room":"${spec.room ?? ''}","text":"${text}","clientId":"m${n}.${us}"}`);
   };
   await at(spec.startAt);
   if (spec.mode === 'max') {
@@ -223,6 +224,12 @@ const commands = {
     await cpuRead;
     let missing = 0;
     for (const n of measuredBySocket) missing += Math.max(0, sentInWindow - n);
+    let socketsBehind = 0;
+    let furthestBehind = 0;
+    for (const n of lastSeen) {
+      if (n < last) socketsBehind++;
+      furthestBehind = Math.max(furthestBehind, last - n);
+    }
     const bins = [];
     for (let i = 0; i < histogram.length; i++) if (histogram[i]) bins.push([i, histogram[i]]);
     let echoed;
@@ -238,6 +245,8 @@ const commands = {
       deliveries,
       measured: measuredBySocket.reduce((a, b) => a + b, 0),
       missing,
+      socketsBehind,
+      furthestBehind,
       outOfOrder,
       bins,
       cpuMs: cpu.to - cpu.from,
