@@ -7,12 +7,16 @@
  *   npm run bench -- health --profile  # also print where Zaplecze's CPU time went
  *   npm run bench -- --list
  *   npm run bench -- --smoke            # every bench, one short round on small data, no ratio (CI)
+ *   npm run bench -- chat --rounds 3 --connections 1000
+ *   npm run bench -- files --rounds 3 --size-mb 1024
  *
  * Exit code 0 even when a goal is missed (this machine is shared and noisy) unless --check.
  */
 import { parseArgs } from 'node:util';
 import { catalogBenches } from './catalog.js';
+import { chatBench } from './chat.js';
 import { checkoutBench } from './checkout.js';
+import { filesBench } from './files.js';
 import { health } from './health.js';
 import type { Bench, BenchOptions } from './lib/bench.js';
 import type { Report } from './lib/report.js';
@@ -20,9 +24,36 @@ import { login } from './login.js';
 import { observabilityBench } from './observability.js';
 import { splitBench } from './split.js';
 
-const BENCHES: Bench[] = [health, login, ...catalogBenches, checkoutBench, observabilityBench, splitBench];
+const BENCHES: Bench[] = [health, login, ...catalogBenches, checkoutBench, filesBench, chatBench, observabilityBench, splitBench];
 
-const USAGE = `usage: npm run bench -- [name ...] [--rounds N] [--duration S] [--warmup S] [--connections N] [--no-build] [--profile] [--check] [--smoke] [--list]`;
+/** The options every bench understands. */
+const COMMON_OPTIONS = {
+  rounds: { type: 'string', default: '5' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  connections: { type: 'string' },
+  'no-build': { type: 'boolean', default: false },
+  check: { type: 'boolean', default: false },
+  profile: { type: 'boolean', default: false },
+  list: { type: 'boolean', default: false },
+  smoke: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** Options a bench declares for itself (`Bench.flags`); a name may mean one thing only. */
+const BENCH_FLAGS = new Map<string, { bench: string; description: string }>();
+for (const bench of BENCHES) {
+  for (const [name, flag] of Object.entries(bench.flags ?? {})) {
+    const owner = BENCH_FLAGS.get(name)?.bench;
+    if (name in COMMON_OPTIONS || (owner && owner !== bench.name)) throw new Error(`bench ${bench.name}: option --${name} is taken`);
+    BENCH_FLAGS.set(name, { bench: bench.name, description: flag.description });
+  }
+}
+
+const USAGE = [
+  'usage: npm run bench -- [name ...] [--rounds N] [--duration S] [--warmup S] [--connections N] [--no-build] [--profile] [--check] [--smoke] [--list]',
+  ...[...BENCH_FLAGS].map(([name, f]) => `  --${name} (${f.bench}): ${f.description}`),
+].join('\n');
 
 /** A smoke run: one round of one second per side, no warm-up, few connections. */
 const SMOKE = { rounds: 1, durationS: 1, warmupS: 0, connections: 4 };
@@ -31,18 +62,14 @@ async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      rounds: { type: 'string', default: '5' },
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      connections: { type: 'string' },
-      'no-build': { type: 'boolean', default: false },
-      check: { type: 'boolean', default: false },
-      profile: { type: 'boolean', default: false },
-      list: { type: 'boolean', default: false },
-      smoke: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...COMMON_OPTIONS,
+      ...Object.fromEntries([...BENCH_FLAGS.keys()].map((name) => [name, { type: 'string' } as const])),
     },
   });
+  const flag = (name: string) => {
+    const value = (values as Record<string, string | boolean | undefined>)[name];
+    return typeof value === 'string' ? value : undefined;
+  };
   if (values.help) {
     console.log(USAGE);
     return;
@@ -65,6 +92,7 @@ async function main() {
     skipBuild: values['no-build'],
     profile: values.profile,
     smoke: false,
+    flags: Object.fromEntries([...BENCH_FLAGS.keys()].map((name) => [name, flag(name)])),
   };
   const options: BenchOptions = values.smoke ? { ...measured, ...SMOKE, profile: false, smoke: true } : measured;
   const unknown = positionals.filter((n) => !BENCHES.some((b) => b.name === n));

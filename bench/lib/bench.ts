@@ -18,6 +18,13 @@ export interface BenchOptions {
    * the same (CI). No ratio is printed: numbers from so short a run mean nothing.
    */
   smoke: boolean;
+  /** Values of the options a bench declares for itself (`Bench.flags`), by name, as given on the command line. */
+  flags: Record<string, string | undefined>;
+}
+
+/** An option only one bench understands (`--size-mb` of files), listed in `--help`. */
+export interface BenchFlag {
+  description: string;
 }
 
 export interface Bench {
@@ -29,7 +36,18 @@ export interface Bench {
    * smoke run's budget; `npm run bench -- <name> --smoke` still runs it. Default true.
    */
   smoke?: boolean;
+  /** Its own command-line options (string-valued), beyond the ones every bench understands. */
+  flags?: Record<string, BenchFlag>;
   run(options: BenchOptions): Promise<Report>;
+}
+
+/** A bench's own numeric option: `fallback` when absent, an error when not a positive number. */
+export function positiveFlag(options: BenchOptions, name: string, fallback: number): number {
+  const raw = options.flags[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got '${raw}'`);
+  return n;
 }
 
 /**

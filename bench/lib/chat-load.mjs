@@ -1,54 +1,71 @@
 /**
- * Load generator child process of the chat bench (pinned to the load core): opens the receiving
- * sockets, measures the server's RSS before and after, then one sender sends 100-byte messages,
- * either as fast as the receivers take them (a window of messages not yet received by a probe
- * receiver) or at a fixed rate, and prints one JSON line with what it saw.
+ * One load process of the chat bench, driven over IPC by chat-load-group.ts (which starts several,
+ * pinned to the load core): it holds a share of the receiving sockets, and one of them also
+ * holds the sender socket, whose own receiving socket is the probe that paces `max` mode.
  *
- * Spec (JSON on stdin, or argv[2]): { kind: 'zaplecze' | 'raw', url, serverPid, room?, receiverProtocols: string[][],
- *   senderProtocols: string[], mode: 'max' | 'paced', rate?, window?, warmupS, durationS, textBytes }
+ * Every message carries its number and its send time (`"clientId":"m<n>.<µs>"`) on the
+ * monotonic clock, which is the same in every process of the machine: so any process measures
+ * delivery latency on its own, and the coordinator only adds up histograms and counts.
+ *
+ * Commands (one at a time; each answered with one message { ok, ... } or { ok: false, error }):
+ *   open      { kind: 'zaplecze' | 'raw', url, receiverProtocols: string[][], senderProtocols?: string[] }
+ *   subscribe { room }                       (zaplecze: every receiver subscribes to the room)
+ *   run       { mode: 'max' | 'paced', rate?, window?, startAt, from, to, offset, room, textBytes }
+ *             arms the counters; the sender's process answers after `to`, the others at once
+ *   collect   { last, sentInWindow, timeoutMs }: waits until every socket has message `last` (or the
+ *             timeout), then reports counts, the latency histogram and its own CPU time over [from, to]
+ *   close
+ * Times (startAt, from, to) are monotonic ms (process.hrtime); only deliveries received in
+ * [from, to] count as throughput, only messages sent in [from, to] as latency samples.
  */
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { ownCpuMs, processCpuMs } from './cpu.mjs';
+import { ownCpuMs } from './cpu.mjs';
 
-const spec = JSON.parse(process.argv[2] ?? readFileSync(0, 'utf8'));
-// Message numbers start at an offset per run: the same sender's clientIds must not repeat (they would be deduplicated).
-const OFFSET = spec.offset ?? 0;
+/** Monotonic ms: CLOCK_MONOTONIC, shared by every process on the machine (performance.now() is not). */
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
 const PREFIX = '{"type":"message"';
 const CLIENT_ID = Buffer.from('"clientId":"m');
+const BINS = 100_001; // 0.1 ms bins up to 10 s
 
-const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${spec.serverPid}/status`, 'utf8'))?.[1] ?? Number.NaN);
-const serverCpuMs = () => processCpuMs(spec.serverPid);
-
-/** The message number in a frame that carries `"clientId":"m<n>"`, or -1. */
-function messageNumber(data) {
-  if (data.length < PREFIX.length || data.toString('latin1', 0, PREFIX.length) !== PREFIX) return -1;
+let parsedN = -1;
+let parsedUs = 0;
+/** Reads `"clientId":"m<n>.<µs>"` of a message frame into parsedN / parsedUs; false for any other frame. */
+function parse(data) {
+  if (data.length < PREFIX.length || data.toString('latin1', 0, PREFIX.length) !== PREFIX) return false;
   const at = data.indexOf(CLIENT_ID);
-  if (at < 0) return -1;
+  if (at < 0) return false;
+  let i = at + CLIENT_ID.length;
   let n = 0;
-  for (let i = at + CLIENT_ID.length; i < data.length; i++) {
-    const c = data[i];
-    if (c < 48 || c > 57) break;
-    n = n * 10 + (c - 48);
-  }
-  return n;
+  for (; i < data.length && data[i] >= 48 && data[i] <= 57; i++) n = n * 10 + (data[i] - 48);
+  if (data[i] !== 46) return false;
+  let us = 0;
+  for (i++; i < data.length && data[i] >= 48 && data[i] <= 57; i++) us = us * 10 + (data[i] - 48);
+  parsedN = n;
+  parsedUs = us;
+  return true;
 }
 
 let closedByServer = 0;
 const closeCodes = {};
+let kind = 'raw';
+/** @type {WebSocket[]} */
+const receivers = [];
+/** @type {WebSocket | undefined} */
+let sender;
 
-function open(protocols) {
+function open(url, protocols) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(spec.url, protocols, { perMessageDeflate: false });
+    const ws = new WebSocket(url, protocols, { perMessageDeflate: false });
     ws.once('error', reject);
     ws.once('close', (code) => {
       closedByServer++;
       closeCodes[code] = (closeCodes[code] ?? 0) + 1;
     });
-    if (spec.kind === 'raw') return ws.once('open', () => resolve(ws));
-    // Zaplecze: welcome, then subscribe (receivers) and wait for subscribed.
-    ws.once('open', () => resolve(ws));
+    if (kind === 'raw') ws.once('open', () => resolve(ws));
+    // Zaplecze authenticates at the handshake and then says welcome: a socket is ready once welcomed.
+    else untilFrame(ws, 'welcome').then(() => resolve(ws));
   });
 }
 
@@ -64,70 +81,61 @@ function untilFrame(ws, type) {
   });
 }
 
-// --- receivers: authenticated at the handshake, then (Zaplecze) subscribed to the room ---
-const receivers = [];
-const rssBefore = rssKb();
-const t0 = performance.now();
-const BATCH = 50;
-for (let i = 0; i < spec.receiverProtocols.length; i += BATCH) {
-  receivers.push(...(await Promise.all(spec.receiverProtocols.slice(i, i + BATCH).map((protocols) => open(protocols)))));
-}
-const connectMs = performance.now() - t0;
-// Let allocations settle before reading RSS.
-await sleep(2000);
-const rssIdle = rssKb();
-if (spec.kind === 'zaplecze') {
-  for (let i = 0; i < receivers.length; i += BATCH) {
-    await Promise.all(
-      receivers.slice(i, i + BATCH).map((ws) => {
-        const subscribed = untilFrame(ws, 'subscribed');
-        ws.send(JSON.stringify({ type: 'subscribe', room: spec.room }));
-        return subscribed;
-      }),
-    );
-  }
-  await sleep(2000);
-}
-const rssSubscribed = rssKb();
-
-// --- measurement state ---
-let measuring = false;
+// --- the current run's state ---
+let run;
+let lastSeen = new Float64Array(0);
+let measuredBySocket = new Uint32Array(0);
+let histogram = new Uint32Array(BINS);
 let deliveries = 0;
+let outOfOrder = 0;
 let probeReceived = -1;
-const sentAt = [];
-const histogram = new Uint32Array(100_001); // 0.1 ms bins up to 10 s
-let measuredFrom = Number.POSITIVE_INFINITY;
 let onProbe = () => {};
-const probe = receivers[receivers.length - 1];
-for (const ws of receivers) {
-  const isProbe = ws === probe;
+let echo;
+let sentText = '';
+let cpu = { from: Number.NaN, fromAt: Number.NaN, to: Number.NaN, toAt: Number.NaN };
+/** Resolves once the CPU time at `to` is read. */
+let cpuRead = Promise.resolve();
+
+function listen(ws, index, isProbe) {
   ws.on('message', (data) => {
-    const n = messageNumber(data) - OFFSET;
-    if (n < 0) return;
-    if (measuring) deliveries++;
-    if (n >= measuredFrom) {
-      const ms = performance.now() - sentAt[n];
-      histogram[Math.min(100_000, Math.round(ms * 10))]++;
+    if (!run || !parse(data) || parsedN < run.offset) return;
+    const t = nowMs();
+    if (parsedN <= lastSeen[index]) outOfOrder++;
+    else lastSeen[index] = parsedN;
+    if (t >= run.from && t <= run.to) deliveries++;
+    const sentAt = parsedUs / 1000;
+    if (sentAt >= run.from && sentAt <= run.to) {
+      measuredBySocket[index]++;
+      histogram[Math.min(BINS - 1, Math.round((t - sentAt) * 10))]++;
     }
     if (isProbe) {
-      probeReceived = n;
+      if (!echo) echo = { frame: data.toString('utf8'), n: parsedN, us: parsedUs };
+      probeReceived = parsedN;
       onProbe();
     }
   });
 }
 
-const sender = await open(spec.senderProtocols);
-if (spec.kind === 'zaplecze') await sleep(100);
-const text = 'x'.repeat(spec.textBytes);
-let sent = 0;
-const send = () => {
-  sentAt[sent] = performance.now();
-  sender.send(`{"type":"message","room":"${spec.room ?? ''}","text":"${text}","clientId":"m${OFFSET + sent}"}`);
-  sent++;
-};
+/** Resolves at monotonic time `t` (at once when it has passed). */
+const at = (t) => sleep(Math.max(0, t - nowMs()));
 
-async function run(seconds) {
-  const end = performance.now() + seconds * 1000;
+async function send(spec) {
+  const text = 'x'.repeat(spec.textBytes);
+  sentText = text;
+  let sent = 0;
+  let sentInWindow = 0;
+  let firstInWindow = -1;
+  const sendOne = () => {
+    // The stamp, not the unrounded time, decides the window: receivers see only the stamp.
+    const us = Math.round(nowMs() * 1000);
+    const n = spec.offset + sent++;
+    if (us / 1000 >= spec.from && us / 1000 <= spec.to) {
+      if (firstInWindow < 0) firstInWindow = n;
+      sentInWindow++;
+    }
+    sender.send(`{"type":"message","room":"${spec.room ?? ''}","text":"${text}","clientId":"m${n}.${us}"}`);
+  };
+  await at(spec.startAt);
   if (spec.mode === 'max') {
     await new Promise((resolve) => {
       let done = false;
@@ -138,73 +146,128 @@ async function run(seconds) {
         resolve();
       };
       const fill = () => {
-        if (performance.now() >= end) return finish();
-        while (sent - 1 - probeReceived < spec.window) send();
+        if (nowMs() >= spec.to) return finish();
+        while (spec.offset + sent - 1 - probeReceived < spec.window) sendOne();
       };
       onProbe = fill;
       fill();
       // A lost message would stall the window: stop at the deadline regardless.
-      setTimeout(finish, seconds * 1000 + 50);
+      at(spec.to + 50).then(finish);
     });
   } else {
-    const start = performance.now();
-    const base = sent;
-    while (performance.now() < end) {
-      const due = base + Math.floor(((performance.now() - start) / 1000) * spec.rate);
-      while (sent < due) send();
+    while (nowMs() < spec.to) {
+      const due = Math.floor(((nowMs() - spec.startAt) / 1000) * spec.rate);
+      while (sent < due) sendOne();
       await sleep(2);
     }
   }
+  return { sent, sentInWindow, firstInWindow, last: spec.offset + sent - 1 };
 }
 
-await run(spec.warmupS);
-measuredFrom = sent;
-measuring = true;
-const cpu0 = ownCpuMs();
-const server0 = serverCpuMs();
-const m0 = performance.now();
-await run(spec.durationS);
-const elapsedS = (performance.now() - m0) / 1000;
-measuring = false;
-const loadCpuShare = (ownCpuMs() - cpu0) / 1000 / elapsedS;
-const serverCpuShare = (serverCpuMs() - server0) / 1000 / elapsedS;
-// Let the last messages arrive (not counted in throughput, counted in latency).
-const lastSent = sent - 1;
-for (let i = 0; i < 500 && probeReceived < lastSent; i++) await sleep(10);
+const commands = {
+  async open(spec) {
+    kind = spec.kind;
+    const t0 = nowMs();
+    const BATCH = 50;
+    for (let i = 0; i < spec.receiverProtocols.length; i += BATCH) {
+      receivers.push(...(await Promise.all(spec.receiverProtocols.slice(i, i + BATCH).map((p) => open(spec.url, p)))));
+    }
+    const connectMs = nowMs() - t0;
+    lastSeen = new Float64Array(receivers.length);
+    measuredBySocket = new Uint32Array(receivers.length);
+    // The sender's process holds the probe: its last receiver.
+    for (const [i, ws] of receivers.entries()) listen(ws, i, spec.senderProtocols !== undefined && i === receivers.length - 1);
+    if (spec.senderProtocols) sender = await open(spec.url, spec.senderProtocols);
+    return { connectMs };
+  },
 
-function percentile(p) {
-  let total = 0;
-  for (const c of histogram) total += c;
-  if (total === 0) return null;
-  let seen = 0;
-  for (let i = 0; i < histogram.length; i++) {
-    seen += histogram[i];
-    if (seen >= total * p) return i / 10;
-  }
-  return null;
-}
+  async subscribe({ room }) {
+    const BATCH = 50;
+    for (let i = 0; i < receivers.length; i += BATCH) {
+      await Promise.all(
+        receivers.slice(i, i + BATCH).map((ws) => {
+          const subscribed = untilFrame(ws, 'subscribed');
+          ws.send(JSON.stringify({ type: 'subscribe', room }));
+          return subscribed;
+        }),
+      );
+    }
+    return {};
+  },
 
-const connectionsOpen = receivers.filter((ws) => ws.readyState === WebSocket.OPEN).length;
-for (const ws of [...receivers, sender]) ws.terminate();
-process.stdout.write(
-  `${JSON.stringify({
-    receivers: receivers.length,
-    connectionsOpen,
-    closedByServer,
-    closeCodes,
-    connectMs: Math.round(connectMs),
-    rssBeforeKb: rssBefore,
-    rssIdleKb: rssIdle,
-    rssSubscribedKb: rssSubscribed,
-    rssPerConnectionKb: (rssIdle - rssBefore) / receivers.length,
-    rssPerSubscribedConnectionKb: (rssSubscribed - rssBefore) / receivers.length,
-    sentMeasured: lastSent + 1 - (Number.isFinite(measuredFrom) ? measuredFrom : 0),
-    deliveriesPerSec: deliveries / elapsedS,
-    p50Ms: percentile(0.5),
-    p99Ms: percentile(0.99),
-    maxMs: percentile(1),
-    loadCpuShare,
-    serverCpuShare,
-  })}\n`,
-);
-process.exit(0);
+  async run(spec) {
+    run = spec;
+    lastSeen.fill(spec.offset - 1);
+    measuredBySocket.fill(0);
+    histogram = new Uint32Array(BINS);
+    deliveries = 0;
+    outOfOrder = 0;
+    probeReceived = spec.offset - 1;
+    echo = undefined;
+    cpu = { from: Number.NaN, fromAt: Number.NaN, to: Number.NaN, toAt: Number.NaN };
+    at(spec.from).then(() => {
+      cpu.from = ownCpuMs();
+      cpu.fromAt = nowMs();
+    });
+    cpuRead = at(spec.to).then(() => {
+      cpu.to = ownCpuMs();
+      cpu.toAt = nowMs();
+    });
+    if (!sender) return {};
+    return { sent: await send(spec) };
+  },
+
+  async collect({ last, sentInWindow, timeoutMs }) {
+    const deadline = nowMs() + timeoutMs;
+    const behind = () => lastSeen.some((n) => n < last);
+    while (behind() && nowMs() < deadline) await sleep(10);
+    await cpuRead;
+    let missing = 0;
+    for (const n of measuredBySocket) missing += Math.max(0, sentInWindow - n);
+    let socketsBehind = 0;
+    let furthestBehind = 0;
+    for (const n of lastSeen) {
+      if (n < last) socketsBehind++;
+      furthestBehind = Math.max(furthestBehind, last - n);
+    }
+    const bins = [];
+    for (let i = 0; i < histogram.length; i++) if (histogram[i]) bins.push([i, histogram[i]]);
+    let echoed;
+    if (sender && echo) {
+      const frame = JSON.parse(echo.frame);
+      echoed = { ok: frame.text === sentText && frame.clientId === `m${echo.n}.${echo.us}`, frame: echo.frame.slice(0, 400) };
+    }
+    return {
+      receivers: receivers.length,
+      connectionsOpen: receivers.filter((ws) => ws.readyState === WebSocket.OPEN).length,
+      closedByServer,
+      closeCodes,
+      deliveries,
+      measured: measuredBySocket.reduce((a, b) => a + b, 0),
+      missing,
+      socketsBehind,
+      furthestBehind,
+      outOfOrder,
+      bins,
+      cpuMs: cpu.to - cpu.from,
+      cpuWindowMs: cpu.toAt - cpu.fromAt,
+      ...(sender ? { echo: echoed ?? { ok: false, frame: 'no message reached the probe' } } : {}),
+    };
+  },
+
+  async close() {
+    for (const ws of [...receivers, ...(sender ? [sender] : [])]) ws.terminate();
+    setImmediate(() => process.exit(0));
+    return {};
+  },
+};
+
+process.on('message', (message) => {
+  const { command, ...spec } = message;
+  commands[command](spec).then(
+    (reply) => process.send({ ok: true, ...reply }),
+    (err) => process.send({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+  );
+});
+// The coordinator gone means the bench was stopped: do not outlive it.
+process.on('disconnect', () => process.exit(0));

@@ -87,7 +87,8 @@ function table(header: string[], rows: string[][]): string {
 }
 
 export function printReport(r: Report): void {
-  const header = ['round', 'side', 'req/s', 'req/cpu-s', 'p50 ms', 'p99 ms', 'server cpu', 'loadgen cpu', 'non-2xx/err'];
+  const unit = r.unit ?? 'req/s';
+  const header = ['round', 'side', unit, unit.replace(/\/s$/, '/cpu-s'), 'p50 ms', 'p99 ms', 'server cpu', 'loadgen cpu', 'non-2xx/err'];
   const rows = r.rounds.map((x) => [
     String(x.round),
     x.side,
@@ -123,9 +124,9 @@ export function printReport(r: Report): void {
     '',
     table(header, rows),
     '',
-    `   ratio candidate/baseline (median req/s): ${num(r.ratio)}  goal >= ${num(r.goal)}  ${r.ratio >= r.goal ? 'PASS' : 'MISS'}`,
+    `   ratio candidate/baseline (median ${unit}): ${num(r.ratio)}  goal >= ${num(r.goal)}  ${r.ratio >= r.goal ? 'PASS' : 'MISS'}`,
     `   per-round ratios: ${r.pairedRatios.map((x) => num(x)).join(' ')}`,
-    `   cross-check, ratio of req per server CPU second: ${num(r.cpuRatio)} (trust it over req/s when server cpu is well below 100%)`,
+    `   cross-check, ratio of ${unit.replace(/\/s$/, '')} per server CPU second: ${num(r.cpuRatio)} (trust it over req/s when server cpu is well below 100%)`,
     ...r.warnings.map((w) => `   warning: ${w}`),
     `   results: bench/results/${r.name}.json`,
     '',

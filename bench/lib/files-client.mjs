@@ -1,12 +1,15 @@
 /**
  * One timed transfer for the files bench, run pinned to the load core: streams a file up
- * (raw body, or as one multipart/form-data part) or downloads and discards a body.
- * argv[2]: JSON { mode: 'upload'|'download', url, file?, multipart?, headers? }.
- * Prints one JSON line: { status, bytes, ms }.
+ * (raw body, or as one multipart/form-data part) or downloads a body and discards it (or, for
+ * the bench's untimed content check, hashes it).
+ * argv[2]: JSON { mode: 'upload'|'download', url, file?, multipart?, headers?, hash? }.
+ * Prints one JSON line: { status, bytes, ms, cpuMs, body?, sha256? }.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
+import { ownCpuMs } from './cpu.mjs';
 
 const spec = JSON.parse(process.argv[2]);
 
@@ -44,13 +47,18 @@ async function upload() {
 
 async function download() {
   const t0 = performance.now();
+  // Only the untimed check hashes: hashing a GiB costs this core about as much as receiving it.
+  const hash = spec.hash ? createHash('sha256') : undefined;
   return new Promise((resolve, reject) => {
     request(spec.url, { headers: spec.headers }, (res) => {
       let bytes = 0;
       res.on('data', (c) => {
         bytes += c.length;
+        hash?.update(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode, bytes, ms: performance.now() - t0 }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, bytes, ms: performance.now() - t0, ...(hash ? { sha256: hash.digest('hex') } : {}) }),
+      );
       res.on('error', reject);
     })
       .on('error', reject)
@@ -58,5 +66,6 @@ async function download() {
   });
 }
 
+const cpu0 = ownCpuMs();
 const result = await (spec.mode === 'upload' ? upload() : download());
-process.stdout.write(`${JSON.stringify(result)}\n`);
+process.stdout.write(`${JSON.stringify({ ...result, cpuMs: ownCpuMs() - cpu0 })}\n`);
