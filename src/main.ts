@@ -74,7 +74,15 @@ async function main() {
   const address = running.http.server.address();
   const port = address && typeof address === 'object' ? address.port : config.PORT;
   log.info(
-    { deployment, database: platform.database.engine, cache: platform.redis ? 'redis' : 'memory', port, metricsPort: running.metricsPort },
+    {
+      deployment,
+      database: platform.database.engine,
+      cache: platform.redis ? 'redis' : 'memory',
+      port,
+      metricsPort: running.metricsPort,
+      // From the process's start: what a restart costs (scripts/start-time.ts reads it).
+      startedInMs: Math.round(process.uptime() * 1000),
+    },
     `Zaplecze is ready: API docs at http://localhost:${port}/docs`,
   );
 }

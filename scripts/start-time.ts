@@ -1,0 +1,146 @@
+/**
+ * `npx tsx scripts/start-time.ts [--fresh] [--restarts N] [--keep]`: how long `npm start` takes
+ * until `GET /health/ready` answers 200 on the embedded setup (no settings but PORT and HOST:
+ * PGlite in ./data, local disk, in-memory bus), the figure issue #17 sets goals for.
+ *
+ * Each run starts `npm start`, polls /health/ready, then stops the server (SIGTERM) and waits
+ * until it has exited, so the next run reopens the same data folder: that is a restart.
+ * `--fresh` first clones HEAD (committed work only) into a temporary folder with this checkout's
+ * node_modules linked in, so the first run is a fresh clone's first start (nothing built, no
+ * data folder yet).
+ *
+ * Per run it prints: `build` (from `npm start` until the server process began: npm and the
+ * build), `server` (that process's own start until it listened, which it logs as
+ * `startedInMs`), `total` (until /health/ready answered 200), the server's CPU seconds by then
+ * (from /proc: steadier than wall time on a shared machine) and the load average.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort, ROOT } from './split/processes.js';
+
+const { values } = parseArgs({
+  options: {
+    fresh: { type: 'boolean', default: false },
+    restarts: { type: 'string', default: '2' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const restarts = Number(values.restarts);
+if (!Number.isInteger(restarts) || restarts < 0) throw new Error('--restarts takes a whole number');
+
+interface Timing {
+  readonly buildS: number;
+  readonly serverS: number;
+  readonly totalS: number;
+  readonly serverCpuS: number | undefined;
+  readonly load: number;
+}
+
+/** Clones HEAD into a temporary folder with this checkout's dependencies linked in. */
+function freshClone(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zaplecze-start-'));
+  execFileSync('git', ['clone', '-q', ROOT, dir]);
+  symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'));
+  return dir;
+}
+
+/** User plus system CPU seconds a process has used so far; undefined where /proc is missing. */
+function cpuSecondsOf(pid: number): number | undefined {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return undefined;
+  // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+  const text = readFileSync(stat, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const perSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  return ticks / perSecond;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined) return;
+  // npm, its shell and the server share the group the child leads; the pipes close once the server has exited.
+  const closed = once(child, 'close');
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  await closed;
+}
+
+async function timeStart(dir: string): Promise<Timing> {
+  const port = await freePort();
+  const load = loadavg()[0] ?? 0;
+  const started = performance.now();
+  const child = spawn('npm', ['start'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  let ready: { pid: number; startedInMs: number } | undefined;
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      output += chunk;
+      for (const line of chunk.split('\n')) {
+        if (!line.includes('"startedInMs"')) continue;
+        const entry = JSON.parse(line) as { pid: number; startedInMs: number };
+        ready = { pid: entry.pid, startedInMs: entry.startedInMs };
+      }
+    });
+  }
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  try {
+    const deadline = started + 180_000;
+    for (;;) {
+      if (exited) throw new Error(`npm start exited before it was ready:\n${output}`);
+      if (performance.now() > deadline) throw new Error(`not ready within 180 s:\n${output}`);
+      const status = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (res) => res.body?.cancel().then(() => res.status),
+        () => 0,
+      );
+      if (status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const totalS = (performance.now() - started) / 1000;
+    const seen = ready as { pid: number; startedInMs: number } | undefined;
+    if (!seen) throw new Error(`ready, but no "Zaplecze is ready" line with startedInMs was logged:\n${output}`);
+    const serverCpuS = cpuSecondsOf(seen.pid);
+    const serverS = seen.startedInMs / 1000;
+    return { buildS: totalS - serverS, serverS, totalS, serverCpuS, load };
+  } finally {
+    await stop(child);
+  }
+}
+
+const dir = values.fresh ? freshClone() : ROOT;
+const rows: [string, Timing][] = [];
+try {
+  process.stderr.write(`measuring npm start in ${dir}${values.fresh ? ' (fresh clone of HEAD)' : ''}\n`);
+  const runs = values.fresh ? ['first start', ...Array.from({ length: restarts }, (_, i) => `restart ${i + 1}`)] : [];
+  if (!values.fresh) for (let i = 0; i <= restarts; i++) runs.push(`start ${i + 1}`);
+  for (const name of runs) {
+    const timing = await timeStart(dir);
+    rows.push([name, timing]);
+    process.stderr.write(`${name}: ${timing.totalS.toFixed(1)} s\n`);
+  }
+} finally {
+  if (values.fresh && !values.keep) rmSync(dir, { recursive: true, force: true });
+}
+
+const s = (n: number | undefined) => (n === undefined ? '-' : `${n.toFixed(1)} s`);
+console.log('| run | build | server | total | server CPU | load |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const [name, t] of rows) {
+  console.log(`| ${name} | ${s(t.buildS)} | ${s(t.serverS)} | ${s(t.totalS)} | ${s(t.serverCpuS)} | ${t.load.toFixed(1)} |`);
+}
+if (values.fresh && values.keep) console.log(`kept the clone in ${dir}`);
