@@ -1,13 +1,18 @@
 /**
- * Compiles the server (src/ -> dist/, one .js per .ts, same tree) with esbuild in well under a
- * second. Type checking is `npm run typecheck` (tsc) and CI; the build only strips types, so a
- * fresh clone's first `npm start` does not wait ~30 s for tsc.
- * Files are not bundled: the code finds package.json and drizzle/ relative to its own path
- * (import.meta.url), and production installs the dependencies next to dist/.
+ * `node scripts/build.mjs [server|web] [--force]`: builds what changed since the last build.
+ *   server  src/ -> dist/, one .js per .ts, same tree, with esbuild in well under a second. Type
+ *           checking is `npm run typecheck` (tsc) and CI; the build only strips types, so a fresh
+ *           clone's first `npm start` does not wait ~30 s for tsc. Files are not bundled: the code
+ *           finds package.json and drizzle/ relative to its own path (import.meta.url), and
+ *           production installs the dependencies next to dist/.
+ *   web     the browser client, web/ -> dist/web, with Vite (web/vite.config.ts).
+ * Both by default. A step whose inputs (scripts/build-stamp.mjs) are unchanged since its last
+ * build, and whose output is still there, is skipped: a restart of `npm start` builds nothing.
+ * `--force` builds anyway.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { build } from 'esbuild';
+import { needsBuild, recordBuild, STEPS } from './build-stamp.mjs';
 
 const SOURCE = 'src';
 const OUT = 'dist';
@@ -50,18 +55,51 @@ async function removeStale(entryPoints) {
   await walk(OUT);
 }
 
-const entryPoints = await sourceFiles(SOURCE);
-await removeStale(entryPoints);
-const started = performance.now();
-await build({
-  entryPoints,
-  outdir: OUT,
-  outbase: SOURCE,
-  bundle: false,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  logLevel: 'warning',
-});
-console.log(`built ${entryPoints.length} files into ${OUT}/ in ${Math.round(performance.now() - started)} ms`);
+async function buildServer() {
+  const { build } = await import('esbuild');
+  const entryPoints = await sourceFiles(SOURCE);
+  await removeStale(entryPoints);
+  await build({
+    entryPoints,
+    outdir: OUT,
+    outbase: SOURCE,
+    bundle: false,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  return `${entryPoints.length} files into ${OUT}/`;
+}
+
+async function buildWeb() {
+  // Loaded only when the client is built: importing Vite alone costs a few hundred milliseconds.
+  const { build } = await import('vite');
+  await build({ configFile: 'web/vite.config.ts', logLevel: 'warn' });
+  return 'the web client into dist/web/';
+}
+
+const BUILDERS = { server: buildServer, web: buildWeb };
+const args = process.argv.slice(2);
+const force = args.includes('--force');
+const named = args.filter((arg) => !arg.startsWith('--'));
+const unknown = named.filter((name) => !(name in STEPS));
+if (unknown.length > 0) {
+  console.error(`usage: node scripts/build.mjs [${Object.keys(STEPS).join('|')}] [--force] (unknown: ${unknown.join(', ')})`);
+  process.exit(2);
+}
+const root = process.cwd();
+const current = [];
+for (const step of named.length > 0 ? named : Object.keys(STEPS)) {
+  const { needed, digest } = await needsBuild(root, step);
+  if (!needed && !force) {
+    current.push(step);
+    continue;
+  }
+  const started = performance.now();
+  const what = await BUILDERS[step]();
+  await recordBuild(root, step, digest);
+  console.log(`built ${what} in ${Math.round(performance.now() - started)} ms`);
+}
+if (current.length > 0) console.log(`${current.join(' and ')}: up to date in ${OUT}/ (inputs unchanged; --force rebuilds)`);
