@@ -85,6 +85,8 @@ async function main() {
     },
     `Zaplecze is ready: API docs at http://localhost:${port}/docs`,
   );
+  // After it listens, so compiling what no request has needed yet does not delay being ready.
+  running.compileSchemas().catch((err: Error) => log.error({ err }, 'route schemas do not compile: their routes answer 500'));
 }
 
 main().catch((err) => {
