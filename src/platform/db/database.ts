@@ -7,12 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { type ObserverSlot, observeQuery, type QueryObserver } from './query-observer.js';
 
@@ -50,7 +47,10 @@ export type DatabaseOptions =
   /** An already open PGlite (tests clone a migrated template); closed with the Database. */
   | { engine: 'pglite'; instance: PGlite };
 
-/** Opens the database. The embedded engine locks its folder first. */
+/**
+ * Opens the database. The embedded engine locks its folder first. The PostgreSQL driver is
+ * loaded only for PostgreSQL: the embedded setup never needs it.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.engine === 'postgres') return openPostgres(options.url, options.poolSize);
   if ('instance' in options) return wrapPglite(options.instance, null);
@@ -100,7 +100,12 @@ function wrapPglite(client: PGlite, lock: DataDirLock | null): Database {
 
 const MIGRATION_LOCK_KEY = 7_305_118_201;
 
-function openPostgres(url: string, poolSize: number): Database {
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('drizzle-orm/node-postgres/migrator'),
+  ]);
   const slot: ObserverSlot = { current: undefined };
   // Every connection of the pool is this client, whose `query` the observer sees.
   class ObservedClient extends pg.Client {}
