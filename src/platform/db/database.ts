@@ -11,6 +11,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { type DataDirLock, lockDataDir } from './lock.js';
+import { migrationsCurrent } from './migrations-current.js';
 import { type ObserverSlot, observeQuery, type QueryObserver } from './query-observer.js';
 
 /** The drizzle database every repository is written against (PGlite or node-postgres). */
@@ -31,7 +32,7 @@ export interface Database {
   ping(): Promise<void>;
   /** Connections of the PostgreSQL pool right now (a metric); absent for the embedded engine, which has one. */
   poolStats?(): { inUse: number; idle: number; waiting: number };
-  /** Applies committed migrations from `drizzle/`. Safe to call on every start. */
+  /** Applies committed migrations from `drizzle/`. Safe to call on every start: one query when there is nothing to apply. */
   migrate(): Promise<void>;
   /** Sees every statement from now on (the query-duration metric, SQL spans); undefined stops it. */
   observe(observer: QueryObserver | undefined): void;
@@ -84,6 +85,7 @@ function wrapPglite(client: PGlite, lock: DataDirLock | null): Database {
       await client.query('select 1');
     },
     async migrate() {
+      if (await migrationsCurrent(db, MIGRATIONS_FOLDER)) return;
       await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
     },
     observe(observer) {
@@ -126,6 +128,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     },
     poolStats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async migrate() {
+      if (await migrationsCurrent(db, MIGRATIONS_FOLDER)) return;
       // Several instances may start at once: an advisory lock lets one migrate at a time.
       const client = await pool.connect();
       try {
