@@ -1,13 +1,13 @@
 /**
- * `npx tsx scripts/start-time.ts [--fresh] [--restarts N] [--keep]`: how long `npm start` takes
+ * `npx tsx scripts/start-time.ts [--fresh [--ref COMMIT]] [--restarts N] [--keep]`: how long `npm start` takes
  * until `GET /health/ready` answers 200 on the embedded setup (no settings but PORT and HOST:
  * PGlite in ./data, local disk, in-memory bus), the figure issue #17 sets goals for.
  *
  * Each run starts `npm start`, polls /health/ready, then stops the server (SIGTERM) and waits
  * until it has exited, so the next run reopens the same data folder: that is a restart.
- * `--fresh` first clones HEAD (committed work only) into a temporary folder with this checkout's
- * node_modules linked in, so the first run is a fresh clone's first start (nothing built, no
- * data folder yet).
+ * `--fresh` first clones HEAD (committed work only; `--ref` another commit, which must log
+ * `startedInMs`) into a temporary folder with this checkout's node_modules linked in, so the
+ * first run is a fresh clone's first start (nothing built, no data folder yet).
  *
  * Per run it prints: `build` (from `npm start` until the server process began: npm and the
  * build), `server` (that process's own start until it listened, which it logs as
@@ -26,6 +26,7 @@ import { freePort, ROOT } from './split/processes.js';
 const { values } = parseArgs({
   options: {
     fresh: { type: 'boolean', default: false },
+    ref: { type: 'string', default: 'HEAD' },
     restarts: { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
   },
@@ -42,10 +43,11 @@ interface Timing {
   readonly load: number;
 }
 
-/** Clones HEAD into a temporary folder with this checkout's dependencies linked in. */
-function freshClone(): string {
+/** Clones `ref` into a temporary folder with this checkout's dependencies linked in. */
+function freshClone(ref: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'zaplecze-start-'));
   execFileSync('git', ['clone', '-q', ROOT, dir]);
+  execFileSync('git', ['-C', dir, 'checkout', '-q', execFileSync('git', ['-C', ROOT, 'rev-parse', ref]).toString().trim()]);
   symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'));
   return dir;
 }
@@ -131,10 +133,10 @@ async function timeStart(dir: string): Promise<Timing> {
   }
 }
 
-const dir = values.fresh ? freshClone() : ROOT;
+const dir = values.fresh ? freshClone(values.ref) : ROOT;
 const rows: [string, Timing][] = [];
 try {
-  process.stderr.write(`measuring npm start in ${dir}${values.fresh ? ' (fresh clone of HEAD)' : ''}\n`);
+  process.stderr.write(`measuring npm start in ${dir}${values.fresh ? ` (fresh clone of ${values.ref})` : ''}\n`);
   const runs = values.fresh ? ['first start', ...Array.from({ length: restarts }, (_, i) => `restart ${i + 1}`)] : [];
   if (!values.fresh) for (let i = 0; i <= restarts; i++) runs.push(`start ${i + 1}`);
   for (const name of runs) {
