@@ -18,20 +18,23 @@ const SOURCE = 'src';
 const OUT = 'dist';
 
 /**
- * TypeBox is about 700 ES modules, and loading them was half a CPU second of every start on
- * Node 20 (no module compile cache before Node 22). The build bundles it, with the Fastify type
- * provider that re-exports it (so the process still has one TypeBox), into a few files under
- * dist/vendor/, and the compiled server imports those instead. Tests and `npm run dev` run the
- * sources against the package itself.
+ * Packages made of many small ES modules: loading TypeBox (~700 of them), Stripe (~220),
+ * drizzle (~110), jose and uuid one module at a time was about 0.8 s of CPU of every start on
+ * Node 20 (no module compile cache before Node 22). The build bundles each import of them that
+ * the server makes (with the Fastify type provider, which re-exports TypeBox) into dist/vendor/,
+ * sharing chunks, so the process still has one copy of each; the compiled server imports those
+ * files instead. Tests and `npm run dev` run the sources against the packages themselves.
  */
 const VENDOR = join(OUT, 'vendor');
-const VENDORED = {
-  typebox: 'typebox',
-  'typebox/compile': 'typebox-compile',
-  'typebox/value': 'typebox-value',
-  'typebox/format': 'typebox-format',
-  '@fastify/type-provider-typebox': 'type-provider-typebox',
-};
+const VENDORED_PACKAGES = new Set(['typebox', '@fastify/type-provider-typebox', 'drizzle-orm', 'stripe', 'jose', 'uuid']);
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+const isVendored = (specifier) => VENDORED_PACKAGES.has(packageOf(specifier));
+/** dist/vendor/<name>.js of an import: `drizzle-orm/pg-core` -> `drizzle-orm-pg-core`. */
+const vendorName = (specifier) => specifier.replace(/^@/, '').replaceAll('/', '-');
 
 async function sourceFiles(dir) {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -72,23 +75,36 @@ async function removeStale(entryPoints) {
 }
 
 /**
- * Leaves every import as written, except TypeBox's, which point into dist/vendor/: each source
- * file still compiles to one module of its own (esbuild's bundle mode, with every import
- * external, only to rewrite those paths; in that mode it writes top-level declarations as `var`).
+ * Leaves every import as written, except those of vendored packages, which point into
+ * dist/vendor/ and are noted in `used`: each source file still compiles to one module of its own
+ * (esbuild's bundle mode, with every import external, only to rewrite those paths; in that mode
+ * it writes top-level declarations as `var`).
  */
-const importsVendored = {
-  name: 'imports-vendored',
+function importsVendored(used) {
+  return {
+    name: 'imports-vendored',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        if (!isVendored(args.path)) return { path: args.path, external: true };
+        used.add(args.path);
+        const from = dirname(join(OUT, relative(SOURCE, args.importer)));
+        const path = relative(from, join(VENDOR, `${vendorName(args.path)}.js`))
+          .split(sep)
+          .join('/');
+        return { path: path.startsWith('.') ? path : `./${path}`, external: true };
+      });
+    },
+  };
+}
+
+/** In the vendor bundle, every package that is not vendored (pg, PGlite, ajv-formats, Node's own) stays an import. */
+const othersExternal = {
+  name: 'others-external',
   setup(build) {
-    build.onResolve({ filter: /.*/ }, (args) => {
-      if (args.kind === 'entry-point') return undefined;
-      const vendored = VENDORED[args.path];
-      if (!vendored) return { path: args.path, external: true };
-      const from = dirname(join(OUT, relative(SOURCE, args.importer)));
-      const path = relative(from, join(VENDOR, `${vendored}.js`))
-        .split(sep)
-        .join('/');
-      return { path: path.startsWith('.') ? path : `./${path}`, external: true };
-    });
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.kind === 'entry-point' || isVendored(args.path) ? undefined : { path: args.path, external: true },
+    );
   },
 };
 
@@ -98,19 +114,17 @@ async function buildServer() {
   await removeStale(entryPoints);
   await rm(VENDOR, { recursive: true, force: true });
   const common = { platform: 'node', format: 'esm', target: 'node20', sourcemap: true, logLevel: 'warning' };
-  await Promise.all([
-    build({
-      ...common,
-      entryPoints: Object.entries(VENDORED).map(([name, out]) => ({ in: name, out })),
-      outdir: VENDOR,
-      bundle: true,
-      splitting: true,
-      // Its one dependency outside TypeBox stays a package import.
-      external: ['ajv-formats'],
-    }),
-    build({ ...common, entryPoints, outdir: OUT, outbase: SOURCE, bundle: true, plugins: [importsVendored] }),
-  ]);
-  return `${entryPoints.length} files into ${OUT}/ (TypeBox bundled into ${VENDOR}/)`;
+  const used = new Set();
+  await build({ ...common, entryPoints, outdir: OUT, outbase: SOURCE, bundle: true, plugins: [importsVendored(used)] });
+  await build({
+    ...common,
+    entryPoints: [...used].sort().map((specifier) => ({ in: specifier, out: vendorName(specifier) })),
+    outdir: VENDOR,
+    bundle: true,
+    splitting: true,
+    plugins: [othersExternal],
+  });
+  return `${entryPoints.length} files into ${OUT}/ (${[...VENDORED_PACKAGES].join(', ')} bundled into ${VENDOR}/)`;
 }
 
 async function buildWeb() {
