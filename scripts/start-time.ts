@@ -96,10 +96,14 @@ async function timeStart(dir: string): Promise<Timing> {
   let output = '';
   let ready: { startedInMs: number; cpu: ReturnType<typeof cpuOf> } | undefined;
   for (const stream of [child.stdout, child.stderr]) {
+    // A chunk may end inside a line: only whole lines are parsed.
+    let pending = '';
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
       output += chunk;
-      for (const line of chunk.split('\n')) {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
         if (!line.includes('"startedInMs"')) continue;
         const entry = JSON.parse(line) as { pid: number; startedInMs: number };
         // Read now: once listening, the server compiles the schemas no request has needed yet.
