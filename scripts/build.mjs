@@ -48,9 +48,13 @@ async function sourceFiles(dir) {
   return nested.flat();
 }
 
+/** Folders of dist/ that other steps write: the web client, the vendored packages, the gateway's site. */
+const OTHER_OUTPUTS = new Set(['web', 'vendor', 'gateway']);
+
 /**
  * Deletes compiled server files whose source is gone (tsc left them too; a stale module could
- * still be imported). Other outputs in dist/ (the web client in dist/web) are left alone.
+ * still be imported). OTHER_OUTPUTS are left alone (a server build used to delete the Swagger UI
+ * scripts of dist/gateway).
  */
 async function removeStale(entryPoints) {
   const expected = new Set();
@@ -65,7 +69,7 @@ async function removeStale(entryPoints) {
       const path = join(dir, e.name);
       const rel = relative(OUT, path);
       if (e.isDirectory()) {
-        if (rel !== 'web' && rel !== 'vendor') await walk(path);
+        if (!OTHER_OUTPUTS.has(rel)) await walk(path);
       } else if ((rel.endsWith('.js') || rel.endsWith('.js.map')) && !expected.has(rel)) {
         await rm(path);
       }
