@@ -8,6 +8,7 @@ import { installAccessControl } from './platform/http/access.js';
 import { installAccessLog } from './platform/http/access-log.js';
 import { API_PREFIX } from './platform/http/api-prefix.js';
 import { installHealth } from './platform/http/health.js';
+import { defaultSerializerBuilder, lazySchemas } from './platform/http/lazy-schemas.js';
 import { lengthGatedValidatorCompiler } from './platform/http/length-gated-patterns.js';
 import { installNulByteGuard } from './platform/http/nul-bytes.js';
 import { installOpenApi } from './platform/http/openapi.js';
@@ -37,6 +38,12 @@ export interface App {
   readonly routes: readonly string[];
   /** The port the metrics listener bound (METRICS_PORT=0 picks one); undefined when metrics are off. */
   readonly metricsPort: number | undefined;
+  /**
+   * Route schemas compile on their first use (platform/http/lazy-schemas.ts). This compiles the
+   * rest, one per event-loop turn so requests are served in between; main.ts calls it once the
+   * server listens. Settles early when the app closes; rejects naming the schemas that do not compile.
+   */
+  compileSchemas(): Promise<void>;
 }
 
 export interface BuildOptions {
@@ -54,6 +61,7 @@ export async function buildApp(platform: Platform, modules: readonly ModuleFacto
   const serveRoutes = options.routes ?? true;
   const background = options.background ?? true;
   const { config } = platform;
+  const schemas = lazySchemas({ buildValidator: lengthGatedValidatorCompiler(), buildSerializer: defaultSerializerBuilder() });
   const http: FastifyInstance = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
     genReqId: requestIdFrom,
@@ -65,8 +73,9 @@ export async function buildApp(platform: Platform, modules: readonly ModuleFacto
     // Fail fast on slow-loris clients; large uploads stream and are bounded by their own limits.
     requestTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
-    // Patterns run only within their length bound (no regex over a megabyte that is too long anyway).
-    schemaController: { compilersFactory: { buildValidator: lengthGatedValidatorCompiler() } },
+    // Patterns run only within their length bound (no regex over a megabyte that is too long anyway);
+    // schemas compile when first needed, the rest after start (lazy-schemas.ts).
+    schemaController: { compilersFactory: schemas.compilersFactory },
     routerOptions: { ignoreTrailingSlash: true },
     // Every answer is a problem document, also those Fastify and Node give before any route runs.
     frameworkErrors,
@@ -124,7 +133,9 @@ export async function buildApp(platform: Platform, modules: readonly ModuleFacto
   platform.relay.start();
   const jobs = startJobs(background ? instances.flatMap((m) => m.jobs ?? []) : [], platform.log);
   let metricsServer: MetricsServer | undefined;
+  const compiling = new AbortController();
   http.addHook('onClose', async () => {
+    compiling.abort();
     await metricsServer?.close();
     await jobs.stop();
     for (const unsubscribe of unsubscribes) unsubscribe();
@@ -146,6 +157,7 @@ export async function buildApp(platform: Platform, modules: readonly ModuleFacto
     },
     routes,
     metricsPort: metricsServer?.port,
+    compileSchemas: () => schemas.compileAll(compiling.signal),
   };
 }
 

@@ -74,9 +74,19 @@ async function main() {
   const address = running.http.server.address();
   const port = address && typeof address === 'object' ? address.port : config.PORT;
   log.info(
-    { deployment, database: platform.database.engine, cache: platform.redis ? 'redis' : 'memory', port, metricsPort: running.metricsPort },
+    {
+      deployment,
+      database: platform.database.engine,
+      cache: platform.redis ? 'redis' : 'memory',
+      port,
+      metricsPort: running.metricsPort,
+      // From the process's start: what a restart costs (scripts/start-time.ts reads it).
+      startedInMs: Math.round(process.uptime() * 1000),
+    },
     `Zaplecze is ready: API docs at http://localhost:${port}/docs`,
   );
+  // After it listens, so compiling what no request has needed yet does not delay being ready.
+  running.compileSchemas().catch((err: Error) => log.error({ err }, 'route schemas do not compile: their routes answer 500'));
 }
 
 main().catch((err) => {

@@ -34,6 +34,8 @@ export interface TestApp {
   routes: readonly string[];
   /** The metrics listener's port when the test passed METRICS_PORT (use '0'). */
   metricsPort: number | undefined;
+  /** Compiles every route schema no request has needed yet (the server does this once it listens). */
+  compileSchemas(): Promise<void>;
   /** Shorthand for http.inject with an optional bearer token. */
   request(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
   /**
@@ -152,6 +154,7 @@ export async function createTestApp(
     drain: app.drain,
     routes: app.routes,
     metricsPort: app.metricsPort,
+    compileSchemas: app.compileSchemas,
     request,
     login,
     async createUser(overrides = {}) {

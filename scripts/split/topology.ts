@@ -244,7 +244,7 @@ async function buildWhenStale(log: (line: string) => void): Promise<void> {
   }
   try {
     const sources = newestSource(join(ROOT, 'src'));
-    if (sources > modifiedAt(join(ROOT, 'dist/main.js'))) await run(process.execPath, ['scripts/build.mjs'], log, 'build');
+    if (sources > modifiedAt(join(ROOT, 'dist/main.js'))) await run(process.execPath, ['scripts/build.mjs', 'server'], log, 'build');
     // Exporting the document opens an embedded database (seconds).
     if (sources > modifiedAt(join(GATEWAY_SITE, 'openapi.json'))) await run(process.execPath, ['scripts/gateway-site.mjs'], log, 'build');
   } finally {

@@ -11,13 +11,10 @@ import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { createPasswordHasher, type PasswordHasher } from './auth/passwords.js';
 import { createDeliveryLedger } from './bus/delivery-ledger.js';
 import { createMemoryBus, type EventBus } from './bus/event-bus.js';
-import { createNatsBus } from './bus/nats-bus.js';
 import { createOutboxRelay, type OutboxRelay } from './bus/outbox.js';
 import { type EventSchemas, type TypedEventBus, typedEventBus } from './bus/typed-events.js';
 import type { KeyValueStore } from './cache/key-value-store.js';
 import { createMemoryStore } from './cache/memory-store.js';
-import { connectRedis } from './cache/redis-connection.js';
-import { createRedisStore } from './cache/redis-store.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PlatformConfig } from './config.js';
 import { type Database, type Db, openDatabase } from './db/database.js';
@@ -25,12 +22,11 @@ import { statementTelemetry } from './db/statement-telemetry.js';
 import type { SessionGate } from './http/access.js';
 import type { CorsHeaders } from './http/security.js';
 import type { Job } from './jobs.js';
-import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
+import { createOutboxMailer, type Mailer } from './mail/mailer.js';
 import { createMetricsRegistry, disabledMetrics, type Metrics, type MetricsRegistry } from './metrics/metrics.js';
 import { registerPlatformMetrics } from './metrics/platform-metrics.js';
 import { createMemoryRealtime } from './realtime/memory-realtime.js';
 import type { RealtimePort } from './realtime/realtime.js';
-import { createRedisRealtime } from './realtime/redis-realtime.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import { openBlobStorage } from './storage/open-storage.js';
 
@@ -119,7 +115,11 @@ export interface PlatformOptions {
   bus?: EventBus;
 }
 
-/** Opens every port's adapter as the config says, and migrates the database. */
+/**
+ * Opens every port's adapter as the config says, and migrates the database. The adapters of
+ * services that are not configured are never loaded: importing their clients (ioredis, NATS,
+ * nodemailer; the S3 SDK and pg in their own ports) was about half a CPU second of every start.
+ */
 export async function openPlatform(config: PlatformConfig, log: Logger, options: PlatformOptions): Promise<Platform> {
   const clock = options.clock ?? systemClock;
   const database =
@@ -129,12 +129,16 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
       : await openDatabase({ engine: 'pglite', dataDir: config.DATA_DIR }));
   try {
     if (!options.database) await database.migrate();
-    const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : undefined;
+    const onRedis = config.REDIS_URL ? await loadRedisAdapters() : undefined;
+    const redis = config.REDIS_URL && onRedis ? await onRedis.connectRedis(config.REDIS_URL) : undefined;
     const caches = new Map<string, KeyValueStore>();
     const cacheFor = (namespace: string, maxEntries = 100_000) => {
       let store = caches.get(namespace);
       if (!store) {
-        store = redis ? createRedisStore(redis, `${config.REDIS_KEY_PREFIX}${namespace}:`) : createMemoryStore({ clock, maxEntries });
+        store =
+          redis && onRedis
+            ? onRedis.createRedisStore(redis, `${config.REDIS_KEY_PREFIX}${namespace}:`)
+            : createMemoryStore({ clock, maxEntries });
         caches.set(namespace, store);
       }
       return store;
@@ -142,9 +146,10 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
     const secret = await resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR);
     const storage = await openBlobStorage(config);
     const realtimeLog = log.child({ port: 'realtime' });
-    const realtime = redis
-      ? await createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
-      : createMemoryRealtime(realtimeLog);
+    const realtime =
+      redis && onRedis
+        ? await onRedis.createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
+        : createMemoryRealtime(realtimeLog);
     const transport = options.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
     const passwords = createPasswordHasher({
       concurrency: config.PASSWORD_HASH_CONCURRENCY,
@@ -154,6 +159,12 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
     const metrics = metricsRegistry ?? disabledMetrics;
     registerPlatformMetrics(metrics, { database, redis, bus: transport, passwords });
     database.observe(statementTelemetry(metrics));
+    const mailLog = log.child({ port: 'mail' });
+    const mailer =
+      options.mailer ??
+      (config.SMTP_URL
+        ? (await import('./mail/smtp-mailer.js')).createSmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM, log: mailLog })
+        : createOutboxMailer({ db: database.db, log: mailLog, clock }));
     return {
       config,
       database,
@@ -161,11 +172,7 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
       cacheFor,
       bus: typedEventBus(transport, options.events),
       relay: createOutboxRelay({ db: database.db, bus: transport, log: log.child({ port: 'outbox' }) }),
-      mailer:
-        options.mailer ??
-        (config.SMTP_URL
-          ? createSmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM, log: log.child({ port: 'mail' }) })
-          : createOutboxMailer({ db: database.db, log: log.child({ port: 'mail' }), clock })),
+      mailer,
       clock,
       tokens: createAccessTokens({ secret, ttlMs: config.ACCESS_TOKEN_TTL, clock }),
       passwords,
@@ -187,7 +194,22 @@ async function openBus(config: PlatformConfig, db: Db, log: Logger): Promise<Eve
   const ledger = createDeliveryLedger(db);
   const policy = { maxDeliveries: config.EVENT_MAX_DELIVERIES, retryBackoffMs: config.EVENT_RETRY_BACKOFF };
   if (!config.NATS_URL) return createMemoryBus({ log, ledger, policy });
+  const { createNatsBus } = await import('./bus/nats-bus.js');
   return createNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, connectionName: config.DEPLOYMENT, ledger, policy, log });
+}
+
+/** The Redis adapters, loaded only when REDIS_URL is set. */
+async function loadRedisAdapters() {
+  const [connection, store, realtime] = await Promise.all([
+    import('./cache/redis-connection.js'),
+    import('./cache/redis-store.js'),
+    import('./realtime/redis-realtime.js'),
+  ]);
+  return {
+    connectRedis: connection.connectRedis,
+    createRedisStore: store.createRedisStore,
+    createRedisRealtime: realtime.createRedisRealtime,
+  };
 }
 
 /** Closes what `openPlatform` opened, in reverse order. */

@@ -7,13 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
 import { type DataDirLock, lockDataDir } from './lock.js';
+import { migrationsCurrent } from './migrations-current.js';
 import { type ObserverSlot, observeQuery, type QueryObserver } from './query-observer.js';
 
 /** The drizzle database every repository is written against (PGlite or node-postgres). */
@@ -34,7 +32,7 @@ export interface Database {
   ping(): Promise<void>;
   /** Connections of the PostgreSQL pool right now (a metric); absent for the embedded engine, which has one. */
   poolStats?(): { inUse: number; idle: number; waiting: number };
-  /** Applies committed migrations from `drizzle/`. Safe to call on every start. */
+  /** Applies committed migrations from `drizzle/`. Safe to call on every start: one query when there is nothing to apply. */
   migrate(): Promise<void>;
   /** Sees every statement from now on (the query-duration metric, SQL spans); undefined stops it. */
   observe(observer: QueryObserver | undefined): void;
@@ -50,7 +48,10 @@ export type DatabaseOptions =
   /** An already open PGlite (tests clone a migrated template); closed with the Database. */
   | { engine: 'pglite'; instance: PGlite };
 
-/** Opens the database. The embedded engine locks its folder first. */
+/**
+ * Opens the database. The embedded engine locks its folder first. The PostgreSQL driver is
+ * loaded only for PostgreSQL: the embedded setup never needs it.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.engine === 'postgres') return openPostgres(options.url, options.poolSize);
   if ('instance' in options) return wrapPglite(options.instance, null);
@@ -84,6 +85,7 @@ function wrapPglite(client: PGlite, lock: DataDirLock | null): Database {
       await client.query('select 1');
     },
     async migrate() {
+      if (await migrationsCurrent(db, MIGRATIONS_FOLDER)) return;
       await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
     },
     observe(observer) {
@@ -100,7 +102,12 @@ function wrapPglite(client: PGlite, lock: DataDirLock | null): Database {
 
 const MIGRATION_LOCK_KEY = 7_305_118_201;
 
-function openPostgres(url: string, poolSize: number): Database {
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('drizzle-orm/node-postgres/migrator'),
+  ]);
   const slot: ObserverSlot = { current: undefined };
   // Every connection of the pool is this client, whose `query` the observer sees.
   class ObservedClient extends pg.Client {}
@@ -121,6 +128,7 @@ function openPostgres(url: string, poolSize: number): Database {
     },
     poolStats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async migrate() {
+      if (await migrationsCurrent(db, MIGRATIONS_FOLDER)) return;
       // Several instances may start at once: an advisory lock lets one migrate at a time.
       const client = await pool.connect();
       try {

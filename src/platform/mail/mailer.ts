@@ -1,9 +1,9 @@
 /**
  * The mail port. Embedded: each message is logged (without its body, which may hold a token)
- * and stored in `platform.mail_outbox`. Real: SMTP through nodemailer when SMTP_URL is set.
+ * and stored in `platform.mail_outbox`. Real: SMTP through nodemailer when SMTP_URL is set
+ * (smtp-mailer.ts, loaded only then).
  */
 import { desc, eq } from 'drizzle-orm';
-import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
@@ -27,17 +27,6 @@ export function createOutboxMailer(options: { db: Db; log: Logger; clock: Clock 
       const id = newId();
       await options.db.insert(mailOutbox).values({ id, ...message, createdAt: options.clock.now() });
       options.log.info({ mailId: id, to: message.to, subject: message.subject }, 'mail stored in platform.mail_outbox');
-    },
-  };
-}
-
-/** Sends through an SMTP server. */
-export function createSmtpMailer(options: { url: string; from: string; log: Logger }): Mailer {
-  const transport = nodemailer.createTransport(options.url);
-  return {
-    async send(message) {
-      const info = await transport.sendMail({ from: options.from, ...message });
-      options.log.info({ messageId: info.messageId, to: message.to, subject: message.subject }, 'mail sent');
     },
   };
 }

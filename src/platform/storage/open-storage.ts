@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import type { PlatformConfig } from '../config.js';
 import type { BlobStorage } from './blob-storage.js';
 import { createLocalStorage } from './local-storage.js';
-import { createS3Storage } from './s3-storage.js';
 
-/** Opens the configured blob storage: an S3-compatible bucket, or DATA_DIR/files on local disk. */
+/**
+ * Opens the configured blob storage: an S3-compatible bucket, or DATA_DIR/files on local disk.
+ * The S3 adapter (and the AWS SDK) is loaded only when a bucket is configured.
+ */
 export async function openBlobStorage(config: PlatformConfig): Promise<BlobStorage> {
   if (!config.S3_BUCKET) return createLocalStorage(join(config.DATA_DIR, 'files'));
+  const { createS3Storage } = await import('./s3-storage.js');
   return createS3Storage({
     bucket: config.S3_BUCKET,
     region: config.S3_REGION,
