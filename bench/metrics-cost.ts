@@ -12,7 +12,7 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { HTTP_DURATION_BUCKETS, httpInstruments } from '../src/platform/metrics/http-metrics.js';
-import { createMetricsRegistry } from '../src/platform/metrics/metrics.js';
+import { createMetricsRegistry } from '../src/platform/metrics/prom-registry.js';
 
 const BUCKETS = HTTP_DURATION_BUCKETS;
 const ROUTES = Array.from({ length: 20 }, (_, i) => `/api/v1/thing${i}/:id`);

@@ -25,7 +25,7 @@ async function main() {
     throw err;
   }
   // Before the logger and the app: both look at whether tracing is on once, when they are made.
-  const tracing = startTracing(config);
+  const tracing = await startTracing(config);
   const log = createLogger(config.LOG_LEVEL, undefined, config.LOG_FORMAT, { traceIds: tracingOn() });
   const deployment = config.DEPLOYMENT as DeploymentName;
   const deployable = DEPLOYMENTS[deployment];

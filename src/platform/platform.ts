@@ -23,7 +23,7 @@ import type { SessionGate } from './http/access.js';
 import type { CorsHeaders } from './http/security.js';
 import type { Job } from './jobs.js';
 import { createOutboxMailer, type Mailer } from './mail/mailer.js';
-import { createMetricsRegistry, disabledMetrics, type Metrics, type MetricsRegistry } from './metrics/metrics.js';
+import { disabledMetrics, type Metrics, type MetricsRegistry } from './metrics/metrics.js';
 import { registerPlatformMetrics } from './metrics/platform-metrics.js';
 import { createMemoryRealtime } from './realtime/memory-realtime.js';
 import type { RealtimePort } from './realtime/realtime.js';
@@ -155,7 +155,9 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
       concurrency: config.PASSWORD_HASH_CONCURRENCY,
       cost: { memoryKib: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST },
     });
-    const metricsRegistry = config.METRICS_PORT === undefined ? undefined : createMetricsRegistry();
+    // prom-client is loaded only when metrics are on.
+    const metricsRegistry =
+      config.METRICS_PORT === undefined ? undefined : (await import('./metrics/prom-registry.js')).createMetricsRegistry();
     const metrics = metricsRegistry ?? disabledMetrics;
     registerPlatformMetrics(metrics, { database, redis, bus: transport, passwords });
     database.observe(statementTelemetry(metrics));

@@ -1,8 +1,9 @@
 import { Histogram, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePrometheusText } from '../../../test/prometheus-text.js';
-import { createMetricsRegistry, disabledMetrics } from './metrics.js';
+import { disabledMetrics } from './metrics.js';
 import { type MetricsServer, startMetricsServer } from './metrics-server.js';
+import { createMetricsRegistry } from './prom-registry.js';
 
 let server: MetricsServer | undefined;
 afterEach(async () => {

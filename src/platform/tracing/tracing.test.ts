@@ -27,7 +27,7 @@ describe('tracing on', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    tracing = startTracing(SETTINGS, { exporter });
+    tracing = await startTracing(SETTINGS, { exporter });
     const sink = new Writable({
       write(chunk, _encoding, done) {
         for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
@@ -195,7 +195,7 @@ describe('tracing on', () => {
 
 describe('tracing off', () => {
   it('when no OTLP endpoint is set, then no span is made and outbox rows carry no trace context', async () => {
-    const tracing = startTracing({ ...SETTINGS, OTEL_EXPORTER_OTLP_ENDPOINT: undefined });
+    const tracing = await startTracing({ ...SETTINGS, OTEL_EXPORTER_OTLP_ENDPOINT: undefined });
     expect(tracingOn()).toBe(false);
     const t = await createTestApp();
     try {
@@ -231,7 +231,7 @@ describe('tracing exported over OTLP', () => {
     });
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const { port } = collector.address() as AddressInfo;
-    const tracing = startTracing({ ...SETTINGS, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/` });
+    const tracing = await startTracing({ ...SETTINGS, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/` });
     try {
       tracer.startSpan('exported span').end();
       await tracing.flush();

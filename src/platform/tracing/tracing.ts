@@ -10,12 +10,8 @@
  * The process registers one provider for its life: tracing is a process setting, like the logger.
  */
 import { context, propagation, type Tracer, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
-import { type SamplerName, samplerFrom } from './sampler.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { SamplerName } from './sampler.js';
 
 /**
  * The tracer every span of the platform and the modules comes from: the registered provider's
@@ -51,10 +47,29 @@ const OFF: Tracing = { flush: async () => {}, shutdown: async () => {} };
 /**
  * Registers the SDK when the settings turn tracing on (or a test hands an exporter, whose spans
  * are then passed on one by one, not batched). Call before the logger and the app are made.
+ * The SDK's modules are loaded only then: with tracing off a start does not pay for them.
  */
-export function startTracing(settings: TracingSettings, options: { exporter?: SpanExporter } = {}): Tracing {
+export async function startTracing(settings: TracingSettings, options: { exporter?: SpanExporter } = {}): Promise<Tracing> {
   const endpoint = settings.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint && !options.exporter) return OFF;
+  if (on) throw new Error('tracing is already started in this process');
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    sdk,
+    { samplerFrom },
+  ] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/exporter-trace-otlp-proto'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace'),
+    import('./sampler.js'),
+  ]);
+  const { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider } = sdk;
+  // Checked again: another start may have finished while the modules loaded.
   if (on) throw new Error('tracing is already started in this process');
   const processor = options.exporter
     ? new SimpleSpanProcessor({ exporter: options.exporter })
