@@ -3,7 +3,8 @@ import { and, desc, eq, gt, ilike, inArray, isNull, lt, ne, or, type SQL, sql } 
 import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvent, enqueueEvents } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
-import type { Executor } from '../../platform/db/database.js';
+import { type Executor, rowsOf } from '../../platform/db/database.js';
+import { prepareStatement } from '../../platform/db/prepared-statement.js';
 import { newId } from '../../platform/ids.js';
 import type { IdentityEventType } from './events.js';
 import {
@@ -32,8 +33,70 @@ export type IdentityRepo = ReturnType<typeof queries> & {
 };
 
 export function createIdentityRepo(db: Executor): IdentityRepo {
-  return { ...queries(db), transaction: (work) => db.transaction((tx) => work(createIdentityRepo(tx))) };
+  // Every login looks the user up outside any transaction: prepared once, it skips drizzle's query
+  // building per call, and PostgreSQL parses and plans it once per connection. A query builder's
+  // prepared statement belongs to the pool, so a transaction's repo builds its own (inTransaction).
+  const byEmail = userByEmailQuery(db).prepare('identity_user_by_email');
+  return {
+    ...queries(db),
+    async findUserByEmail(email) {
+      const [row] = await byEmail.execute({ email });
+      return row;
+    },
+    transaction: (work) => db.transaction((tx) => work(inTransaction(tx))),
+  };
 }
+
+function inTransaction(tx: Executor): IdentityRepo {
+  return { ...queries(tx), transaction: (work) => tx.transaction((inner) => work(inTransaction(inner))) };
+}
+
+const userByEmailQuery = (db: Executor) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.email, sql.placeholder('email')))
+    .limit(1);
+
+/**
+ * The distinct User-Agents of a user's sessions as a loose index scan over sessions_user_agent_idx:
+ * each step jumps to the next greater User-Agent, so it costs a probe per distinct value instead of
+ * a read of every session the user ever had (a plain DISTINCT grew with each login). NULL, which no
+ * step reaches, is added when a session has it.
+ */
+const sessionUserAgentsStatement = prepareStatement(
+  'identity_session_user_agents',
+  sql`
+    with recursive agents(user_agent) as (
+      select min(user_agent) from ${sessions} where user_id = ${sql.placeholder('userId')}
+      union all
+      select (select min(s.user_agent) from ${sessions} s where s.user_id = ${sql.placeholder('userId')} and s.user_agent > a.user_agent)
+      from agents a where a.user_agent is not null
+    )
+    select user_agent from agents where user_agent is not null
+    union all
+    select null where exists (select 1 from ${sessions} where user_id = ${sql.placeholder('userId')} and user_agent is null)
+    limit 1000`,
+);
+
+/** The session, its refresh token and the security events (a JSON array of NewSecurityEvent with ids), one statement. */
+const insertSessionStatement = prepareStatement(
+  'identity_insert_session',
+  sql`
+    with new_session as (
+      insert into ${sessions} (id, user_id, ip, user_agent, created_at, last_used_at, expires_at)
+      values (${sql.placeholder('id')}, ${sql.placeholder('userId')}, ${sql.placeholder('ip')}, ${sql.placeholder('userAgent')},
+              ${sql.placeholder('createdAt')}, ${sql.placeholder('lastUsedAt')}, ${sql.placeholder('expiresAt')})
+      returning id
+    ), new_token as (
+      insert into ${refreshTokens} (token_hash, session_id, created_at)
+      select ${sql.placeholder('tokenHash')}, id, ${sql.placeholder('createdAt')} from new_session
+    )
+    insert into ${securityEvents} (id, user_id, at, type, ip, user_agent, session_id, details)
+    select e.id, e."userId", e.at, e.type, e.ip, e."userAgent", e."sessionId", coalesce(e.details, '{}'::jsonb)
+    from jsonb_to_recordset(${sql.placeholder('events')}::jsonb)
+      as e(id uuid, "userId" uuid, at timestamptz, type text, ip text, "userAgent" text, "sessionId" uuid, details jsonb)`,
+);
 
 function queries(db: Executor) {
   return {
@@ -62,7 +125,7 @@ function queries(db: Executor) {
     },
 
     async findUserByEmail(email: string): Promise<UserRow | undefined> {
-      const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1);
+      const [row] = await userByEmailQuery(db).execute({ email });
       return row;
     },
 
@@ -112,17 +175,16 @@ function queries(db: Executor) {
         .limit(filter.limit);
     },
 
-    /** A new session and its first refresh token in one statement: atomic, one round trip. */
-    async insertSessionWithToken(session: NewSession, tokenHash: string): Promise<void> {
-      await db.execute(sql`
-        with new_session as (
-          insert into ${sessions} (id, user_id, ip, user_agent, created_at, last_used_at, expires_at)
-          values (${session.id}, ${session.userId}, ${session.ip}, ${session.userAgent},
-                  ${session.createdAt.toISOString()}, ${session.lastUsedAt.toISOString()}, ${session.expiresAt.toISOString()})
-          returning id
-        )
-        insert into ${refreshTokens} (token_hash, session_id, created_at)
-        select ${tokenHash}, id, ${session.createdAt.toISOString()} from new_session`);
+    /** A new session, its first refresh token and the security events of the login, in one statement: atomic, one round trip. */
+    async insertSession(session: NewSession, tokenHash: string, events: readonly NewSecurityEvent[]): Promise<void> {
+      await insertSessionStatement(db, {
+        ...session,
+        createdAt: session.createdAt.toISOString(),
+        lastUsedAt: session.lastUsedAt.toISOString(),
+        expiresAt: session.expiresAt.toISOString(),
+        tokenHash,
+        events: JSON.stringify(events.map((event) => ({ id: newId(), ...event }))),
+      });
     },
 
     async findSession(id: string): Promise<SessionRow | undefined> {
@@ -236,14 +298,9 @@ function queries(db: Executor) {
         .limit(page.limit);
     },
 
-    /** The distinct User-Agents of the user's sessions other than `except`, ended or not: the devices seen before. */
-    async sessionUserAgents(userId: string, except: string): Promise<(string | null)[]> {
-      const rows = await db
-        .selectDistinct({ userAgent: sessions.userAgent })
-        .from(sessions)
-        .where(and(eq(sessions.userId, userId), ne(sessions.id, except)))
-        .limit(1000);
-      return rows.map((r) => r.userAgent);
+    /** The distinct User-Agents of the user's sessions, ended or not: the devices seen before. */
+    async sessionUserAgents(userId: string): Promise<(string | null)[]> {
+      return rowsOf<{ user_agent: string | null }>(await sessionUserAgentsStatement(db, { userId })).map((r) => r.user_agent);
     },
 
     async insertMailToken(token: typeof mailTokens.$inferInsert): Promise<void> {

@@ -288,29 +288,28 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const sessionId = newId();
       const refreshToken = newSecretToken();
       const device = deviceOf(client.userAgent);
-      const newDevice = await repo.transaction(async (tx) => {
-        await tx.insertSessionWithToken(
-          {
-            id: sessionId,
-            userId: user.id,
-            ip: client.ip,
-            userAgent: client.userAgent,
-            createdAt: now,
-            lastUsedAt: now,
-            expiresAt: new Date(now.getTime() + deps.refreshTtlMs),
-          },
-          sha256(refreshToken),
-        );
-        // The account's first login has nothing to compare with: not an alert.
-        const seen = (await tx.sessionUserAgents(user.id, sessionId)).map(deviceOf);
-        const isNew = seen.length > 0 && !seen.includes(device);
-        const login = { sessionId, details: { device } };
-        await tx.recordSecurityEvents([
+      // Read before the session is written, so it holds only the devices seen before this login.
+      // The account's first login has nothing to compare with: not an alert.
+      const seen = (await repo.sessionUserAgents(user.id)).map(deviceOf);
+      const newDevice = seen.length > 0 && !seen.includes(device);
+      const login = { sessionId, details: { device } };
+      // One statement, so the session, its refresh token and the events commit together without a transaction's round trips.
+      await repo.insertSession(
+        {
+          id: sessionId,
+          userId: user.id,
+          ip: client.ip,
+          userAgent: client.userAgent,
+          createdAt: now,
+          lastUsedAt: now,
+          expiresAt: new Date(now.getTime() + deps.refreshTtlMs),
+        },
+        sha256(refreshToken),
+        [
           securityEvent(user.id, 'login', client, now, login),
-          ...(isNew ? [securityEvent(user.id, 'login_new_device', client, now, login)] : []),
-        ]);
-        return isNew;
-      });
+          ...(newDevice ? [securityEvent(user.id, 'login_new_device', client, now, login)] : []),
+        ],
+      );
       if (newDevice) inBackground('new device mail', () => sendNewDeviceMail(user, sessionId, device, client, now));
       return tokenPair(user, sessionId, refreshToken);
     },

@@ -47,7 +47,12 @@ export const sessions = identity.table(
     revokedAt: at('revoked_at'),
     revokedReason: text('revoked_reason'),
   },
-  (t) => [index('sessions_user_idx').on(t.userId, t.lastUsedAt)],
+  (t) => [
+    index('sessions_user_idx').on(t.userId, t.lastUsedAt),
+    // The devices a user has logged in from, read on every login by skipping from one User-Agent
+    // to the next: a few index probes however many sessions the user has had.
+    index('sessions_user_agent_idx').on(t.userId, t.userAgent),
+  ],
 );
 
 /** Refresh tokens: only the SHA-256 of the 256-bit token is stored. A used token stays as evidence of reuse. */

@@ -1,0 +1,1 @@
+CREATE INDEX "sessions_user_agent_idx" ON "identity"."sessions" USING btree ("user_id","user_agent");
