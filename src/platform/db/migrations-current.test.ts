@@ -4,13 +4,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { openTestDatabase } from '../../../test/test-databases.js';
 import { type Database, MIGRATIONS_FOLDER, rowsOf } from './database.js';
 import type { Statement } from './query-observer.js';
 
 const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+
+/** How to take the newest migration out of a database again, and a query with one row while it is in. */
+const UNDO: Record<string, { undo: SQL; present: SQL }> = {
+  '0009_identity_sessions_user_agent_idx': {
+    undo: sql`drop index identity.sessions_user_agent_idx`,
+    present: sql`select 1 from pg_indexes where schemaname = 'identity' and indexname = 'sessions_user_agent_idx'`,
+  },
+};
 
 let database: Database | undefined;
 afterEach(async () => {
@@ -37,21 +45,19 @@ describe('migrations on start', () => {
 
   it('when the newest migration is missing, then migrating applies it', async () => {
     const { database, statements } = await watched();
-    // Undo the newest migration (it adds outbox_events.trace_context) and its journal row.
-    expect(journal.entries.at(-1)?.tag).toBe('0008_outbox_trace_context');
-    await database.db.execute(sql`alter table platform.outbox_events drop column trace_context`);
+    const newest = journal.entries.at(-1)?.tag ?? '';
+    const revert = UNDO[newest];
+    if (!revert) throw new Error(`add to UNDO how to take migration ${newest} back out of a database, and how to see it is in`);
+    // Undo the newest migration and its journal row.
+    await database.db.execute(revert.undo);
     await database.db.execute(
       sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
     );
+    expect(rowsOf(await database.db.execute(revert.present))).toHaveLength(0);
 
     await database.migrate();
 
-    const columns = rowsOf<{ column_name: string }>(
-      await database.db.execute(
-        sql`select column_name from information_schema.columns where table_schema = 'platform' and table_name = 'outbox_events' and column_name = 'trace_context'`,
-      ),
-    );
-    expect(columns).toHaveLength(1);
+    expect(rowsOf(await database.db.execute(revert.present))).toHaveLength(1);
     const applied = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`));
     expect(applied[0]?.n).toBe(journal.entries.length);
     expect(statements.length).toBeGreaterThan(3);
