@@ -254,8 +254,8 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadOutcome> 
       closedByServer: sum((c) => c.closedByServer),
       closeCodes,
       connectMs: Math.round(connectMs),
-      rssPerConnectionKb: (rssIdle - rssBefore) / receivers,
-      rssPerSubscribedConnectionKb: (rssSubscribed - rssBefore) / receivers,
+      rssPerConnectionKb: perConnection(rssIdle - rssBefore, receivers),
+      rssPerSubscribedConnectionKb: perConnection(rssSubscribed - rssBefore, receivers),
       deliveriesPerSec: sum((c) => c.deliveries) / ((to - from) / 1000),
       sentMeasured: sent.sentInWindow,
       missing: sum((c) => c.missing),
@@ -275,4 +275,13 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadOutcome> 
   } finally {
     await Promise.all(all.map((p) => p.stop()));
   }
+}
+
+/**
+ * RSS growth per socket; NaN (not measured, so no verdict) when the RSS did not grow: the
+ * process gave memory back while the sockets opened (a GC after the accounts were created), and
+ * a negative or zero figure would pass any goal.
+ */
+function perConnection(growthKb: number, receivers: number): number {
+  return growthKb > 0 ? growthKb / receivers : Number.NaN;
 }
