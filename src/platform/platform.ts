@@ -129,16 +129,15 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
       : await openDatabase({ engine: 'pglite', dataDir: config.DATA_DIR }));
   try {
     if (!options.database) await database.migrate();
-    const onRedis = config.REDIS_URL ? await loadRedisAdapters() : undefined;
-    const redis = config.REDIS_URL && onRedis ? await onRedis.connectRedis(config.REDIS_URL) : undefined;
+    const onRedis = config.REDIS_URL ? await openRedis(config.REDIS_URL) : undefined;
+    const redis = onRedis?.redis;
     const caches = new Map<string, KeyValueStore>();
     const cacheFor = (namespace: string, maxEntries = 100_000) => {
       let store = caches.get(namespace);
       if (!store) {
-        store =
-          redis && onRedis
-            ? onRedis.createRedisStore(redis, `${config.REDIS_KEY_PREFIX}${namespace}:`)
-            : createMemoryStore({ clock, maxEntries });
+        store = onRedis
+          ? onRedis.createRedisStore(onRedis.redis, `${config.REDIS_KEY_PREFIX}${namespace}:`)
+          : createMemoryStore({ clock, maxEntries });
         caches.set(namespace, store);
       }
       return store;
@@ -146,10 +145,9 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
     const secret = await resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR);
     const storage = await openBlobStorage(config);
     const realtimeLog = log.child({ port: 'realtime' });
-    const realtime =
-      redis && onRedis
-        ? await onRedis.createRedisRealtime({ redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
-        : createMemoryRealtime(realtimeLog);
+    const realtime = onRedis
+      ? await onRedis.createRedisRealtime({ redis: onRedis.redis, prefix: config.REDIS_KEY_PREFIX, log: realtimeLog })
+      : createMemoryRealtime(realtimeLog);
     const transport = options.bus ?? (await openBus(config, database.db, log.child({ port: 'bus' })));
     const passwords = createPasswordHasher({
       concurrency: config.PASSWORD_HASH_CONCURRENCY,
@@ -200,15 +198,15 @@ async function openBus(config: PlatformConfig, db: Db, log: Logger): Promise<Eve
   return createNatsBus({ url: config.NATS_URL, stream: config.NATS_STREAM, connectionName: config.DEPLOYMENT, ledger, policy, log });
 }
 
-/** The Redis adapters, loaded only when REDIS_URL is set. */
-async function loadRedisAdapters() {
+/** A Redis connection with its adapters, loaded only when REDIS_URL is set. */
+async function openRedis(url: string) {
   const [connection, store, realtime] = await Promise.all([
     import('./cache/redis-connection.js'),
     import('./cache/redis-store.js'),
     import('./realtime/redis-realtime.js'),
   ]);
   return {
-    connectRedis: connection.connectRedis,
+    redis: await connection.connectRedis(url),
     createRedisStore: store.createRedisStore,
     createRedisRealtime: realtime.createRedisRealtime,
   };

@@ -21,8 +21,7 @@ export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>>;
 /** Either a database or an open transaction: what repository functions run on. */
 export type Executor = Db | Tx;
 
-/** The rows of a raw `db.execute(sql...)`: both drivers answer `{ rows }`, columns named as the database names them. */
-export const rowsOf = <T = Record<string, unknown>>(result: unknown): T[] => (result as { rows: T[] }).rows;
+export { rowsOf } from './rows.js';
 
 /** An open database with its lifecycle. */
 export interface Database {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { rowsOf } from './rows.js';
 
 /** The `when` of the newest entry of `migrationsFolder`'s journal (what drizzle-kit wrote). */
 async function newestMigrationAt(migrationsFolder: string): Promise<number> {
@@ -28,6 +29,6 @@ export async function migrationsCurrent(
     // No journal table: a new database, which the migrator sets up.
     return false;
   }
-  const last = (result as { rows: { created_at: string | number }[] }).rows[0];
+  const [last] = rowsOf<{ created_at: string | number }>(result);
   return last !== undefined && Number(last.created_at) >= newest;
 }
