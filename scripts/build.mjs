@@ -2,9 +2,10 @@
  * `node scripts/build.mjs [server|web] [--force]`: builds what changed since the last build.
  *   server  src/ -> dist/, one .js per .ts, same tree, with esbuild in well under a second. Type
  *           checking is `npm run typecheck` (tsc) and CI; the build only strips types, so a fresh
- *           clone's first `npm start` does not wait ~30 s for tsc. Files are not bundled: the code
- *           finds package.json and drizzle/ relative to its own path (import.meta.url), and
- *           production installs the dependencies next to dist/.
+ *           clone's first `npm start` does not wait ~30 s for tsc. Each source stays a module of its
+ *           own (the code finds package.json and drizzle/ relative to its own path, with
+ *           import.meta.url); only a few many-module packages are bundled (VENDORED_PACKAGES),
+ *           and production installs the other dependencies next to dist/.
  *   web     the browser client, web/ -> dist/web, with Vite (web/vite.config.ts).
  * Both by default. A step whose inputs (scripts/build-stamp.mjs) are unchanged since its last
  * build, and whose output is still there, is skipped: a restart of `npm start` builds nothing.
