@@ -4,6 +4,7 @@ import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvents, type OutgoingEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import { type Executor, rowsOf } from '../../platform/db/database.js';
+import { prepareStatement } from '../../platform/db/prepared-statement.js';
 import { isUuid } from '../../platform/ids.js';
 import type { ProductFields } from './attributes.js';
 import type { CatalogEventType } from './events.js';
@@ -53,6 +54,43 @@ const orderColumns = {
   status: products.status,
   version: products.version,
 };
+
+/** A row of `orderColumns`, as the raw statements below name their columns. */
+type ProductForOrderRow = { [K in keyof typeof orderColumns]: (typeof orderColumns)[K]['_']['data'] };
+
+const p = sql.placeholder;
+
+/**
+ * The checkout's two catalog statements run inside the shop's transaction on every order, so
+ * they are prepared once (named: PostgreSQL parses and plans them once per connection), on
+ * whatever executor the call brings. See lockForOrder and writeReservation.
+ */
+const lockForOrderStatement = prepareStatement(
+  'catalog_lock_for_order',
+  sql`
+    select id, sku, name, price_cents as "priceCents", currency, stock, status, version
+    from ${products} where id = any(${p('ids')}::uuid[]) order by id for update`,
+);
+
+const writeReservationStatement = prepareStatement(
+  'catalog_write_reservation',
+  sql`
+    with reservation as (
+      insert into ${stockReservations} (order_id, created_at) values (${p('orderId')}, ${p('at')}::timestamptz)
+      on conflict do nothing returning order_id
+    ), wanted as (
+      select * from unnest(${p('productIds')}::uuid[], ${p('quantities')}::int[]) as w(product_id, quantity)
+    ), reserved_lines as (
+      insert into ${stockReservationLines} (order_id, product_id, quantity)
+      select reservation.order_id, wanted.product_id, wanted.quantity from reservation, wanted
+    ), taken as (
+      update ${products} set stock = stock - wanted.quantity, version = version + 1, updated_at = ${p('at')}::timestamptz
+      from wanted, reservation
+      where ${products.id} = wanted.product_id and ${products.status} = 'active' and ${products.stock} >= wanted.quantity
+      returning ${products.id}
+    )
+    select (select count(*) from reservation)::int as created, (select count(*) from taken)::int as taken`,
+);
 
 export interface ListFilter {
   q?: string;
@@ -405,8 +443,7 @@ function queries(db: Executor) {
      * Locks the products of a reservation, in id order (so concurrent reservations cannot
      * deadlock), and returns what deciding and pricing it needs; unknown ids are left out.
      */
-    lockForOrder: (ids: string[]) =>
-      db.select(orderColumns).from(products).where(inArray(products.id, ids)).orderBy(asc(products.id)).for('update'),
+    lockForOrder: async (ids: string[]) => rowsOf<ProductForOrderRow>(await lockForOrderStatement(db, { ids })),
 
     /**
      * Records the reservation, its lines and the stock taken, in one statement (one round trip
@@ -415,23 +452,12 @@ function queries(db: Executor) {
      * overselling: `taken` below the number of lines means a line found too little stock.
      */
     async writeReservation(orderId: string, lines: { productId: string; quantity: number }[], now: Date) {
-      const at = now.toISOString();
-      const result = await db.execute(sql`
-        with reservation as (
-          insert into ${stockReservations} (order_id, created_at) values (${orderId}, ${at}::timestamptz)
-          on conflict do nothing returning order_id
-        ), wanted as (
-          select * from unnest(${sql.param(lines.map((l) => l.productId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as w(product_id, quantity)
-        ), reserved_lines as (
-          insert into ${stockReservationLines} (order_id, product_id, quantity)
-          select reservation.order_id, wanted.product_id, wanted.quantity from reservation, wanted
-        ), taken as (
-          update ${products} set stock = stock - wanted.quantity, version = version + 1, updated_at = ${at}::timestamptz
-          from wanted, reservation
-          where ${products.id} = wanted.product_id and ${products.status} = 'active' and ${products.stock} >= wanted.quantity
-          returning ${products.id}
-        )
-        select (select count(*) from reservation)::int as created, (select count(*) from taken)::int as taken`);
+      const result = await writeReservationStatement(db, {
+        orderId,
+        at: now.toISOString(),
+        productIds: lines.map((l) => l.productId),
+        quantities: lines.map((l) => l.quantity),
+      });
       const [row] = rowsOf<{ created: number; taken: number }>(result);
       return { created: row?.created === 1, taken: row?.taken ?? 0 };
     },

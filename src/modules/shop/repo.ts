@@ -8,6 +8,7 @@ import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
 import { type Executor, rowsOf } from '../../platform/db/database.js';
+import { prepareStatement } from '../../platform/db/prepared-statement.js';
 import type { ShopEventType } from './events.js';
 import {
   cartItems,
@@ -109,6 +110,59 @@ function preparedOn(db: Executor) {
   };
 }
 
+const p = sql.placeholder;
+
+/**
+ * Records a new key and, when it was new, takes the customer's checkout lock, in one round
+ * trip (see claimKeyAndLock).
+ */
+const claimKeyStatement = prepareStatement(
+  'shop_claim_key_and_lock',
+  sql`
+    with claimed as (
+      insert into ${idempotencyKeys} (user_id, key, request_hash, order_id, status, created_at)
+      values (${p('userId')}, ${p('key')}, ${p('requestHash')}, ${p('orderId')}, 'in_progress', ${p('createdAt')}::timestamptz)
+      on conflict do nothing returning 1
+    )
+    select pg_advisory_xact_lock(${CHECKOUT_LOCK_NAMESPACE}, hashtext(${p('userId')}::text)) from claimed`,
+);
+
+/** The customer's unpaid orders still before their deadline, and the cart (see checkoutState). */
+const checkoutStateStatement = prepareStatement(
+  'shop_checkout_state',
+  sql`
+    select
+      (select count(*) from ${orders} where user_id = ${p('userId')} and status = 'pending_payment' and expires_at > ${p('now')}::timestamptz)::int as pending,
+      coalesce((select json_agg(json_build_object('productId', product_id, 'quantity', quantity) order by added_at, product_id)
+                from ${cartItems} where user_id = ${p('userId')}), '[]'::json) as cart`,
+);
+
+/** The order, its lines, the key's answer and the cart cleanup, one statement (see placeOrder). */
+const placeOrderStatement = prepareStatement(
+  'shop_place_order',
+  sql`
+    with placed as (
+      insert into ${orders} (id, user_id, status, currency, total_cents, refunded_cents, item_count, shipping_address, note, created_at, updated_at, expires_at, version)
+      values (${p('id')}, ${p('userId')}, ${p('status')}, ${p('currency')}, ${p('totalCents')}, ${p('refundedCents')}, ${p('itemCount')},
+              ${p('shippingAddress')}::jsonb, ${p('note')}, ${p('createdAt')}::timestamptz, ${p('updatedAt')}::timestamptz,
+              ${p('expiresAt')}::timestamptz, ${p('version')})
+      returning id
+    ), placed_lines as (
+      insert into ${orderLines} (order_id, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
+      select placed.id, l.* from placed,
+        unnest(${p('productIds')}::uuid[], ${p('skus')}::text[], ${p('names')}::text[], ${p('unitPrices')}::bigint[],
+               ${p('quantities')}::int[], ${p('lineTotals')}::bigint[]) as l
+    ), finished as (
+      update ${idempotencyKeys} set status = 'done', response_status = 201, response = ${p('response')}::jsonb
+      where user_id = ${p('userId')} and key = ${p('key')} and status = 'in_progress'
+      returning 1
+    ), emptied as (
+      delete from ${cartItems} c using unnest(${p('productIds')}::uuid[], ${p('quantities')}::int[]) as l(product_id, quantity)
+      where c.user_id = ${p('userId')} and c.product_id = l.product_id and c.quantity = l.quantity
+    )
+    select (select count(*) from finished)::int as finished`,
+);
+
 function queries(db: Executor) {
   return {
     /** Writes an event to the outbox in this transaction (see platform/bus/outbox.ts). */
@@ -147,14 +201,7 @@ function queries(db: Executor) {
      * atomic: a row lock cannot stop an insert, this can.
      */
     async claimKeyAndLock(row: { userId: string; key: string; requestHash: string; orderId: string; createdAt: Date }) {
-      const result = await db.execute(sql`
-        with claimed as (
-          insert into ${idempotencyKeys} (user_id, key, request_hash, order_id, status, created_at)
-          values (${row.userId}, ${row.key}, ${row.requestHash}, ${row.orderId}, 'in_progress', ${row.createdAt.toISOString()}::timestamptz)
-          on conflict do nothing returning 1
-        )
-        select pg_advisory_xact_lock(${CHECKOUT_LOCK_NAMESPACE}, hashtext(${row.userId})) from claimed`);
-      return rowsOf(result).length === 1;
+      return rowsOf(await claimKeyStatement(db, { ...row, createdAt: row.createdAt.toISOString() })).length === 1;
     },
 
     async findKey(userId: string, key: string, forUpdate = false) {
@@ -196,11 +243,7 @@ function queries(db: Executor) {
      * are all committed ones), and the cart in the order its lines were added.
      */
     async checkoutState(userId: string, now: Date) {
-      const result = await db.execute(sql`
-        select
-          (select count(*) from ${orders} where user_id = ${userId} and status = 'pending_payment' and expires_at > ${now.toISOString()}::timestamptz)::int as pending,
-          coalesce((select json_agg(json_build_object('productId', product_id, 'quantity', quantity) order by added_at, product_id)
-                    from ${cartItems} where user_id = ${userId}), '[]'::json) as cart`);
+      const result = await checkoutStateStatement(db, { userId, now: now.toISOString() });
       const [row] = rowsOf<{ pending: number; cart: { productId: string; quantity: number }[] }>(result);
       return { pending: row?.pending ?? 0, cart: row?.cart ?? [] };
     },
@@ -212,28 +255,22 @@ function queries(db: Executor) {
      * caller must then not commit.
      */
     async placeOrder(order: OrderRow, lines: OrderLineRow[], key: string, response: unknown) {
-      const column = <K extends keyof OrderLineRow>(k: K) => sql.param(lines.map((l) => l[k]));
-      const result = await db.execute(sql`
-        with placed as (
-          insert into ${orders} (id, user_id, status, currency, total_cents, refunded_cents, item_count, shipping_address, note, created_at, updated_at, expires_at, version)
-          values (${order.id}, ${order.userId}, ${order.status}, ${order.currency}, ${order.totalCents}, ${order.refundedCents}, ${order.itemCount},
-                  ${jsonOrNull(order.shippingAddress)}::jsonb, ${order.note}, ${order.createdAt.toISOString()}::timestamptz,
-                  ${order.updatedAt.toISOString()}::timestamptz, ${order.expiresAt.toISOString()}::timestamptz, ${order.version})
-          returning id
-        ), placed_lines as (
-          insert into ${orderLines} (order_id, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
-          select placed.id, l.* from placed,
-            unnest(${column('productId')}::uuid[], ${column('sku')}::text[], ${column('name')}::text[], ${column('unitPriceCents')}::bigint[],
-                   ${column('quantity')}::int[], ${column('lineTotalCents')}::bigint[]) as l
-        ), finished as (
-          update ${idempotencyKeys} set status = 'done', response_status = 201, response = ${JSON.stringify(response)}::jsonb
-          where user_id = ${order.userId} and key = ${key} and status = 'in_progress'
-          returning 1
-        ), emptied as (
-          delete from ${cartItems} c using unnest(${column('productId')}::uuid[], ${column('quantity')}::int[]) as l(product_id, quantity)
-          where c.user_id = ${order.userId} and c.product_id = l.product_id and c.quantity = l.quantity
-        )
-        select (select count(*) from finished)::int as finished`);
+      const column = <K extends keyof OrderLineRow>(k: K) => lines.map((l) => l[k]);
+      const result = await placeOrderStatement(db, {
+        ...order,
+        shippingAddress: jsonOrNull(order.shippingAddress),
+        createdAt: order.createdAt.toISOString(),
+        updatedAt: order.updatedAt.toISOString(),
+        expiresAt: order.expiresAt.toISOString(),
+        productIds: column('productId'),
+        skus: column('sku'),
+        names: column('name'),
+        unitPrices: column('unitPriceCents'),
+        quantities: column('quantity'),
+        lineTotals: column('lineTotalCents'),
+        key,
+        response: JSON.stringify(response),
+      });
       return rowsOf<{ finished: number }>(result)[0]?.finished === 1;
     },
 

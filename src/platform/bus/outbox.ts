@@ -10,9 +10,11 @@
  * event id, which is the outbox row id.
  */
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import { asc, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { inArray, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Executor } from '../db/database.js';
+import { prepareStatement } from '../db/prepared-statement.js';
+import { rowsOf } from '../db/rows.js';
 import { newId } from '../ids.js';
 import { contextOf, currentTraceparent, inSpan, SpanKind } from '../tracing/spans.js';
 import type { EventBus } from './event-bus.js';
@@ -30,9 +32,16 @@ export async function enqueueEvent<P extends object = EventPayloads, K extends k
   payload: P[K],
 ): Promise<string> {
   const id = newId();
-  await tx.insert(outboxEvents).values({ id, type, payload, traceContext: currentTraceparent() });
+  await insertEventStatement(tx, { id, type, payload: JSON.stringify(payload), traceContext: currentTraceparent() ?? null });
   return id;
 }
+
+// Every write that publishes an event runs this, usually inside the request's transaction: prepared once.
+const insertEventStatement = prepareStatement(
+  'platform_outbox_insert',
+  sql`insert into ${outboxEvents} (id, type, payload, trace_context)
+      values (${sql.placeholder('id')}, ${sql.placeholder('type')}, ${sql.placeholder('payload')}::jsonb, ${sql.placeholder('traceContext')})`,
+);
 
 /** One event of the map `P` (by default, any event of the app), as `enqueueEvents` takes it. */
 export type OutgoingEvent<P extends object = EventPayloads> = { [K in keyof P & string]: { type: K; payload: P[K] } }[keyof P & string];
@@ -48,6 +57,25 @@ export async function enqueueEvents<P extends object = EventPayloads>(tx: Execut
       .values(events.slice(i, i + 5000).map((e) => ({ id: newId(), type: e.type, payload: e.payload, traceContext })));
   }
 }
+
+interface ClaimedRow {
+  id: string;
+  type: string;
+  payload: unknown;
+  traceContext: string | null;
+}
+
+/**
+ * Claims a batch and marks it sent in one statement; the row locks hold until commit, and a
+ * crash before it rolls the mark back, so nothing is lost, only published again. Prepared: every
+ * write that publishes an event is followed by a drain.
+ */
+const claimBatchStatement = prepareStatement(
+  'platform_outbox_claim',
+  sql`update ${outboxEvents} set sent_at = now()
+      where id in (select id from ${outboxEvents} where sent_at is null order by id limit ${sql.placeholder('limit')} for update skip locked)
+      returning id, type, payload, trace_context as "traceContext"`,
+);
 
 /** Publishes committed outbox rows on the bus. */
 export interface OutboxRelay {
@@ -87,23 +115,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /** Claims one batch, publishes it and marks what was published. Returns rows claimed. */
   async function drainBatch(): Promise<number> {
     return db.transaction(async (tx) => {
-      // Claimed and marked sent in one statement; the row locks hold until commit, and a crash
-      // before it rolls the mark back, so nothing is lost, only published again.
-      const claimable = tx
-        .select({ id: outboxEvents.id })
-        .from(outboxEvents)
-        .where(isNull(outboxEvents.sentAt))
-        .orderBy(asc(outboxEvents.id))
-        .limit(batchSize)
-        .for('update', { skipLocked: true });
-      const rows = (
-        await tx.update(outboxEvents).set({ sentAt: sql`now()` }).where(inArray(outboxEvents.id, claimable)).returning({
-          id: outboxEvents.id,
-          type: outboxEvents.type,
-          payload: outboxEvents.payload,
-          traceContext: outboxEvents.traceContext,
-        })
-      ).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const rows = rowsOf<ClaimedRow>(await claimBatchStatement(tx, { limit: batchSize })).sort((a, b) =>
+        a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+      );
       for (const [i, row] of rows.entries()) {
         try {
           await publishRow(row);
@@ -123,7 +137,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /** With tracing on, a producer span in the trace of the request that wrote the row; its context travels with the event. */
-  function publishRow(row: { id: string; type: string; payload: unknown; traceContext: string | null }) {
+  function publishRow(row: ClaimedRow) {
     return inSpan(
       `publish ${row.type}`,
       {
