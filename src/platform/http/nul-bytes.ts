@@ -4,7 +4,7 @@
  * answers 400 with the field's path before any handler runs (`installNulByteGuard`), and other
  * entry points (WebSocket frames, multipart fields) call `findNulByte` themselves.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationFailed } from './errors.js';
 
 const pointer = (segment: string | number) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`;
@@ -32,10 +32,15 @@ export function findNulByte(value: unknown, base = ''): string | undefined {
   return undefined;
 }
 
+/** The platform's 400 VALIDATION_FAILED naming `path`. */
+function nulByteError(path: string) {
+  const message = 'must not contain the NUL character (U+0000)';
+  return ValidationFailed(`${path} ${message}`, { errors: [{ path, message }] });
+}
+
 /** Throws the platform's 400 VALIDATION_FAILED naming `path`. */
 export function rejectNulByte(path: string): never {
-  const message = 'must not contain the NUL character (U+0000)';
-  throw ValidationFailed(`${path} ${message}`, { errors: [{ path, message }] });
+  throw nulByteError(path);
 }
 
 const PARTS = [
@@ -46,10 +51,12 @@ const PARTS = [
 
 /** Answers 400 on every route whose path parameters, query or JSON body carry a NUL character. */
 export function installNulByteGuard(app: FastifyInstance) {
-  app.addHook('preValidation', async (request: FastifyRequest) => {
+  // A callback hook: every request passes here, and an async one costs each a promise.
+  app.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     for (const [part, base] of PARTS) {
       const found = findNulByte(request[part], base);
-      if (found !== undefined) rejectNulByte(found);
+      if (found !== undefined) return done(nulByteError(found));
     }
+    done();
   });
 }
