@@ -12,6 +12,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { migrationsCurrent } from './migrations-current.js';
+import { keepDatesAsText, skipRedundantParsers } from './pglite-parsers.js';
 import { type ObserverSlot, observeQuery, type QueryObserver } from './query-observer.js';
 
 /** The drizzle database every repository is written against (PGlite or node-postgres). */
@@ -68,11 +69,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 function wrapPglite(client: PGlite, lock: DataDirLock | null): Database {
   const slot: ObserverSlot = { current: undefined };
-  client.query = observeQuery(slot, client.query);
+  keepDatesAsText(client);
+  client.query = observeQuery(slot, skipRedundantParsers(client, client.query));
   const transaction = client.transaction.bind(client);
   client.transaction = (work) =>
     transaction((tx) => {
-      tx.query = observeQuery(slot, tx.query);
+      tx.query = observeQuery(slot, skipRedundantParsers(client, tx.query));
       return work(tx);
     });
   const db = drizzlePglite(client) as unknown as Db;
