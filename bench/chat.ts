@@ -29,6 +29,8 @@ const TEXT_BYTES = 100;
 const DEFAULTS = { clients: 1000, window: 200, loadProcesses: 4 };
 /** A smoke run: enough sockets to spread over two receiving processes, for a second. */
 const SMOKE = { clients: 20, loadProcesses: 2, settleMs: 200 };
+/** How long a fresh server's RSS must stay without a new low before the baseline reading (V8's memory reducer runs about 8 s after start-up work). */
+const RSS_BASELINE_SETTLE_MS = 12_000;
 /** Above this the load core was nearly full: the generator may bound throughput and add latency. */
 const LOAD_CORE_FULL = 0.9;
 
@@ -195,6 +197,8 @@ export const chatBench: Bench = {
                 processes,
                 textBytes: TEXT_BYTES,
                 settleMs,
+                // Only the first run of a side gives the RSS figures (a fresh process).
+                ...(runs.some((x) => x.side === side.name) || options.smoke ? {} : { baselineSettleMs: RSS_BASELINE_SETTLE_MS }),
                 ...timing,
                 ...spec,
                 offset: (runs.length + 1) * 10_000_000,

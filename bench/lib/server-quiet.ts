@@ -37,7 +37,7 @@ export function rssKb(pid: number): number {
  * 1 %) for `steadyMs`, or after `timeoutMs`. A reading taken while the heap still shrinks would
  * charge the memory given back to whatever happens next (e.g. negative growth per socket).
  */
-export async function steadyRssKb(pid: number, steadyMs: number, timeoutMs = 10 * steadyMs): Promise<number> {
+export async function steadyRssKb(pid: number, steadyMs: number, timeoutMs = 2 * steadyMs + 5000): Promise<number> {
   const sampleMs = Math.max(50, Math.round(steadyMs / 10));
   let low = rssKb(pid);
   let lowAt = Date.now();
