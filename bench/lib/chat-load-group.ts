@@ -42,11 +42,12 @@ export interface ChatLoadSpec {
   /** How long the server's RSS must stop falling before it is read; also the pause that lets the load processes catch up before a run. */
   settleMs: number;
   /**
-   * The same for the reading before the sockets open, when it should be longer: on a fresh
-   * server V8 gives start-up garbage back only some seconds after the work that made it (its
-   * memory reducer waits about 8 s), so a short wait charged that drop to the sockets.
+   * The same for the RSS readings, when they should be longer: V8 gives garbage back only some
+   * seconds after the work that made it (its memory reducer waits about 8 s). On a fresh server a
+   * short wait before the sockets charged the start-up garbage given back to them (negative
+   * growth); the same wait after they open keeps the two readings alike.
    */
-  baselineSettleMs?: number;
+  rssSettleMs?: number;
 }
 
 /** One load process: its role, how many receivers it held and the share of a core it used while measured. */
@@ -206,7 +207,8 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadOutcome> 
     // Readings of a server that has finished its earlier work: start-up, the previous run's
     // sockets closing, and the memory all that gave back.
     await untilQuiet(spec.serverPid);
-    const rssBefore = await steadyRssKb(spec.serverPid, spec.baselineSettleMs ?? spec.settleMs);
+    const rssSettleMs = spec.rssSettleMs ?? spec.settleMs;
+    const rssBefore = await steadyRssKb(spec.serverPid, rssSettleMs);
     const t0 = nowMs();
     await Promise.all([
       ...receiving.map((p, i) => p.call('open', { kind: spec.kind, url: spec.url, receiverProtocols: shares[i] })),
@@ -214,7 +216,7 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadOutcome> 
     ]);
     const connectMs = nowMs() - t0;
     await untilQuiet(spec.serverPid);
-    const rssIdle = await steadyRssKb(spec.serverPid, spec.settleMs);
+    const rssIdle = await steadyRssKb(spec.serverPid, rssSettleMs);
     if (spec.kind === 'zaplecze') {
       await Promise.all(all.map((p) => p.call('subscribe', { room: spec.room })));
       // A socket is subscribed once told so, but its presence (the others' join frames, the
@@ -222,7 +224,7 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadOutcome> 
       // work, which must be over before the run, not counted as delivery latency.
       await untilQuiet(spec.serverPid);
     }
-    const rssSubscribed = await steadyRssKb(spec.serverPid, spec.settleMs);
+    const rssSubscribed = await steadyRssKb(spec.serverPid, rssSettleMs);
     // The load processes may still be reading what the server sent last.
     await sleep(spec.settleMs);
 
