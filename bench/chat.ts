@@ -29,6 +29,8 @@ const TEXT_BYTES = 100;
 const DEFAULTS = { clients: 1000, window: 200, loadProcesses: 4 };
 /** A smoke run: enough sockets to spread over two receiving processes, for a second. */
 const SMOKE = { clients: 20, loadProcesses: 2, settleMs: 200 };
+/** How long the RSS must stay without a new low before each reading of a side's first run (V8's memory reducer runs about 8 s after the work). */
+const RSS_SETTLE_MS = 12_000;
 /** Above this the load core was nearly full: the generator may bound throughput and add latency. */
 const LOAD_CORE_FULL = 0.9;
 
@@ -195,6 +197,8 @@ export const chatBench: Bench = {
                 processes,
                 textBytes: TEXT_BYTES,
                 settleMs,
+                // Only the first run of a side gives the RSS figures (a fresh process).
+                ...(runs.some((x) => x.side === side.name) || options.smoke ? {} : { rssSettleMs: RSS_SETTLE_MS }),
                 ...timing,
                 ...spec,
                 offset: (runs.length + 1) * 10_000_000,
@@ -392,6 +396,7 @@ async function summarise(
       `load CPU in the max phase, raw ws: ${processes(rs)}; ${coreNames} ${pct(rs.loadCoresBusy.max)} busy`,
       `half phase, ${coreNames} busy: zaplecze ${pct(zs.loadCoresBusy.half)}, raw ws ${pct(rs.loadCoresBusy.half)}; server cpu zaplecze ${pct(zs.serverCpuShare.half)}, raw ws ${pct(rs.serverCpuShare.half)}`,
       `zaplecze: CHAT_RATE_LIMIT=1000000; ${databaseNote()}; accounts made by a first server process, measured on a second started fresh on the same data`,
+      'each run starts once the server is quiet (after the previous run closed its sockets and, on Zaplecze, after the presence work of the thousand subscribes); RSS readings wait until it stops falling (12 s without a new low in the first run of a side, which gives the RSS figures)',
     ],
     warnings,
     machine: { ...machineInfo(), loadBefore: run.loadBefore, loadAfter: machineLoad() },

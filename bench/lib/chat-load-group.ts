@@ -7,12 +7,12 @@
  * histograms, losses, and each process's CPU, the server's, and how busy the load cores were.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { coresTimeMs, cpuList, processCpuMs } from './cpu.mjs';
 import { CORES, cleanEnv, PINNING, pinned } from './processes.js';
+import { steadyRssKb, untilQuiet } from './server-quiet.js';
 
 const WORKER = fileURLToPath(new URL('./chat-load.mjs', import.meta.url));
 /** The monotonic clock the load processes stamp messages with (process.hrtime, not performance.now()). */
@@ -39,8 +39,15 @@ export interface ChatLoadSpec {
   textBytes: number;
   /** First message number of the run: one sender's clientIds must never repeat (the server would deduplicate them). */
   offset: number;
-  /** Pause before reading the server's RSS, so allocations settle. */
+  /** How long the server's RSS must stop falling before it is read; also the pause that lets the load processes catch up before a run. */
   settleMs: number;
+  /**
+   * The same for the RSS readings, when they should be longer: V8 gives garbage back only some
+   * seconds after the work that made it (its memory reducer waits about 8 s). On a fresh server a
+   * short wait before the sockets charged the start-up garbage given back to them (negative
+   * growth); the same wait after they open keeps the two readings alike.
+   */
+  rssSettleMs?: number;
 }
 
 /** One load process: its role, how many receivers it held and the share of a core it used while measured. */
@@ -181,8 +188,6 @@ function startLoadProcess(): LoadProcess {
   };
 }
 
-const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
-
 /** Deals the receivers out to `processes` shares, round robin; never an empty share. */
 export function shareOut<T>(items: readonly T[], processes: number): T[][] {
   const n = Math.max(1, Math.min(processes, items.length));
@@ -199,20 +204,29 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadOutcome> 
   const all = [...receiving, sending];
   const loadCores = PINNING ? cpuList(CORES.load) : Array.from({ length: availableParallelism() }, (_, i) => i);
   try {
-    const rssBefore = rssKb(spec.serverPid);
+    // Readings of a server that has finished its earlier work: start-up, the previous run's
+    // sockets closing, and the memory all that gave back.
+    await untilQuiet(spec.serverPid);
+    const rssSettleMs = spec.rssSettleMs ?? spec.settleMs;
+    const rssBefore = await steadyRssKb(spec.serverPid, rssSettleMs);
     const t0 = nowMs();
     await Promise.all([
       ...receiving.map((p, i) => p.call('open', { kind: spec.kind, url: spec.url, receiverProtocols: shares[i] })),
       sending.call('open', { kind: spec.kind, url: spec.url, receiverProtocols: [probe], senderProtocols: spec.senderProtocols }),
     ]);
     const connectMs = nowMs() - t0;
-    await sleep(spec.settleMs);
-    const rssIdle = rssKb(spec.serverPid);
+    await untilQuiet(spec.serverPid);
+    const rssIdle = await steadyRssKb(spec.serverPid, rssSettleMs);
     if (spec.kind === 'zaplecze') {
       await Promise.all(all.map((p) => p.call('subscribe', { room: spec.room })));
-      await sleep(spec.settleMs);
+      // A socket is subscribed once told so, but its presence (the others' join frames, the
+      // list of who is online) follows: with a thousand sockets that is seconds of the server's
+      // work, which must be over before the run, not counted as delivery latency.
+      await untilQuiet(spec.serverPid);
     }
-    const rssSubscribed = rssKb(spec.serverPid);
+    const rssSubscribed = await steadyRssKb(spec.serverPid, rssSettleMs);
+    // The load processes may still be reading what the server sent last.
+    await sleep(spec.settleMs);
 
     // One schedule on the shared clock: every process counts the same window.
     const startAt = nowMs() + 300;

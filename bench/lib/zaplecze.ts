@@ -9,10 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processCpuMs } from './cpu.mjs';
 import { runCommand, type ServerProcess, startServer } from './processes.js';
 import { summariseNewestProfile } from './profile.js';
 import { RESULTS_DIR, type Report } from './report.js';
+import { untilQuiet } from './server-quiet.js';
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,23 +64,6 @@ export async function printProfile(report: Report): Promise<void> {
 }
 
 /**
- * Resolves once the server has been idle (under 5 % of a core) for two consecutive 200 ms
- * samples, or after 30 s: once ready it still compiles the route schemas no request needed yet
- * (1.5-2 s of CPU), which must not be measured as the first round's work.
- */
-async function settled(pid: number): Promise<void> {
-  const sampleMs = 200;
-  let quiet = 0;
-  let last = processCpuMs(pid);
-  for (const started = Date.now(); quiet < 2 && Date.now() - started < 30_000; ) {
-    await new Promise((resolve) => setTimeout(resolve, sampleMs));
-    const now = processCpuMs(pid);
-    quiet = now - last < sampleMs * 0.05 ? quiet + 1 : 0;
-    last = now;
-  }
-}
-
-/**
  * Starts dist/main.js with BENCH_ENV plus `env`; stopping it also deletes its DATA_DIR.
  * With `profile`, node writes a .cpuprofile into PROFILE_DIR when the server stops.
  */
@@ -96,7 +79,9 @@ export async function startZaplecze(env: Record<string, string> = {}, options: {
       // Migrating a fresh embedded database on one busy core can take a while.
       readyTimeoutS: 120,
     });
-    await settled(server.pid);
+    // Once ready it still compiles the route schemas no request needed yet (1.5-2 s of CPU),
+    // which must not be measured as the first round's work.
+    await untilQuiet(server.pid);
     return {
       ...server,
       async stop() {

@@ -11,6 +11,7 @@ import type { Principal } from '../../platform/auth/access-tokens.js';
 import { createConnectionCap } from './connection-cap.js';
 import { SUBPROTOCOL } from './frames.js';
 import { createHandshakeGuard, type Tickets } from './handshake.js';
+import { startHeartbeat } from './heartbeat.js';
 import type { Hub } from './hub.js';
 import { CloseCodes, type SessionDeps, startSession } from './session.js';
 
@@ -60,25 +61,27 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
   // outlives its access token, so its session is checked again too: after a logout, a password
   // change or a revoked session the socket closes within one interval (disabling an account
   // closes it at once, see index.ts).
-  const heartbeat = setInterval(() => {
-    for (const socket of app.websocketServer.clients) {
+  const heartbeat = startHeartbeat({
+    intervalMs: options.heartbeatMs,
+    sockets: () => app.websocketServer.clients,
+    visit(socket) {
       const entry = sessions.get(socket);
-      if (!entry) continue;
+      // Closed since the round began: nothing left to ping or check.
+      if (!entry || socket.readyState === socket.CLOSED) return undefined;
       const { session, principal } = entry;
       if (!session.alive) {
         socket.terminate();
-        continue;
+        return undefined;
       }
       session.alive = false;
       socket.ping();
-      app.isPrincipalLive(principal).then(
+      return app.isPrincipalLive(principal).then(
         (live) => live || session.kick(CloseCodes.policy, 'session ended'),
         (err) => log.warn({ err, userId: principal.id }, 'chat session check failed'),
       );
-    }
-  }, options.heartbeatMs);
-  heartbeat.unref();
-  app.addHook('onClose', async () => clearInterval(heartbeat));
+    },
+  });
+  app.addHook('onClose', async () => heartbeat.stop());
 
   app.get(
     '/chat/ws',
