@@ -67,13 +67,16 @@ export async function printProfile(report: Report): Promise<void> {
  * Starts dist/main.js with BENCH_ENV plus `env`; stopping it also deletes its DATA_DIR.
  * With `profile`, node writes a .cpuprofile into PROFILE_DIR when the server stops.
  */
-export async function startZaplecze(env: Record<string, string> = {}, options: { profile?: boolean } = {}): Promise<ServerProcess> {
+export async function startZaplecze(
+  env: Record<string, string> = {},
+  options: { profile?: boolean /** Another checkout's root (its built dist/), for A/B runs. */; root?: string } = {},
+): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zaplecze-bench-'));
   try {
     const server = await startServer({
       name: 'zaplecze',
       argv: [process.execPath, ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'dist/main.js'],
-      cwd: ROOT,
+      cwd: options.root ?? ROOT,
       env: { ...BENCH_ENV, DATA_DIR: join(dataDir, 'data'), ...env },
       readyPath: '/health/ready',
       // Migrating a fresh embedded database on one busy core can take a while.
