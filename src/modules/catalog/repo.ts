@@ -55,7 +55,7 @@ const orderColumns = {
   version: products.version,
 };
 
-/** A row of `orderColumns`, as the raw statements below name their columns. */
+/** A row of `orderColumns`: the statement below names each result column after its key. */
 type ProductForOrderRow = { [K in keyof typeof orderColumns]: (typeof orderColumns)[K]['_']['data'] };
 
 const p = sql.placeholder;
@@ -68,8 +68,11 @@ const p = sql.placeholder;
 const lockForOrderStatement = prepareStatement(
   'catalog_lock_for_order',
   sql`
-    select id, sku, name, price_cents as "priceCents", currency, stock, status, version
-    from ${products} where id = any(${p('ids')}::uuid[]) order by id for update`,
+    select ${sql.join(
+      Object.entries(orderColumns).map(([name, column]) => sql`${column} as ${sql.identifier(name)}`),
+      sql`, `,
+    )}
+    from ${products} where ${products.id} = any(${p('ids')}::uuid[]) order by ${products.id} for update`,
 );
 
 const writeReservationStatement = prepareStatement(

@@ -53,7 +53,7 @@ export function createShopRepo(db: Executor): ShopRepo {
   return { ...queries(db), ...preparedOn(db), transaction: (work) => db.transaction((tx) => work(inTransaction(tx), tx)) };
 }
 
-/** The same queries on an open transaction (prepared statements belong to the root connection pool). */
+/** The same queries on an open transaction (the builder-prepared ones of `preparedOn` belong to the root pool; `prepareStatement` ones run on either). */
 function inTransaction(tx: Executor): ShopRepo {
   return { ...queries(tx), transaction: () => Promise.reject(new Error('shop: nested transactions are not used')) };
 }
