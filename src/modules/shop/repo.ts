@@ -384,8 +384,12 @@ function queries(db: Executor) {
       return row;
     },
 
+    /** Settles a pending refund once: a late answer of a repeated call never overturns the first outcome. */
     async finishRefund(id: string, status: 'succeeded' | 'failed', providerRefundId: string | null) {
-      await db.update(refunds).set({ status, providerRefundId }).where(eq(refunds.id, id));
+      await db
+        .update(refunds)
+        .set({ status, providerRefundId })
+        .where(and(eq(refunds.id, id), eq(refunds.status, 'pending')));
     },
 
     /** Sum of the order's refunds in `statuses` (pending ones already bound what is left to refund). */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API, createProduct, eventually, getOrder, orderOf, orderReaches, recordEvents, stockOf } from '../../../test/shop-fixtures.js';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 import { ShopEvents } from './events.js';
+import { createSandboxGateway } from './payments/sandbox.js';
 import { signPayload } from './payments/signature.js';
 import { paymentEvents, sandboxPayments } from './tables.js';
 
@@ -230,5 +231,23 @@ describe('payments with the sandbox gateway', () => {
     const closed = await t.request({ method: 'POST', url: `${API}/orders/${order.id}/payment`, token: user.token });
     expect(closed.json()).toMatchObject({ reference: order.payment.reference });
     expect(closed.json().clientSecret).toBeUndefined();
+  });
+
+  it('when a refund is repeated with its idempotency key, even at once, then it is refunded once and the same refund comes back', async () => {
+    const user = await t.createUser();
+    const p = await createProduct(t, admin, { priceCents: 900 });
+    const order = await orderOf(t, user, p.id);
+    expect((await settle(user, order.payment.reference, 'succeed')).statusCode).toBe(202);
+    await orderReaches(t, user, order.id, 'paid');
+    // The provider's side on its own: a second gateway over the same ledger, as a retrying client sees it.
+    const gateway = createSandboxGateway({ db: t.platform.db, clock: t.clock });
+    const call = { reference: order.payment.reference, amountCents: 900, idempotencyKey: `refund-${order.id}` };
+    const [first, second] = await Promise.all([gateway.refund(call), gateway.refund(call)]);
+    expect(second).toEqual(first);
+    expect(await gateway.refund(call)).toEqual(first);
+    expect((await gateway.retrievePayment(order.payment.reference)).refundedCents).toBe(900);
+    await expect(gateway.refund({ ...call, amountCents: 100 })).rejects.toMatchObject({ code: 'REFUND_REJECTED' });
+    await expect(gateway.refund({ ...call, idempotencyKey: 'another' })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
+    expect((await gateway.retrievePayment(order.payment.reference)).refundedCents).toBe(900);
   });
 });

@@ -173,6 +173,20 @@ export const sandboxPayments = shopSchema.table('sandbox_payments', {
   updatedAt: at('updated_at').notNull(),
 });
 
+/**
+ * The sandbox's refunds by idempotency key: a repeated refund call answers what the first one
+ * did instead of refunding again, as a real provider does.
+ */
+export const sandboxRefunds = shopSchema.table('sandbox_refunds', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  reference: text('reference')
+    .notNull()
+    .references(() => sandboxPayments.reference),
+  amountCents: money('amount_cents').notNull(),
+  refundId: text('refund_id').notNull(),
+  createdAt: at('created_at').notNull(),
+});
+
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderLineRow = typeof orderLines.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;

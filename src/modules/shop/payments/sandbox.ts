@@ -10,8 +10,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db/database.js';
 import { newId } from '../../../platform/ids.js';
-import { PaymentNotFound, PaymentNotPending, RefundTooLarge, WebhookSignatureInvalid } from '../errors.js';
-import { sandboxPayments } from '../tables.js';
+import { PaymentNotFound, PaymentNotPending, RefundRejected, RefundTooLarge, WebhookSignatureInvalid } from '../errors.js';
+import { sandboxPayments, sandboxRefunds } from '../tables.js';
 import type { PaymentNotice, ProviderPayment, SandboxCallback, SandboxGateway } from './gateway.js';
 
 export type { SandboxCallback, SandboxGateway } from './gateway.js';
@@ -99,18 +99,36 @@ export function createSandboxGateway(deps: { db: Db; clock: Clock; secret?: stri
       if (row) send(callback('payment.canceled', reference));
     },
 
-    async refund({ reference, amountCents }) {
-      const [row] = await db
-        .update(sandboxPayments)
-        .set({ refundedCents: sql`${sandboxPayments.refundedCents} + ${amountCents}`, updatedAt: clock.now() })
-        .where(
-          sql`${sandboxPayments.reference} = ${reference} and ${sandboxPayments.status} = 'succeeded'
+    async refund({ reference, amountCents, idempotencyKey }) {
+      // The key is claimed first, in the refund's own transaction: a concurrent call with the same
+      // key waits on it, then answers the first call's refund instead of refunding again.
+      const outcome = await db.transaction(async (tx) => {
+        const now = clock.now();
+        const [claimed] = await tx
+          .insert(sandboxRefunds)
+          .values({ idempotencyKey, reference, amountCents, refundId: `sbref_${newId()}`, createdAt: now })
+          .onConflictDoNothing()
+          .returning();
+        if (!claimed) {
+          const [earlier] = await tx.select().from(sandboxRefunds).where(eq(sandboxRefunds.idempotencyKey, idempotencyKey));
+          if (!earlier || earlier.reference !== reference || earlier.amountCents !== amountCents) {
+            throw RefundRejected(`The idempotency key ${idempotencyKey} was used for another refund`);
+          }
+          return { refundId: earlier.refundId, refundedCents: undefined };
+        }
+        const [row] = await tx
+          .update(sandboxPayments)
+          .set({ refundedCents: sql`${sandboxPayments.refundedCents} + ${amountCents}`, updatedAt: now })
+          .where(
+            sql`${sandboxPayments.reference} = ${reference} and ${sandboxPayments.status} = 'succeeded'
               and ${sandboxPayments.refundedCents} + ${amountCents} <= ${sandboxPayments.amountCents}`,
-        )
-        .returning();
-      if (!row) throw RefundTooLarge(`The sandbox payment ${reference} cannot refund ${amountCents} more`);
-      send(callback('charge.refunded', reference, { amountRefunded: row.refundedCents }));
-      return { refundId: `sbref_${newId()}`, succeeded: true };
+          )
+          .returning();
+        if (!row) throw RefundTooLarge(`The sandbox payment ${reference} cannot refund ${amountCents} more`);
+        return { refundId: claimed.refundId, refundedCents: row.refundedCents };
+      });
+      if (outcome.refundedCents !== undefined) send(callback('charge.refunded', reference, { amountRefunded: outcome.refundedCents }));
+      return { refundId: outcome.refundId, succeeded: true };
     },
 
     async settle(reference, outcome) {
