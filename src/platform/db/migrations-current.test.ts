@@ -14,9 +14,9 @@ const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.j
 
 /** How to take the newest migration out of a database again, and a query with one row while it is in. */
 const UNDO: Record<string, { undo: SQL; present: SQL }> = {
-  '0009_identity_sessions_user_agent_idx': {
-    undo: sql`drop index identity.sessions_user_agent_idx`,
-    present: sql`select 1 from pg_indexes where schemaname = 'identity' and indexname = 'sessions_user_agent_idx'`,
+  '0010_shop_sandbox_refunds': {
+    undo: sql`drop table shop.sandbox_refunds`,
+    present: sql`select 1 from pg_tables where schemaname = 'shop' and tablename = 'sandbox_refunds'`,
   },
 };
 
