@@ -14,7 +14,6 @@ import { installNulByteGuard } from './platform/http/nul-bytes.js';
 import { installOpenApi } from './platform/http/openapi.js';
 import { clientErrorHandler, frameworkErrors, installProblemDetails } from './platform/http/problem-details.js';
 import { installRateLimit } from './platform/http/rate-limit.js';
-import { installRequestContext } from './platform/http/request-context.js';
 import { installRequestIdEcho, requestIdFrom } from './platform/http/request-id.js';
 import { installSecurity } from './platform/http/security.js';
 import { installStrictNumbers } from './platform/http/strict-numbers.js';
@@ -94,8 +93,6 @@ export async function buildApp(platform: Platform, modules: readonly ModuleFacto
   const instances = modules.map((factory) => factory(platform));
   let draining = false;
 
-  // First: every later hook and handler runs with the request reachable (the audit trail reads it).
-  await installRequestContext(http);
   // Before every other request hook, so the span covers requests refused early too.
   const traced = tracingOn();
   if (traced) installHttpSpans(http);

@@ -1,5 +1,6 @@
 /** SQL of the catalog module. Plain objects out; every function runs on the database or a transaction. */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, type SQL, sql } from 'drizzle-orm';
+import type { AuditActor } from '../../platform/audit/actor.js';
 import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvents, type OutgoingEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
@@ -228,7 +229,7 @@ function queries(db: Executor) {
     /** Writes events into the outbox of the current transaction. */
     enqueueEvents: (events: OutgoingEvent<Pick<EventPayloads, CatalogEventType>>[]) => enqueueEvents(db, events),
     /** Writes an admin's change to the audit trail of the current transaction. */
-    audit: (at: Date, entries: AuditEntry[]) => recordAudit(db, at, entries),
+    audit: (actor: AuditActor, at: Date, entries: AuditEntry[]) => recordAudit(db, actor, at, entries),
 
     async findProduct(id: string, options: { lock?: boolean } = {}): Promise<ProductRecord | undefined> {
       const [row] = await selectProducts(eq(products.id, id), options.lock);

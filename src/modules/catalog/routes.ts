@@ -1,6 +1,8 @@
 /** HTTP routes of the catalog: validate -> service -> wire shape, with ETags and cache headers. */
+
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf } from '../../platform/audit/actor.js';
 import { entityTag } from '../../platform/http/etag.js';
 import { IfMatchHeader, NoContent, NotModified, problem, sendTagged } from '../../platform/http/route-helpers.js';
 import * as S from './schema.js';
@@ -94,7 +96,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const p = await catalog.createProduct(request.body);
+      const p = await catalog.createProduct(request.body, actorOf(request));
       reply.header('location', `${app.prefix}/products/${p.id}`).header('etag', entityTag(p.id, p.version));
       return reply.code(201).send(productWire(p));
     },
@@ -114,7 +116,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const p = await catalog.replaceProduct(request.params.id, request.body, request.headers['if-match']);
+      const p = await catalog.replaceProduct(request.params.id, request.body, request.headers['if-match'], actorOf(request));
       reply.header('etag', entityTag(p.id, p.version));
       return productWire(p);
     },
@@ -134,7 +136,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const p = await catalog.patchProduct(request.params.id, request.body, request.headers['if-match']);
+      const p = await catalog.patchProduct(request.params.id, request.body, request.headers['if-match'], actorOf(request));
       reply.header('etag', entityTag(p.id, p.version));
       return productWire(p);
     },
@@ -153,7 +155,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const result = await catalog.deleteProduct(request.params.id, request.headers['if-match']);
+      const result = await catalog.deleteProduct(request.params.id, request.headers['if-match'], actorOf(request));
       if (result.outcome === 'deleted') return reply.code(204).send(null);
       reply.header('etag', entityTag(result.product.id, result.product.version));
       return productWire(result.product);
@@ -174,7 +176,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const created = await catalog.importProducts(request.body);
+      const created = await catalog.importProducts(request.body, actorOf(request));
       return reply.code(201).send({ created: created.length, items: created.map((p) => ({ id: p.id, sku: p.sku })) });
     },
   );

@@ -5,6 +5,7 @@
  */
 
 import { Type } from '@fastify/type-provider-typebox';
+import type { AuditActor } from '../../platform/audit/actor.js';
 import type { Principal } from '../../platform/auth/access-tokens.js';
 import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { Clock } from '../../platform/clock.js';
@@ -137,7 +138,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
   const productTarget = (id: string) => ({ type: 'product', id });
 
   /** Rewrites a locked product; publishes archived when this change archives it, else updated. */
-  async function rewrite(tx: CatalogRepo, current: ProductRecord, fields: ProductFields): Promise<ProductRecord> {
+  async function rewrite(tx: CatalogRepo, current: ProductRecord, fields: ProductFields, actor: AuditActor): Promise<ProductRecord> {
     await assertCategoriesExist(tx, [{ categoryIds: fields.categoryIds, prefix: '' }]);
     let updated: ProductRecord | undefined;
     try {
@@ -149,7 +150,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     }
     if (!updated) throw ProductNotFound();
     const archived = current.status === 'active' && updated.status === 'archived';
-    await tx.audit(updated.updatedAt, [
+    await tx.audit(actor, updated.updatedAt, [
       {
         action: archived ? 'catalog.product.archived' : 'catalog.product.updated',
         target: productTarget(current.id),
@@ -220,7 +221,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       return product;
     },
 
-    async createProduct(input: unknown): Promise<ProductRecord> {
+    async createProduct(input: unknown, actor: AuditActor): Promise<ProductRecord> {
       const fields = validated(input);
       await assertPublicImages([{ imageIds: fields.imageIds, prefix: '' }]);
       return commit(async (tx) => {
@@ -233,7 +234,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
           if (isForeignKeyViolation(err)) throw invalid([{ path: '/categoryIds', message: 'a category was deleted meanwhile' }]);
           throw err;
         }
-        await tx.audit(product.createdAt, [
+        await tx.audit(actor, product.createdAt, [
           { action: 'catalog.product.created', target: productTarget(product.id), after: toFields(product) },
         ]);
         await tx.enqueueEvents([{ type: CatalogEvents.productCreated, payload: { product: toProductWire(product) } }]);
@@ -242,14 +243,14 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     },
 
     /** PUT: the whole document replaces the product (missing optional members take their defaults). */
-    async replaceProduct(id: string, input: unknown, ifMatch: string | undefined): Promise<ProductRecord> {
+    async replaceProduct(id: string, input: unknown, ifMatch: string | undefined, actor: AuditActor): Promise<ProductRecord> {
       const fields = validated(input);
       await assertPublicImages([{ imageIds: fields.imageIds, prefix: '' }]);
-      return commit(async (tx) => rewrite(tx, await lockForWrite(tx, id, ifMatch), fields));
+      return commit(async (tx) => rewrite(tx, await lockForWrite(tx, id, ifMatch), fields, actor));
     },
 
     /** PATCH: RFC 7396 merge patch over the writable document, then the same validation as PUT. */
-    async patchProduct(id: string, patch: Record<string, unknown>, ifMatch: string | undefined): Promise<ProductRecord> {
+    async patchProduct(id: string, patch: Record<string, unknown>, ifMatch: string | undefined, actor: AuditActor): Promise<ProductRecord> {
       // Only a patch that sets imageIds can add an image; a well-formed list is checked now, the rest by validated() below.
       if (Array.isArray(patch.imageIds) && patch.imageIds.every((x) => typeof x === 'string')) {
         await assertPublicImages([{ imageIds: patch.imageIds as string[], prefix: '' }]);
@@ -257,7 +258,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       return commit(async (tx) => {
         const current = await lockForWrite(tx, id, ifMatch);
         const merged = applyMergePatch(toFields(current), patch);
-        return rewrite(tx, current, validated(merged));
+        return rewrite(tx, current, validated(merged), actor);
       });
     },
 
@@ -268,23 +269,24 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     async deleteProduct(
       id: string,
       ifMatch: string | undefined,
+      actor: AuditActor,
     ): Promise<{ outcome: 'deleted' } | { outcome: 'archived'; product: ProductRecord }> {
       return commit(async (tx) => {
         const current = await lockForWrite(tx, id, ifMatch);
         if (await tx.isReferencedByOrders(id)) {
           if (current.status === 'archived') return { outcome: 'archived' as const, product: current };
-          const product = await rewrite(tx, current, { ...toFields(current), status: 'archived' });
+          const product = await rewrite(tx, current, { ...toFields(current), status: 'archived' }, actor);
           return { outcome: 'archived' as const, product };
         }
         await tx.deleteProduct(id);
-        await tx.audit(clock.now(), [{ action: 'catalog.product.deleted', target: productTarget(id), before: toFields(current) }]);
+        await tx.audit(actor, clock.now(), [{ action: 'catalog.product.deleted', target: productTarget(id), before: toFields(current) }]);
         await tx.enqueueEvents([{ type: CatalogEvents.productDeleted, payload: { productId: id, sku: current.sku } }]);
         return { outcome: 'deleted' as const };
       });
     },
 
     /** Creates every row or none. Errors of all rows are reported at once, paths prefixed by the row index. */
-    async importProducts(rows: unknown[]): Promise<ProductRecord[]> {
+    async importProducts(rows: unknown[], actor: AuditActor): Promise<ProductRecord[]> {
       const errors: FieldError[] = [];
       const fields: ProductFields[] = [];
       const firstRowOfSku = new Map<string, number>();
@@ -321,6 +323,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
           throw err;
         }
         await tx.audit(
+          actor,
           now,
           inserted.map((p) => ({ action: 'catalog.product.imported', target: productTarget(p.id), after: toFields(p) })),
         );

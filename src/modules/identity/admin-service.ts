@@ -1,6 +1,7 @@
 /** Administration of accounts: listing, roles, disabling, deleting, and the first admin at start. */
 
 import { Type } from '@fastify/type-provider-typebox';
+import type { AuditActor } from '../../platform/audit/actor.js';
 import type { PasswordHasher } from '../../platform/auth/passwords.js';
 import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { Clock } from '../../platform/clock.js';
@@ -51,7 +52,7 @@ export function createAdminService(deps: AdminServiceDeps) {
       );
     },
 
-    async updateUser(id: string, patch: { role?: 'user' | 'admin'; disabled?: boolean }): Promise<UserRow> {
+    async updateUser(id: string, patch: { role?: 'user' | 'admin'; disabled?: boolean }, actor: AuditActor): Promise<UserRow> {
       const now = clock.now();
       const { user, changed, justDisabled } = await repo.transaction(async (tx) => {
         const current = await tx.findUserById(id);
@@ -73,7 +74,7 @@ export function createAdminService(deps: AdminServiceDeps) {
           ...sessionsRevoked(id, revoked, 'user-disabled', null, now),
         ]);
         const target = { type: 'user', id };
-        await tx.audit(now, [
+        await tx.audit(actor, now, [
           ...(role !== current.role
             ? [{ action: 'identity.user.role_changed', target, before: { role: current.role }, after: { role } }]
             : []),
@@ -96,7 +97,7 @@ export function createAdminService(deps: AdminServiceDeps) {
       return user;
     },
 
-    async deleteUser(id: string): Promise<void> {
+    async deleteUser(id: string, actor: AuditActor): Promise<void> {
       const sessionIds = await repo.transaction(async (tx) => {
         const current = await tx.findUserById(id);
         if (!current) throw UserNotFound();
@@ -105,7 +106,7 @@ export function createAdminService(deps: AdminServiceDeps) {
         const live = await tx.listLiveSessionIds(id, clock.now());
         await tx.deleteUser(id);
         // The id and role only: the account's personal data goes with it, also from the trail.
-        await tx.audit(clock.now(), [
+        await tx.audit(actor, clock.now(), [
           {
             action: 'identity.user.deleted',
             target: { type: 'user', id },

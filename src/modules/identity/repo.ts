@@ -1,5 +1,6 @@
 /** SQL of the identity module. Plain objects out; every function takes the database or a transaction. */
 import { and, desc, eq, gt, ilike, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import type { AuditActor } from '../../platform/audit/actor.js';
 import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvent, enqueueEvents } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
@@ -103,7 +104,7 @@ function queries(db: Executor) {
     /** Writes an event to the platform outbox, in this transaction (published after it commits). */
     enqueueEvent: <K extends IdentityEventType>(type: K, payload: EventPayloads[K]) => enqueueEvent(db, type, payload),
     /** Writes an admin's change to the audit trail of this transaction. */
-    audit: (at: Date, entries: AuditEntry[]) => recordAudit(db, at, entries),
+    audit: (actor: AuditActor, at: Date, entries: AuditEntry[]) => recordAudit(db, actor, at, entries),
 
     /** One `session.changed` per session, in this transaction: `role` null when they ended, else the role they keep. */
     async enqueueSessionChanges(userId: string, sessionIds: readonly string[], role: 'user' | 'admin' | null): Promise<void> {

@@ -1,6 +1,8 @@
 /** HTTP routes of the identity module: validate -> service -> wire shape. */
+
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf } from '../../platform/audit/actor.js';
 import { caller } from '../../platform/http/access.js';
 import { CursorPart, decodeOptional, defineCursor, toPage } from '../../platform/http/pagination.js';
 import { NoContent, problem } from '../../platform/http/route-helpers.js';
@@ -310,7 +312,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
         response: { 200: S.User, 422: problem('LAST_ADMIN: the last active admin cannot be demoted or disabled') },
       },
     },
-    async (request) => toUserWire(await admin.updateUser(request.params.id, request.body)),
+    async (request) => toUserWire(await admin.updateUser(request.params.id, request.body, actorOf(request))),
   );
 
   app.delete(
@@ -325,7 +327,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      await admin.deleteUser(request.params.id);
+      await admin.deleteUser(request.params.id, actorOf(request));
       return reply.code(204).send(null);
     },
   );

@@ -1,5 +1,7 @@
 /** Admin routes of the shop: every order, fulfilment, refunds and statistics. */
+
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { actorOf } from '../../platform/audit/actor.js';
 import { problem } from '../../platform/http/route-helpers.js';
 import type { OrderLifecycle } from './order-lifecycle.js';
 import type { OrderQueries } from './order-queries.js';
@@ -53,7 +55,7 @@ export const shopAdminRoutes: FastifyPluginAsyncTypebox<ShopAdminRoutesOptions> 
         response: { 200: Type.Ref('Order'), 404: problem('ORDER_NOT_FOUND'), 422: problem('INVALID_STATUS_TRANSITION') },
       },
     },
-    (request) => lifecycle.setFulfilment(request.params.id, request.body.status),
+    (request) => lifecycle.setFulfilment(request.params.id, request.body.status, actorOf(request)),
   );
 
   app.post(
@@ -78,7 +80,7 @@ export const shopAdminRoutes: FastifyPluginAsyncTypebox<ShopAdminRoutesOptions> 
         },
       },
     },
-    (request) => lifecycle.refund(request.params.id, request.body?.amountCents, request.body?.reason ?? null),
+    (request) => lifecycle.refund(request.params.id, request.body?.amountCents, request.body?.reason ?? null, actorOf(request)),
   );
 
   app.get(

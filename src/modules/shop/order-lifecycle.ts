@@ -4,7 +4,9 @@
  * order event to the outbox; calls to the catalog (stock) and to the payment provider happen
  * after that commit, and are safe to repeat, so a crash in between is finished by the sweeper.
  */
+
 import type { Logger } from 'pino';
+import { type AuditActor, SYSTEM_ACTOR } from '../../platform/audit/actor.js';
 import type { OutboxRelay } from '../../platform/bus/outbox.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/http/errors.js';
@@ -83,7 +85,13 @@ export function createOrderLifecycle(deps: {
    * 5xx) the row stays pending and the next refund request repeats that same refund with the
    * same idempotency key: the provider refunds it at most once.
    */
-  async function refund(orderId: string, amountCents: number | undefined, reason: string | null, options: { late?: boolean } = {}) {
+  async function refund(
+    orderId: string,
+    amountCents: number | undefined,
+    reason: string | null,
+    actor: AuditActor,
+    options: { late?: boolean } = {},
+  ) {
     const { refundId, amount, reference } = await repo.transaction(async (tx) => {
       const order = await tx.findOrder(orderId, { forUpdate: true });
       if (!order) throw OrderNotFound(`No order ${orderId}`);
@@ -111,7 +119,7 @@ export function createOrderLifecycle(deps: {
       await tx.insertRefund({ id: refundId, orderId, amountCents: amount, status: 'pending', reason, createdAt: now });
       // An admin's refund; a late one follows a provider's event and is the system's.
       if (!options.late) {
-        await tx.audit(now, [
+        await tx.audit(actor, now, [
           {
             action: 'shop.order.refund_requested',
             target: { type: 'order', id: orderId },
@@ -178,7 +186,7 @@ export function createOrderLifecycle(deps: {
       if (outcome === 'late' && payment.refundedCents === 0) {
         // Paid after the order closed and its stock went back: give the money back.
         log.warn({ orderId }, 'payment succeeded after the order closed; refunding it');
-        await refund(orderId, undefined, 'paid after the order closed', { late: true });
+        await refund(orderId, undefined, 'paid after the order closed', SYSTEM_ACTOR, { late: true });
       }
       if (payment.refundedCents > 0) await applyRefundedTotal(orderId, payment.refundedCents);
       return;
@@ -201,7 +209,7 @@ export function createOrderLifecycle(deps: {
     },
 
     /** Fulfilment steps by an admin: paid → fulfilled → shipped → delivered. */
-    async setFulfilment(orderId: string, to: OrderStatus): Promise<OrderWire> {
+    async setFulfilment(orderId: string, to: OrderStatus, actor: AuditActor): Promise<OrderWire> {
       const updated = await repo.transaction(async (tx) => {
         const order = await tx.findOrder(orderId, { forUpdate: true });
         if (!order) throw OrderNotFound(`No order ${orderId}`);
@@ -211,7 +219,7 @@ export function createOrderLifecycle(deps: {
         }
         const now = clock.now();
         const changed = await tx.updateOrder(orderId, { status: to }, now);
-        await tx.audit(now, [
+        await tx.audit(actor, now, [
           {
             action: 'shop.order.status_changed',
             target: { type: 'order', id: orderId },

@@ -4,6 +4,7 @@
  * the database or on the transaction it was given.
  */
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { AuditActor } from '../../platform/audit/actor.js';
 import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
@@ -168,7 +169,7 @@ function queries(db: Executor) {
     /** Writes an event to the outbox in this transaction (see platform/bus/outbox.ts). */
     enqueue: <K extends ShopEventType>(type: K, payload: EventPayloads[K]) => enqueueEvent(db, type, payload),
     /** Writes an admin's change to the audit trail of this transaction. */
-    audit: (at: Date, entries: AuditEntry[]) => recordAudit(db, at, entries),
+    audit: (actor: AuditActor, at: Date, entries: AuditEntry[]) => recordAudit(db, actor, at, entries),
 
     // --- cart ---
     listCart: async (userId: string) =>

@@ -9,6 +9,7 @@ import { API, createProduct, eventually, orderOf } from '../../../test/shop-fixt
 import { createTestApp, type TestApp, type TestUser } from '../../../test/test-app.js';
 import { deadEvents } from '../bus/tables.js';
 import { newId } from '../ids.js';
+import { SYSTEM_ACTOR } from './actor.js';
 import { changedFields, recordAudit } from './audit.js';
 
 interface AuditRecord {
@@ -120,7 +121,9 @@ describe('the audit trail', () => {
     const target = { type: 'product', id: randomUUID() };
     await expect(
       t.platform.db.transaction(async (tx) => {
-        await recordAudit(tx, t.clock.now(), [{ action: 'catalog.product.updated', target, before: { a: 1 }, after: { a: 2 } }]);
+        await recordAudit(tx, SYSTEM_ACTOR, t.clock.now(), [
+          { action: 'catalog.product.updated', target, before: { a: 1 }, after: { a: 2 } },
+        ]);
         throw new Error('the change failed after its record');
       }),
     ).rejects.toThrow('the change failed');
@@ -157,6 +160,8 @@ describe('the audit trail', () => {
       ['shop.order.refund_requested', { refundId: { after: expect.any(String) }, amountCents: { after: 300 }, reason: { after: null } }],
       ['shop.order.status_changed', { status: { before: 'paid', after: 'fulfilled' } }],
     ]);
+    // Each route hands its caller down: none of these is the system's.
+    expect(records.map((r) => r.actor?.id)).toEqual([admin.id, admin.id]);
   });
 
   it("an account's role change, disable, re-enable and deletion are recorded; a refused change (the last admin) is not", async () => {
@@ -166,7 +171,9 @@ describe('the audit trail', () => {
     expect((await patch({ disabled: true })).statusCode).toBe(200);
     expect((await patch({ disabled: false, role: 'user' })).statusCode).toBe(200);
     expect((await t.request({ method: 'DELETE', url: `${API}/admin/users/${target.id}`, token: admin.token })).statusCode).toBe(204);
-    expect((await ofTarget('user', target.id)).map((r) => [r.action, r.changes])).toEqual([
+    const records = await ofTarget('user', target.id);
+    expect(records.every((r) => r.actor?.id === admin.id && r.clientAddress === '127.0.0.1')).toBe(true);
+    expect(records.map((r) => [r.action, r.changes])).toEqual([
       ['identity.user.deleted', { role: { before: 'user' }, disabled: { before: false } }],
       ['identity.user.enabled', { disabled: { before: true, after: false } }],
       ['identity.user.role_changed', { role: { before: 'admin', after: 'user' } }],
@@ -201,7 +208,11 @@ describe('the audit trail', () => {
     expect((await replay()).statusCode).toBe(409);
     const records = await ofTarget('dead_event', id);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ action: 'platform.dead_event.replayed', changes: { replayedAt: { before: null } } });
+    expect(records[0]).toMatchObject({
+      action: 'platform.dead_event.replayed',
+      actor: { id: admin.id, role: 'admin' },
+      changes: { replayedAt: { before: null } },
+    });
   });
 
   it('filters by actor and time, and pages newest first with a cursor', async () => {

@@ -1,12 +1,12 @@
 /**
  * Writing the audit trail. A module calls `recordAudit(tx, ...)` inside the transaction that makes
  * an admin's change, so the record exists exactly when the change committed (a rollback takes
- * both). Who did it, from which address and in which request comes from the request being
- * served (request-context.ts); outside a request (jobs) the actor is the system.
+ * both). Who did it, from which address and in which request is the actor the route passed down
+ * (actor.ts); outside a request (jobs) it is the system.
  */
 import type { Executor } from '../db/database.js';
-import { currentRequest } from '../http/request-context.js';
 import { newId } from '../ids.js';
+import type { AuditActor } from './actor.js';
 import { auditLog } from './tables.js';
 
 export interface AuditEntry {
@@ -36,22 +36,21 @@ export function changedFields(beforeFields: object | undefined, afterFields: obj
 }
 
 /** Writes the entries on `tx`; `at` is the change's time (the module's clock). */
-export async function recordAudit(tx: Executor, at: Date, entries: readonly AuditEntry[]): Promise<void> {
+export async function recordAudit(tx: Executor, actor: AuditActor, at: Date, entries: readonly AuditEntry[]): Promise<void> {
   if (!entries.length) return;
-  const request = currentRequest();
   await tx.insert(auditLog).values(
     entries.map((entry) => ({
       id: newId(),
       at,
-      actorId: request?.user?.id ?? null,
-      actorRole: request?.user?.role ?? null,
+      actorId: actor.id,
+      actorRole: actor.role,
       action: entry.action,
       targetType: entry.target.type,
       targetId: entry.target.id,
       // Dates and other values as the API shows them.
       changes: JSON.parse(JSON.stringify(changedFields(entry.before, entry.after))),
-      requestId: request?.id ?? null,
-      clientAddress: request?.ip ?? null,
+      requestId: actor.requestId,
+      clientAddress: actor.clientAddress,
     })),
   );
 }

@@ -1,5 +1,7 @@
 /** Admin routes over the event dead letters: list them, replay one. */
+
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { actorOf } from '../audit/actor.js';
 import { CursorPart, decodeOptional, defineCursor, PageQuery, toPage } from '../http/pagination.js';
 import { problem } from '../http/route-helpers.js';
 import type { DeadEventRow, DeadLetters } from './dead-letters.js';
@@ -72,6 +74,6 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ deadLetters: DeadLett
         },
       },
     },
-    async (request, reply) => reply.code(202).send(toWire(await deadLetters.replay(request.params.id))),
+    async (request, reply) => reply.code(202).send(toWire(await deadLetters.replay(request.params.id, actorOf(request)))),
   );
 };

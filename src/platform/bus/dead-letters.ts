@@ -3,7 +3,9 @@
  * back to the module that failed it (once: a replayed letter is closed; if the handler fails
  * again, the event comes back as a new letter).
  */
+
 import { and, desc, eq, isNull, lt } from 'drizzle-orm';
+import type { AuditActor } from '../audit/actor.js';
 import { recordAudit } from '../audit/audit.js';
 import type { Db } from '../db/database.js';
 import { defineError } from '../http/errors.js';
@@ -19,7 +21,7 @@ export interface DeadLetters {
   /** Newest first; `before` is the id of the last row of the previous page. */
   list(page: { limit: number; before?: string }): Promise<DeadEventRow[]>;
   /** Marks the letter replayed and redelivers its event to its module. */
-  replay(id: string): Promise<DeadEventRow>;
+  replay(id: string, actor: AuditActor): Promise<DeadEventRow>;
 }
 
 export function createDeadLetters({ db, bus }: { db: Db; bus: Pick<EventBus, 'redeliver'> }): DeadLetters {
@@ -31,7 +33,7 @@ export function createDeadLetters({ db, bus }: { db: Db; bus: Pick<EventBus, 're
         .where(before ? lt(deadEvents.id, before) : undefined)
         .orderBy(desc(deadEvents.id))
         .limit(limit),
-    replay: (id) =>
+    replay: (id, actor) =>
       db.transaction(async (tx) => {
         const replayedAt = new Date();
         const [row] = await tx
@@ -43,7 +45,7 @@ export function createDeadLetters({ db, bus }: { db: Db; bus: Pick<EventBus, 're
           const [existing] = await tx.select({ id: deadEvents.id }).from(deadEvents).where(eq(deadEvents.id, id));
           throw existing ? DeadEventReplayed() : DeadEventNotFound();
         }
-        await recordAudit(tx, replayedAt, [
+        await recordAudit(tx, actor, replayedAt, [
           {
             action: 'platform.dead_event.replayed',
             target: { type: 'dead_event', id },
