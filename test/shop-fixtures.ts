@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { ShopEventType } from '../src/modules/shop/events.js';
-import type { TestApp, TestUser } from './test-app.js';
+import type { RequestOptions, TestApp, TestUser } from './test-app.js';
 
 export const API = '/api/v1';
 let seq = 0;
@@ -43,8 +43,15 @@ export async function putInCart(t: TestApp, user: TestUser, productId: string, q
   return res.json();
 }
 
-export function checkout(t: TestApp, user: TestUser, key: string | null = randomUUID(), payload: Record<string, unknown> = {}) {
+export function checkout(
+  t: TestApp,
+  user: TestUser,
+  key: string | null = randomUUID(),
+  payload: Record<string, unknown> = {},
+  options: Pick<RequestOptions, 'contract'> = {},
+) {
   return t.request({
+    ...options,
     method: 'POST',
     url: `${API}/orders`,
     token: user.token,

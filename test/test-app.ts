@@ -18,11 +18,14 @@ import { createLogger } from '../src/platform/log.js';
 import { readOutbox } from '../src/platform/mail/mailer.js';
 import { closePlatform, type ModuleFactory, openPlatform, type Platform } from '../src/platform/platform.js';
 import { loadAppConfig } from '../src/settings.js';
+import { createStatusContract, type OpenApiPaths } from './contract/declared-statuses.js';
 import { createFakeClock, type FakeClock } from './fake-clock.js';
 import { openTestDatabase } from './test-databases.js';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-for-tests' };
 export const DEFAULT_PASSWORD = 'a-perfectly-fine-passphrase';
+
+export type RequestOptions = InjectOptions & { token?: string; contract?: false };
 
 export interface TestApp {
   http: FastifyInstance;
@@ -36,8 +39,12 @@ export interface TestApp {
   metricsPort: number | undefined;
   /** Compiles every route schema no request has needed yet (the server does this once it listens). */
   compileSchemas(): Promise<void>;
-  /** Shorthand for http.inject with an optional bearer token. */
-  request(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
+  /**
+   * http.inject with an optional bearer token. It throws when the answer's status is not one the
+   * OpenAPI document declares for the operation (test/contract/declared-statuses.ts), unless
+   * `contract: false`: only for a test that breaks the server on purpose to see its 500.
+   */
+  request(options: RequestOptions): Promise<LightMyRequestResponse>;
   /**
    * Registers a user and returns it with an access token and a refresh token. `verified`: also
    * confirms the address with the mailed token (a password reset goes only to a confirmed one).
@@ -121,8 +128,17 @@ export async function createTestApp(
   });
   const http = app.http;
 
-  const request: TestApp['request'] = ({ token, headers, ...rest }) =>
-    http.inject({ ...rest, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+  // Built on the first request: the document is complete only once the app is ready.
+  let contract: ReturnType<typeof createStatusContract> | undefined;
+  const request: TestApp['request'] = async ({ token, headers, contract: judged, ...rest }) => {
+    const res = await http.inject({ ...rest, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+    if (judged === false) return res;
+    contract ??= createStatusContract(http.swagger() as OpenApiPaths);
+    const url = rest.url ?? rest.path ?? '/';
+    const broken = contract(rest.method ?? 'GET', typeof url === 'string' ? url : (url.pathname ?? '/'), res.statusCode);
+    if (broken) throw new Error(`${broken}: ${res.body.slice(0, 300)}`);
+    return res;
+  };
 
   async function login(email: string, password: string): Promise<TestUser> {
     const res = await request({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });

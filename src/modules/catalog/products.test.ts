@@ -372,6 +372,13 @@ describe('catalog products', () => {
       expect(scifi.statusCode).toBe(201);
       expect(scifi.headers.location).toBe(`/api/v1/categories/${scifi.json().id}`);
       expect((await post({ slug: 'books', name: 'Again' })).json().code).toBe('SLUG_TAKEN');
+      const reslug = await t.request({
+        method: 'PATCH',
+        url: `/api/v1/categories/${fiction.id}`,
+        payload: { slug: 'books' },
+        token: admin.token,
+      });
+      expect([reslug.statusCode, reslug.json().code]).toEqual([409, 'SLUG_TAKEN']);
       expect((await post({ slug: 'Bad Slug', name: 'x' })).statusCode).toBe(400);
 
       const read = await t.request({ method: 'GET', url: '/api/v1/categories/fiction' });

@@ -112,7 +112,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         params: S.IdParams,
         headers: IfMatchHeader,
         body: Type.Ref('ProductInput'),
-        response: { 200: S.Product, 412: problem('If-Match is stale') },
+        response: { 200: S.Product, 409: problem('SKU used by another product'), 412: problem('If-Match is stale') },
       },
     },
     async (request, reply) => {
@@ -132,7 +132,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         params: S.IdParams,
         headers: IfMatchHeader,
         body: S.ProductPatch,
-        response: { 200: S.Product, 412: problem('If-Match is stale') },
+        response: { 200: S.Product, 409: problem('SKU used by another product'), 412: problem('If-Match is stale') },
       },
     },
     async (request, reply) => {
@@ -246,7 +246,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         params: S.IdParams,
         headers: IfMatchHeader,
         body: S.CategoryPatch,
-        response: { 200: S.Category, 412: problem('If-Match is stale'), 422: problem('Would create a cycle') },
+        response: {
+          200: S.Category,
+          409: problem('Slug used by another category'),
+          412: problem('If-Match is stale'),
+          422: problem('Would create a cycle'),
+        },
       },
     },
     async (request, reply) => {

@@ -172,7 +172,7 @@ describe('checkout', () => {
     );
     const key = randomUUID();
     try {
-      const res = await checkout(t, user, key);
+      const res = await checkout(t, user, key, {}, { contract: false });
       expect(res.statusCode).toBe(500);
       expect(await stockOf(t, p.id)).toBe(4);
       expect(await ordersOf(user)).toEqual([]);

@@ -1,7 +1,7 @@
 /** HTTP routes of the todos module (private to each user): validate -> service -> wire shape. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { caller } from '../../platform/http/access.js';
-import { IfMatchHeader, IfNoneMatchHeader, NoContent, problem, sendTagged } from '../../platform/http/route-helpers.js';
+import { IfMatchHeader, IfNoneMatchHeader, NoContent, NotModified, problem, sendTagged } from '../../platform/http/route-helpers.js';
 import * as S from './schema.js';
 import type { TodosService } from './service.js';
 import { etagOf, toListWire, toTodoWire } from './wire.js';
@@ -58,7 +58,7 @@ export const todosRoutes: FastifyPluginAsyncTypebox<TodosRoutesOptions> = async 
         summary: 'One list',
         params: S.IdParams,
         headers: IfNoneMatchHeader,
-        response: { 200: Type.Ref('TodoList'), 404: problem('No such list of the caller') },
+        response: { 200: Type.Ref('TodoList'), 304: NotModified, 404: problem('No such list of the caller') },
       },
     },
     async (request, reply) => {
@@ -204,7 +204,7 @@ export const todosRoutes: FastifyPluginAsyncTypebox<TodosRoutesOptions> = async 
         summary: 'One todo, with its ETag',
         params: S.IdParams,
         headers: IfNoneMatchHeader,
-        response: { 200: Type.Ref('Todo'), 404: problem('No such todo of the caller') },
+        response: { 200: Type.Ref('Todo'), 304: NotModified, 404: problem('No such todo of the caller') },
       },
     },
     async (request, reply) => {
