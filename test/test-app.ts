@@ -18,7 +18,7 @@ import { createLogger } from '../src/platform/log.js';
 import { readOutbox } from '../src/platform/mail/mailer.js';
 import { closePlatform, type ModuleFactory, openPlatform, type Platform } from '../src/platform/platform.js';
 import { loadAppConfig } from '../src/settings.js';
-import { createStatusContract, type OpenApiPaths } from './contract/declared-statuses.js';
+import { createAnswerContract, type OpenApiPaths } from './contract/answer-contract.js';
 import { createFakeClock, type FakeClock } from './fake-clock.js';
 import { openTestDatabase } from './test-databases.js';
 
@@ -40,9 +40,10 @@ export interface TestApp {
   /** Compiles every route schema no request has needed yet (the server does this once it listens). */
   compileSchemas(): Promise<void>;
   /**
-   * http.inject with an optional bearer token. It throws when the answer's status is not one the
-   * OpenAPI document declares for the operation (test/contract/declared-statuses.ts), unless
-   * `contract: false`: only for a test that breaks the server on purpose to see its 500.
+   * http.inject with an optional bearer token. It throws when the answer breaks the contract: a
+   * status the OpenAPI document does not declare for the operation, or an error that is not a
+   * problem document (test/contract/answer-contract.ts). `contract: false` turns that off, only
+   * for a test that breaks the server on purpose or calls a test-only route.
    */
   request(options: RequestOptions): Promise<LightMyRequestResponse>;
   /**
@@ -129,13 +130,13 @@ export async function createTestApp(
   const http = app.http;
 
   // Built on the first request: the document is complete only once the app is ready.
-  let contract: ReturnType<typeof createStatusContract> | undefined;
+  let contract: ReturnType<typeof createAnswerContract> | undefined;
   const request: TestApp['request'] = async ({ token, headers, contract: judged, ...rest }) => {
     const res = await http.inject({ ...rest, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
     if (judged === false) return res;
-    contract ??= createStatusContract(http.swagger() as OpenApiPaths);
+    contract ??= createAnswerContract(http.swagger() as OpenApiPaths);
     const url = rest.url ?? rest.path ?? '/';
-    const broken = contract(rest.method ?? 'GET', typeof url === 'string' ? url : (url.pathname ?? '/'), res.statusCode);
+    const broken = contract(rest.method ?? 'GET', typeof url === 'string' ? url : (url.pathname ?? '/'), res);
     if (broken) throw new Error(`${broken}: ${res.body.slice(0, 300)}`);
     return res;
   };

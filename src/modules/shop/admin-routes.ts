@@ -52,7 +52,11 @@ export const shopAdminRoutes: FastifyPluginAsyncTypebox<ShopAdminRoutesOptions> 
         summary: 'Move a paid order along fulfilment',
         params: S.OrderParams,
         body: S.FulfilmentBody,
-        response: { 200: Type.Ref('Order'), 404: problem('ORDER_NOT_FOUND'), 422: problem('INVALID_STATUS_TRANSITION') },
+        response: {
+          200: Type.Ref('Order'),
+          404: problem('ORDER_NOT_FOUND'),
+          422: problem('INVALID_STATUS_TRANSITION (`orderStatus` names the current status)'),
+        },
       },
     },
     (request) => lifecycle.setFulfilment(request.params.id, request.body.status, actorOf(request)),
@@ -75,7 +79,9 @@ export const shopAdminRoutes: FastifyPluginAsyncTypebox<ShopAdminRoutesOptions> 
           400: problem('VALIDATION_FAILED: e.g. amountCents above 10^12, or a NUL character in reason'),
           404: problem('ORDER_NOT_FOUND'),
           409: problem('REFUND_PENDING: an earlier refund of another amount still waits for the provider'),
-          422: problem('INVALID_STATUS_TRANSITION (not paid), REFUND_EXCEEDS_PAID or REFUND_REJECTED (the provider said no)'),
+          422: problem(
+            'INVALID_STATUS_TRANSITION (not paid; `orderStatus` names the current status), REFUND_EXCEEDS_PAID or REFUND_REJECTED (the provider said no)',
+          ),
           502: problem('PAYMENT_PROVIDER_UNAVAILABLE: nothing was refunded'),
         },
       },

@@ -59,7 +59,8 @@ export function createOrderLifecycle(deps: {
       if (!order) throw OrderNotFound(`No order ${orderId}`);
       const to: OrderStatus = reason === 'expired' ? 'expired' : 'cancelled';
       if (!canMove(order.status, to)) {
-        if (options.userId) throw InvalidTransition(`An order in status ${order.status} cannot be cancelled`, { status: order.status });
+        if (options.userId)
+          throw InvalidTransition(`An order in status ${order.status} cannot be cancelled`, { orderStatus: order.status });
         return undefined;
       }
       const now = clock.now();
@@ -106,9 +107,9 @@ export function createOrderLifecycle(deps: {
         return { refundId: pending.id, amount: pending.amountCents, reference: payment.reference };
       }
       if (!options.late && !REFUNDABLE.includes(order.status)) {
-        throw InvalidTransition(`An order in status ${order.status} cannot be refunded`, { status: order.status });
+        throw InvalidTransition(`An order in status ${order.status} cannot be refunded`, { orderStatus: order.status });
       }
-      if (!payment) throw InvalidTransition('The order has no payment to refund', { status: order.status });
+      if (!payment) throw InvalidTransition('The order has no payment to refund', { orderStatus: order.status });
       const remaining = order.totalCents - (await tx.refundedTotal(orderId, ['pending', 'succeeded']));
       const amount = amountCents ?? remaining;
       if (amount < 1 || amount > remaining) {
@@ -215,7 +216,7 @@ export function createOrderLifecycle(deps: {
         if (!order) throw OrderNotFound(`No order ${orderId}`);
         if (order.status === to) return order;
         if (!canMove(order.status, to)) {
-          throw InvalidTransition(`An order in status ${order.status} cannot become ${to}`, { status: order.status });
+          throw InvalidTransition(`An order in status ${order.status} cannot become ${to}`, { orderStatus: order.status });
         }
         const now = clock.now();
         const changed = await tx.updateOrder(orderId, { status: to }, now);

@@ -69,7 +69,7 @@ describe('orders and admin', () => {
     const order = await orderOf(t, user, p.id);
     const unpaid = await patch(order.id, 'fulfilled');
     expect(unpaid.statusCode).toBe(422);
-    expect(unpaid.json()).toMatchObject({ code: 'INVALID_STATUS_TRANSITION', status: 'pending_payment' });
+    expect(unpaid.json()).toMatchObject({ code: 'INVALID_STATUS_TRANSITION', status: 422, orderStatus: 'pending_payment' });
     await pay(user, order);
     expect((await patch(order.id, 'shipped')).statusCode).toBe(422);
     const events = recordEvents(t, [ShopEvents.orderStatusChanged]);

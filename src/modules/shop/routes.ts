@@ -151,7 +151,7 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
         response: {
           200: Type.Ref('Order'),
           404: problem('No such order of the caller'),
-          422: problem('INVALID_STATUS_TRANSITION: already paid or closed'),
+          422: problem('INVALID_STATUS_TRANSITION: already paid or closed (`orderStatus` names the current status)'),
         },
       },
     },

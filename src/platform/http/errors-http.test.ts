@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/test-app.js';
 import { DEPLOYMENTS } from '../../deployments.js';
 import type { ModuleFactory } from '../platform.js';
+import { AppError } from './errors.js';
 
 /** Test-only routes that fail the ways real code can. */
 const failingModule: ModuleFactory = () => ({
@@ -12,6 +13,10 @@ const failingModule: ModuleFactory = () => ({
   routes: async (app) => {
     app.get('/boom', { config: { access: 'public' } }, async () => {
       throw new Error('secret internals: password=hunter2 at /srv/app/db.ts:42');
+    });
+    // An extension member named like a standard one, as the shop once sent an order's status.
+    app.get('/clash', { config: { access: 'public' } }, async () => {
+      throw new AppError('CLASH', 422, 'Clash', 'Extras name standard members', { status: 'paid', code: 'OTHER', orderStatus: 'paid' });
     });
     app.post(
       '/echo',
@@ -51,6 +56,12 @@ describe('HTTP errors as problem details', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json()).toMatchObject({ status, code, type: expect.stringMatching(/^\/problems\//), title: expect.any(String) });
   };
+
+  it('when an error carries an extension member named like a standard one, then the standard member wins', async () => {
+    const res = await t.request({ method: 'GET', url: '/api/v1/clash', contract: false });
+    expectProblem(res, 422, 'CLASH');
+    expect(res.json()).toMatchObject({ orderStatus: 'paid' });
+  });
 
   it('when a JSON body is over BODY_LIMIT, then 413 problem details', async () => {
     const res = await t.request({ method: 'POST', url: '/api/v1/echo', payload: { text: 'x'.repeat(2000) } });

@@ -47,14 +47,19 @@ interface OpenApiDocument {
   paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> } | unknown>>;
 }
 
-/** Error responses are sent as application/problem+json; route schemas can only say JSON. */
+const isProblemRef = (media: unknown) => /(^|\/)Problem#?$/.test(String((media as { schema?: { $ref?: unknown } }).schema?.$ref ?? ''));
+
+/**
+ * Problem answers are sent as application/problem+json; route schemas can only say JSON. An error
+ * status with a body of its own (the readiness report of a 503) stays JSON.
+ */
 function withProblemMediaType<T extends OpenApiDocument>(document: T): T {
   for (const item of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(item)) {
       const responses = (operation as { responses?: Record<string, { content?: Record<string, unknown> }> })?.responses ?? {};
       for (const [status, response] of Object.entries(responses)) {
         const json = response.content?.['application/json'];
-        if (!/^[45]\d\d$/.test(status) || !response.content || json === undefined) continue;
+        if (!/^[45]\d\d$/.test(status) || !response.content || json === undefined || !isProblemRef(json)) continue;
         response.content = { 'application/problem+json': json };
       }
     }

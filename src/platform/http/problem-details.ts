@@ -97,14 +97,15 @@ function toAppError(err: FastifyError & { validationContext?: string }): AppErro
 
 /** Sends an AppError as problem details. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+  // Extras first: an extension member must never replace a member RFC 9457 defines.
   const body = {
+    ...error.extras,
     type: error.type,
     title: error.title,
     status: error.status,
     detail: error.detail,
     code: error.code,
     instance: request.id,
-    ...error.extras,
   };
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply.code(error.status).type('application/problem+json; charset=utf-8').serializer(JSON.stringify).send(body);

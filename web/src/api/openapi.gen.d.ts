@@ -557,7 +557,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description INVALID_STATUS_TRANSITION */
+                /** @description INVALID_STATUS_TRANSITION (`orderStatus` names the current status) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -692,7 +692,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description INVALID_STATUS_TRANSITION (not paid), REFUND_EXCEEDS_PAID or REFUND_REJECTED (the provider said no) */
+                /** @description INVALID_STATUS_TRANSITION (not paid; `orderStatus` names the current status), REFUND_EXCEEDS_PAID or REFUND_REJECTED (the provider said no) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3004,6 +3004,15 @@ export interface paths {
                 };
                 /** @description NOT_FOUND: no such resource, or it is not the caller’s */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Slug used by another category */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5768,7 +5777,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description INVALID_STATUS_TRANSITION: already paid or closed */
+                /** @description INVALID_STATUS_TRANSITION: already paid or closed (`orderStatus` names the current status) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -6594,6 +6603,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description SKU used by another product */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description If-Match is stale */
                 412: {
                     headers: {
@@ -6884,6 +6902,15 @@ export interface paths {
                 };
                 /** @description NOT_FOUND: no such resource, or it is not the caller’s */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description SKU used by another product */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7338,6 +7365,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["TodoList"];
                     };
+                };
+                /** @description Not modified: the If-None-Match tag is current */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
                 400: {
@@ -7944,6 +7978,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["Todo"];
                     };
+                };
+                /** @description Not modified: the If-None-Match tag is current */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description VALIDATION_FAILED (each field in `errors[]`), MALFORMED_JSON or BAD_REQUEST */
                 400: {
@@ -9290,7 +9331,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
+                        "application/json": {
                             checks?: {
                                 [key: string]: string;
                             };
