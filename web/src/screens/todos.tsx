@@ -1,5 +1,5 @@
 /** Todos: lists, adding, completing, and reordering with "move up" / "move down" buttons. */
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api/client';
 import type { components } from '../api/openapi.gen';
 import { RequireUser } from '../require-user';
@@ -53,8 +53,9 @@ function TodoList(props: { listId: string }) {
   };
 
   // Keep keyboard focus on the moved item once the list has re-rendered: the same button, or
-  // the other one when the item reached the end (a disabled button cannot hold focus).
-  useEffect(() => {
+  // the other one when the item reached the end (a disabled button cannot hold focus). In the
+  // commit that re-renders the list, so focus is never seen on the body in between.
+  useLayoutEffect(() => {
     if (!refocus || todos.busy) return;
     const same = document.getElementById(`move-${refocus.dir}-${refocus.id}`) as HTMLButtonElement | null;
     const other = document.getElementById(`move-${refocus.dir === 'up' ? 'down' : 'up'}-${refocus.id}`);

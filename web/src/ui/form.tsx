@@ -5,7 +5,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
-import { useContext, useEffect, useRef } from 'preact/hooks';
+import { useContext, useLayoutEffect, useRef } from 'preact/hooks';
 import type { ApiProblem } from '../api/problem';
 import { ProblemAlert } from './problem-alert';
 
@@ -22,7 +22,9 @@ export function Form(props: {
   class?: string;
 }) {
   const form = useRef<HTMLFormElement>(null);
-  useEffect(() => {
+  // In the same commit as the render that shows the problem, not after the next paint: a screen
+  // reader user (or a test) that sees the alert finds focus already on the bad field.
+  useLayoutEffect(() => {
     if (!props.problem) return;
     const bad = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
     (bad ?? form.current?.querySelector<HTMLElement>('[role="alert"]'))?.focus();
