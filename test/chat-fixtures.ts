@@ -1,7 +1,27 @@
-/** Real WebSocket clients for chat tests: connect to a listening test app, read frames, wait with bounds. */
+/**
+ * Real WebSocket clients for chat tests: connect to a listening test app, read frames, wait with
+ * bounds. Every frame received is held to its schema in the AsyncAPI document (the chat's
+ * counterpart of test/contract/answer-contract.ts): a frame that breaks it fails the next wait.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Compile } from 'typebox/compile';
 import WebSocket from 'ws';
+import { SERVER_FRAMES } from '../src/modules/chat/frames.js';
 import type { TestApp, TestUser } from './test-app.js';
+
+const serverFrames = new Map(
+  SERVER_FRAMES.map((schema) => [(schema.properties as { type: { const: string } }).type.const, Compile(schema)]),
+);
+
+/** What is wrong with a frame the server sent, or undefined when the AsyncAPI document describes it. */
+export function serverFrameFlaw(frame: Frame): string | undefined {
+  const check = serverFrames.get(String(frame.type));
+  if (!check) return `type '${String(frame.type)}' is no server frame of the AsyncAPI document`;
+  const value: unknown = frame;
+  if (check.Check(value)) return undefined;
+  const [first] = check.Errors(value);
+  return `${String(frame.type)} frame ${first?.instancePath || '/'} ${first?.message ?? 'breaks its schema'}`;
+}
 
 export const CHAT = '/api/v1/chat';
 
@@ -10,7 +30,7 @@ export type Frame = { type: string; [key: string]: unknown };
 
 export interface ChatClient {
   readonly ws: WebSocket;
-  /** Every frame received so far, in order. */
+  /** Every frame received so far, in order (`next` and `close` throw once one broke its schema). */
   readonly frames: Frame[];
   send(frame: Record<string, unknown>): void;
   /** The first frame (not returned before) matching `match`; waits up to 5 s for it. */
@@ -110,7 +130,16 @@ export async function connectChat(t: TestApp, base: string, user: TestUser, opti
   const ws = openSocket(base, { ...options, ticket });
   const frames: Frame[] = [];
   const taken = new Set<Frame>();
-  ws.on('message', (data) => frames.push(JSON.parse(data.toString())));
+  const broken: string[] = [];
+  ws.on('message', (data) => {
+    const frame = JSON.parse(data.toString());
+    const flaw = serverFrameFlaw(frame);
+    if (flaw) broken.push(`${flaw}: ${data.toString().slice(0, 200)}`);
+    frames.push(frame);
+  });
+  const keptContract = () => {
+    if (broken.length) throw new Error(`the server broke the chat protocol: ${broken.join('; ')}`);
+  };
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
@@ -128,6 +157,7 @@ export async function connectChat(t: TestApp, base: string, user: TestUser, opti
     send: (frame) => ws.send(JSON.stringify(frame)),
     all: (match) => frames.filter(matcher(match)),
     async next(match, label) {
+      keptContract();
       const test = matcher(match);
       let found: Frame | undefined;
       await waitFor(
@@ -138,12 +168,15 @@ export async function connectChat(t: TestApp, base: string, user: TestUser, opti
         label ?? `frame ${JSON.stringify(typeof match === 'function' ? 'predicate' : match)}; got ${JSON.stringify(frames.slice(-5))}`,
       );
       taken.add(found as Frame);
+      keptContract();
       return found as Frame;
     },
     async close() {
-      if (ws.readyState === ws.CLOSED) return;
-      ws.close();
-      await closed;
+      if (ws.readyState !== ws.CLOSED) {
+        ws.close();
+        await closed;
+      }
+      keptContract();
     },
   };
   await client.next({ type: 'welcome' });
