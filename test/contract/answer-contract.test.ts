@@ -7,6 +7,7 @@ const check = createAnswerContract({
     '/api/v1/products/by-sku/{sku}': { get: { responses: { 200: {} } } },
     '/api/v1/products/import': { post: { responses: { 201: {}, 409: {} } } },
     '/api/v1/anything': { get: { responses: { default: {} } } },
+    '/api/v1/uploads/{id}': { get: { responses: { 200: {} } }, head: { responses: { 200: {}, 410: {} } } },
     '/health/ready': {
       get: { responses: { 200: { content: { 'application/json': {} } }, 503: { content: { 'application/json': {} } } } },
     },
@@ -26,6 +27,9 @@ describe('answer contract', () => {
     expect(check('GET', '/api/v1/products/abc?fields=x', plain(304))).toBeUndefined();
     expect(check('GET', '/api/v1/products/abc', problem(404))).toBeUndefined();
     expect(check('GET', '/api/v1/anything', problem(418))).toBeUndefined();
+    // A HEAD operation of its own is judged by its own statuses, not its GET's.
+    expect(check('HEAD', '/api/v1/uploads/abc', plain(410))).toBeUndefined();
+    expect(check('GET', '/api/v1/uploads/abc', problem(410))).toMatch(/GET \/api\/v1\/uploads\/\{id\} does not declare/);
   });
 
   it('when a status is not declared, then the broken promise names the operation and what it declares', () => {

@@ -81,7 +81,9 @@ export function createAnswerContract(document: OpenApiPaths) {
       const score = specificity(template, segments);
       if (score > bestScore) [best, bestScore] = [template, score];
     }
-    const verb = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
+    // A HEAD the document does not describe is the implicit HEAD of a GET.
+    const asked = method.toLowerCase();
+    const verb = asked === 'head' && !best?.methods.head ? 'get' : asked;
     const responses = best?.methods[verb]?.responses;
     if (!best || !responses) return undefined;
     const declared = (responses[String(status)] ?? responses.default) as Response | undefined;

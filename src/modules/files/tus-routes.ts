@@ -123,12 +123,27 @@ export const tusRoutes: FastifyPluginAsyncTypebox<{ tus: TusService; limits: Fil
 
   app.head(
     '/files/tus/:id',
-    { config: { access: 'user' }, schema: { tags, summary: 'tus: how many bytes arrived (Upload-Offset)', params: IdParams } },
+    {
+      // A tus client's resume starts here, so it belongs in the document (Fastify's implicit HEAD of a GET does not).
+      config: { access: 'user', swagger: { exposeHeadRoute: true } },
+      schema: {
+        tags,
+        summary: 'tus: how many bytes arrived (Upload-Offset)',
+        params: IdParams,
+        response: {
+          200: Empty,
+          404: problem('UPLOAD_NOT_FOUND'),
+          410: problem('UPLOAD_EXPIRED'),
+          412: problem('TUS_VERSION_UNSUPPORTED: send Tus-Resumable: 1.0.0'),
+        },
+      },
+    },
     async (request, reply) => {
       const upload = await tus.status(caller(request), request.params.id);
       uploadHeaders(reply, upload);
       if (upload.metadata) reply.header('upload-metadata', upload.metadata);
-      return reply.code(200).send();
+      // No payload at all: send(null) would serialize "null" and add its JSON type and length.
+      return reply.code(200).send(undefined as unknown as null);
     },
   );
 
