@@ -143,7 +143,7 @@ export function createPaymentService(deps: {
       const [existing] = await repo.paymentsOf([orderId]);
       if (order.status !== 'pending_payment') {
         if (existing) return { provider: existing.provider, reference: existing.reference, status: existing.status };
-        throw PaymentNotPending(`An order in status ${order.status} takes no payment`, { status: order.status });
+        throw PaymentNotPending(`An order in status ${order.status} takes no payment`, { orderStatus: order.status });
       }
       try {
         const payment = existing

@@ -169,7 +169,7 @@ export const shopRoutes: FastifyPluginAsyncTypebox<ShopRoutesOptions> = async (a
         response: {
           200: Type.Ref('Payment'),
           404: problem('No such order of the caller'),
-          422: problem('PAYMENT_NOT_PENDING: the order takes no payment any more'),
+          422: problem('PAYMENT_NOT_PENDING: the order takes no payment any more (`orderStatus` names its status)'),
           502: problem('PAYMENT_PROVIDER_UNAVAILABLE: retry'),
         },
       },

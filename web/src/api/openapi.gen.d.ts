@@ -5970,7 +5970,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description PAYMENT_NOT_PENDING: the order takes no payment any more */
+                /** @description PAYMENT_NOT_PENDING: the order takes no payment any more (`orderStatus` names its status) */
                 422: {
                     headers: {
                         [name: string]: unknown;
