@@ -3,7 +3,8 @@
  * room's content, so a non-member's request behaves like one for a missing room. Plain
  * objects out; every function runs on the database or on the transaction it was given.
  */
-import { and, asc, count, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { anyUuid } from '../../platform/db/any-of.js';
 import { type Executor, rowsOf } from '../../platform/db/database.js';
 import { type MemberRow, type MessageRow, members, messages, type RoomRow, rooms } from './tables.js';
 
@@ -50,7 +51,7 @@ function queries(db: Executor) {
       const rows = await db
         .select({ userId: members.userId })
         .from(members)
-        .where(and(eq(members.roomId, roomId), inArray(members.userId, userIds)));
+        .where(and(eq(members.roomId, roomId), anyUuid(members.userId, userIds)));
       return rows.map((r) => r.userId);
     },
 

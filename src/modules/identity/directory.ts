@@ -4,7 +4,8 @@
  * role), so a module can refuse to invite or message an account that does not exist without
  * learning about it. Callers decide who may see a name (chat: co-members of a room only).
  */
-import { and, inArray, isNull } from 'drizzle-orm';
+import { and, isNull } from 'drizzle-orm';
+import { anyUuid } from '../../platform/db/any-of.js';
 import type { Executor } from '../../platform/db/database.js';
 import { users } from './tables.js';
 
@@ -22,7 +23,7 @@ export function createUserDirectory(db: Executor): UserDirectory {
       const rows = await db
         .select({ id: users.id })
         .from(users)
-        .where(and(inArray(users.id, [...new Set(ids)]), isNull(users.disabledAt)));
+        .where(and(anyUuid(users.id, [...new Set(ids)]), isNull(users.disabledAt)));
       return new Set(rows.map((r) => r.id));
     },
     async displayNames(ids) {
@@ -30,7 +31,7 @@ export function createUserDirectory(db: Executor): UserDirectory {
       const rows = await db
         .select({ id: users.id, name: users.name })
         .from(users)
-        .where(inArray(users.id, [...new Set(ids)]));
+        .where(anyUuid(users.id, [...new Set(ids)]));
       return new Map(rows.map((r) => [r.id, r.name]));
     },
   };
