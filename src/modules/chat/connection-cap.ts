@@ -29,8 +29,11 @@ export function createConnectionCap(realtime: RealtimePort, limit: number) {
         },
       );
     }
+    // Not `request`: this listener lives as long as the socket, and through the request it would
+    // keep the whole handshake (request, reply, their raw objects, ~1 KiB each) for every idle socket.
+    const log = request.log;
     const release = () => {
-      realtime.releaseSlot(key, slot).catch((err) => request.log.warn({ err, userId }, 'chat connection slot not released'));
+      realtime.releaseSlot(key, slot).catch((err) => log.warn({ err, userId }, 'chat connection slot not released'));
     };
     const tcp = request.raw.socket;
     if (tcp.destroyed) release();

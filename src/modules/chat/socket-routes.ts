@@ -107,6 +107,7 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
       // key, turning the emitter's listener table into slow (dictionary) properties.
       for (const listener of theirs) socket.removeListener('error', listener);
       handshakeResponses.get(request.raw)?.detachSocket(request.raw.socket);
+      handshakeResponses.delete(request.raw);
       if (!who) return socket.close(CloseCodes.policy, 'unauthenticated');
       sessions.set(socket, { session: startSession(socket, who, options.session), principal: who });
     },
