@@ -1,10 +1,13 @@
-/** A screen: sets the document title and moves focus to its heading on every route change. */
+/**
+ * A screen: sets the document title and moves focus to its heading on every route change, in the
+ * commit that renders it (as every focus move of the client), so focus is never left on the body.
+ */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 export function Page(props: { title: string; busy?: boolean; children?: ComponentChildren; actions?: ComponentChildren }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     document.title = `${props.title} · Zaplecze`;
     heading.current?.focus();
   }, [props.title]);

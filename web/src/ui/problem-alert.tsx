@@ -1,11 +1,11 @@
 /** Shows a failed call: title, detail, the request id (for support) and Retry-After. */
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { ApiProblem } from '../api/problem';
 
 export function ProblemAlert(props: { problem: ApiProblem | null; focus?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const p = props.problem;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (p && props.focus) box.current?.focus();
   }, [p, props.focus]);
   if (!p) return null;
