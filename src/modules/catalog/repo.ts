@@ -4,6 +4,7 @@ import type { AuditActor } from '../../platform/audit/actor.js';
 import { type AuditEntry, recordAudit } from '../../platform/audit/audit.js';
 import { enqueueEvents, type OutgoingEvent } from '../../platform/bus/outbox.js';
 import type { EventPayloads } from '../../platform/bus/typed-events.js';
+import { anyUuid } from '../../platform/db/any-of.js';
 import { type Executor, rowsOf } from '../../platform/db/database.js';
 import { prepareStatement } from '../../platform/db/prepared-statement.js';
 import { isUuid } from '../../platform/ids.js';
@@ -73,7 +74,7 @@ const lockForOrderStatement = prepareStatement(
       Object.entries(orderColumns).map(([name, column]) => sql`${column} as ${sql.identifier(name)}`),
       sql`, `,
     )}
-    from ${products} where ${products.id} = any(${p('ids')}::uuid[]) order by ${products.id} for update`,
+    from ${products} where ${anyUuid(products.id, p('ids'))} order by ${products.id} for update`,
 );
 
 const writeReservationStatement = prepareStatement(
@@ -148,7 +149,7 @@ function createRepo(db: Executor, root: boolean): CatalogRepo {
   const forOrder = db
     .select(orderColumns)
     .from(products)
-    .where(sql`${products.id} = any(${sql.placeholder('ids')}::uuid[])`)
+    .where(anyUuid(products.id, sql.placeholder('ids')))
     .prepare('catalog_products_for_order');
   return {
     ...base,

@@ -5,8 +5,9 @@
  * online at each subscribe, so a reconnect wave of n sockets built n² parameters. One array
  * parameter keeps the statement text and its building the same size for any number of ids.
  */
-import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { Placeholder, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 
-export function anyUuid(column: SQLWrapper, ids: readonly string[]): SQL {
-  return sql`${column} = any(${sql.param(ids)}::uuid[])`;
+/** `ids`: the values, or the placeholder of a prepared statement that is given them at each run. */
+export function anyUuid(column: SQLWrapper, ids: readonly string[] | Placeholder): SQL {
+  return sql`${column} = any(${ids instanceof Placeholder ? ids : sql.param(ids)}::uuid[])`;
 }
