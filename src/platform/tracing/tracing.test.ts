@@ -217,28 +217,33 @@ describe('tracing off', () => {
 });
 
 describe('tracing exported over OTLP', () => {
-  it('when OTEL_EXPORTER_OTLP_ENDPOINT is set, then finished spans are posted as protobuf to its /v1/traces', async () => {
-    const received: { path: string | undefined; type: string | undefined; bytes: number }[] = [];
+  it('when OTEL_EXPORTER_OTLP_ENDPOINT is set, then finished spans are posted as protobuf to its /v1/traces, with OTEL_EXPORTER_OTLP_HEADERS', async () => {
+    const received: { path: string | undefined; type: string | undefined; apiKey: unknown; body: Buffer }[] = [];
     const collector = createServer((req, res) => {
-      let bytes = 0;
-      req.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-      });
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        received.push({ path: req.url, type: req.headers['content-type'], bytes });
+        received.push({ path: req.url, type: req.headers['content-type'], apiKey: req.headers['x-api-key'], body: Buffer.concat(chunks) });
         res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
       });
     });
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const { port } = collector.address() as AddressInfo;
+    // Read by the OTLP exporter's transport, which the platform's span processor sends through.
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-api-key=collector-secret';
     const tracing = await startTracing({ ...SETTINGS, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/` });
     try {
-      tracer.startSpan('exported span').end();
+      const span = tracer.startSpan('exported span');
+      span.end();
       await tracing.flush();
       expect(received).toHaveLength(1);
-      expect(received[0]).toMatchObject({ path: '/v1/traces', type: 'application/x-protobuf' });
-      expect(received[0]?.bytes).toBeGreaterThan(0);
+      expect(received[0]).toMatchObject({ path: '/v1/traces', type: 'application/x-protobuf', apiKey: 'collector-secret' });
+      const body = received[0]?.body ?? Buffer.alloc(0);
+      expect(body.includes('exported span')).toBe(true);
+      expect(body.includes(Buffer.from(span.spanContext().traceId, 'hex'))).toBe(true);
+      expect(body.includes('zaplecze-all-in-one')).toBe(true);
     } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
       await tracing.shutdown();
       collector.close();
     }

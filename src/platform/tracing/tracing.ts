@@ -6,7 +6,8 @@
  *
  * On: W3C trace context (`traceparent`) is read from requests and written to outbound calls,
  * outbox rows and bus messages; the context follows async work through AsyncLocalStorage;
- * finished spans leave in batches over OTLP (HTTP + protobuf, the OpenTelemetry default).
+ * finished spans are encoded as they end and leave in batches over OTLP (HTTP + protobuf, the
+ * OpenTelemetry default).
  * The process registers one provider for its life: tracing is a process setting, like the logger.
  */
 import { context, propagation, type Tracer, trace } from '@opentelemetry/api';
@@ -56,24 +57,37 @@ export async function startTracing(settings: TracingSettings, options: { exporte
   const [
     { AsyncLocalStorageContextManager },
     { W3CTraceContextPropagator },
-    { OTLPTraceExporter },
+    { convertLegacyHttpOptions, createOtlpHttpExportDelegate },
     { resourceFromAttributes },
-    sdk,
+    { SimpleSpanProcessor, TracerProvider },
     { samplerFrom },
+    { EncodingSpanProcessor, encodedSpansMetricsHelper, encodedSpansSerializer },
   ] = await Promise.all([
     import('@opentelemetry/context-async-hooks'),
     import('@opentelemetry/core'),
-    import('@opentelemetry/exporter-trace-otlp-proto'),
+    import('@opentelemetry/otlp-exporter-base/node-http'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace'),
     import('./sampler.js'),
+    import('./encoding-span-processor.js'),
   ]);
-  const { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider } = sdk;
   // Checked again: another start may have finished while the modules loaded.
   if (on) throw new Error('tracing is already started in this process');
+  // The OTLP exporter's own transport (HTTP, retries, OTEL_EXPORTER_OTLP_* headers, timeout,
+  // compression), fed spans that were encoded as they ended (encoding-span-processor.ts).
   const processor = options.exporter
     ? new SimpleSpanProcessor({ exporter: options.exporter })
-    : new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint?.replace(/\/+$/, '')}/v1/traces` }) });
+    : new EncodingSpanProcessor(
+        createOtlpHttpExportDelegate(
+          convertLegacyHttpOptions({ url: `${endpoint?.replace(/\/+$/, '')}/v1/traces` }, 'TRACES', 'v1/traces', {
+            'Content-Type': 'application/x-protobuf',
+          }),
+          encodedSpansSerializer,
+          'otlp_http_span_exporter',
+          encodedSpansMetricsHelper,
+          undefined,
+        ),
+      );
   const provider = new TracerProvider({
     sampler: samplerFrom(settings.OTEL_TRACES_SAMPLER, settings.OTEL_TRACES_SAMPLER_ARG),
     resource: resourceFromAttributes({ 'service.name': settings.OTEL_SERVICE_NAME ?? `zaplecze-${settings.DEPLOYMENT}` }),
