@@ -22,6 +22,12 @@ const FIXED64 = 1;
 const LENGTH_DELIMITED = 2;
 const FIXED32 = 5;
 const TWO_POW_32 = 4294967296;
+/** The value of each hex digit's character code (0 for anything else). */
+const NIBBLE = new Uint8Array(128);
+for (let digit = 0; digit < 16; digit++) {
+  NIBBLE[digit.toString(16).charCodeAt(0)] = digit;
+  NIBBLE[digit.toString(16).toUpperCase().charCodeAt(0)] = digit;
+}
 /** Span.flags: the W3C trace flags, plus "the parent's remoteness is known" and "it is remote". */
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
@@ -78,27 +84,40 @@ export class ProtoWriter {
 
   string(field: number, value: string): void {
     this.tag(field, LENGTH_DELIMITED);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: up to 42 units the length fits one byte, so the
-    // text is written straight after it without measuring it first.
-    this.ensure(5 + value.length * 3);
-    if (value.length <= 42) {
-      const written = this.buf.write(value, this.pos + 1, 'utf8');
-      this.buf[this.pos] = written;
-      this.pos += 1 + written;
-      return;
+    const length = value.length;
+    // Short ASCII text (names, keys, most values) is copied in JavaScript: cheaper than a call
+    // into the native UTF-8 encoder per string.
+    if (length < 128) {
+      this.ensure(1 + length);
+      const buf = this.buf;
+      let at = this.pos + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code >= 128) break;
+        buf[at++] = code;
+      }
+      if (i === length) {
+        buf[this.pos] = length;
+        this.pos = at;
+        return;
+      }
     }
-    const length = Buffer.byteLength(value, 'utf8');
-    this.varint(length);
+    const bytes = Buffer.byteLength(value, 'utf8');
+    this.varint(bytes);
+    this.ensure(bytes);
     this.pos += this.buf.write(value, this.pos, 'utf8');
   }
 
-  /** A bytes field from a lower-case hex id (trace and span ids). */
+  /** A bytes field from a lower-case hex id (trace and span ids), decoded here rather than through a Buffer call. */
   hexBytes(field: number, hex: string): void {
     const length = hex.length >>> 1;
     this.tag(field, LENGTH_DELIMITED);
     this.ensure(1 + length);
-    this.buf[this.pos++] = length;
-    this.pos += this.buf.write(hex, this.pos, length, 'hex');
+    const buf = this.buf;
+    buf[this.pos++] = length;
+    for (let i = 0; i < length; i++)
+      buf[this.pos++] = ((NIBBLE[hex.charCodeAt(2 * i)] as number) << 4) | (NIBBLE[hex.charCodeAt(2 * i + 1)] as number);
   }
 
   fixed32(field: number, value: number): void {
