@@ -1,6 +1,7 @@
 /**
  * `npx tsx bench/instructions.ts [--path /health/live] [--requests 3000] [--warmup 6000]
- * [--node /path/to/node] [--side off] [--side tracing] [--side name:KEY=VALUE,KEY=VALUE]`:
+ * [--node /path/to/node] [--side off] [--side tracing] [--side name:KEY=VALUE,KEY=VALUE]` ($SINK in a value is the
+ * OTLP sink's URL):
  * the server's instructions per request, counted by valgrind's callgrind, for configurations of
  * the same build one after another.
  *
@@ -18,7 +19,7 @@
  * takes 15-25 s of counting after a 10-30 s start.
  *
  * Seen on 2026-12-06 (AMD EPYC VM): with Node 24 the same side counted twice differed by < 1 %;
- * with Node 20 `off` stayed within 1 % and `tracing` moved by up to 8 % between starts.
+ * with Node 20 `off` stayed within 1 % and `tracing` moved by up to 8 % between starts (all threads).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -58,14 +59,16 @@ const PRESETS: Record<string, Record<string, string>> = {
 function sideOf(spec: string): { name: string; env: Record<string, string> } {
   const preset = PRESETS[spec];
   if (preset) return { name: spec, env: preset };
-  const [name, assignments = ''] = spec.split(':', 2);
+  const colon = spec.indexOf(':');
+  const name = colon < 0 ? spec : spec.slice(0, colon);
+  const assignments = colon < 0 ? '' : spec.slice(colon + 1);
   const env: Record<string, string> = {};
   for (const pair of assignments.split(',').filter(Boolean)) {
     const at = pair.indexOf('=');
     if (at < 1) throw new Error(`--side ${spec}: expected name:KEY=VALUE,KEY=VALUE or one of ${Object.keys(PRESETS).join(', ')}`);
-    env[pair.slice(0, at)] = pair.slice(at + 1);
+    env[pair.slice(0, at)] = pair.slice(at + 1).replace('$SINK', sinkUrl);
   }
-  return { name: name as string, env };
+  return { name, env };
 }
 
 const database: Record<string, string> = process.env.DATABASE_URL
@@ -131,7 +134,7 @@ async function control(pid: number, url: string, vgdbPrefix: string, ...args: st
   await done;
 }
 
-async function count(side: { name: string; env: Record<string, string> }): Promise<number> {
+async function count(side: { name: string; env: Record<string, string> }): Promise<{ total: number; main: number }> {
   const env = { ...side.env };
   if (env.METRICS_PORT === 'free') env.METRICS_PORT = String(await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'zaplecze-callgrind-'));
@@ -144,6 +147,9 @@ async function count(side: { name: string; env: Record<string, string> }): Promi
       `--vgdb-prefix=${vgdbPrefix}`,
       '--vgdb=yes',
       '--instr-atstart=no',
+      // One dump per thread: V8 compiles and collects garbage on helper threads too, and whether a
+      // function is still being optimised during the window says little about what it costs.
+      '--separate-threads=yes',
       `--callgrind-out-file=${join(dir, 'out.%p')}`,
       values.node as string,
       'dist/main.js',
@@ -162,10 +168,16 @@ async function count(side: { name: string; env: Record<string, string> }): Promi
     await control(server.pid, server.url, vgdbPrefix, '--instr=off');
     const dumps = () => readdirSync(dir).filter((f) => f.startsWith(`out.${server.pid}.`));
     for (let wait = 0; wait < 50 && !dumps().length; wait++) await new Promise((resolve) => setTimeout(resolve, 200));
-    const dump = dumps().sort().pop();
-    if (!dump) throw new Error(`${side.name}: callgrind wrote no dump`);
-    const total = Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, dump), 'utf8'))?.[1]);
-    return total / requests;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    let total = 0;
+    let main = 0;
+    for (const dump of dumps()) {
+      const instructions = Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, dump), 'utf8'))?.[1] ?? 0);
+      total += instructions;
+      if (dump.endsWith('-01')) main = instructions;
+    }
+    if (!total) throw new Error(`${side.name}: callgrind wrote no dump`);
+    return { total: total / requests, main: main / requests };
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -180,14 +192,14 @@ try {
 await buildZaplecze({ skip: values['no-build'] as boolean });
 const sides = (values.side as string[]).map(sideOf);
 console.log(`instructions per request of GET ${values.path}: ${requests} counted after ${values.warmup}, node ${values.node}`);
-const results: { name: string; perRequest: number }[] = [];
+const results: { name: string; total: number; main: number }[] = [];
 try {
   for (const side of sides) {
-    const perRequest = await count(side);
-    results.push({ name: side.name, perRequest });
-    const first = results[0] as { perRequest: number };
+    const last = { name: side.name, ...(await count(side)) };
+    results.push(last);
+    const first = results[0] ?? last;
     console.log(
-      `${side.name.padEnd(24)} ${(perRequest / 1000).toFixed(1)} k instructions/request  ${(first.perRequest / perRequest).toFixed(2)} of ${results[0]?.name}`,
+      `${side.name.padEnd(24)} main thread ${(last.main / 1000).toFixed(1)} k instructions/request (${(first.main / last.main).toFixed(2)} of ${first.name}), all threads ${(last.total / 1000).toFixed(1)} k (${(first.total / last.total).toFixed(2)})`,
     );
   }
 } finally {
