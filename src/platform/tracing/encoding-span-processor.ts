@@ -18,7 +18,7 @@ import { exportRequest, ProtoWriter, type ScopeBatch, writeSpan } from './otlp-p
 /** What waits for one export: the encoded spans by instrumentation scope. */
 export interface EncodedSpans {
   resource: ReadableSpan['resource'];
-  scopes: Map<ReadableSpan['instrumentationScope'], { writer: ProtoWriter; count: number }>;
+  scopes: Map<ReadableSpan['instrumentationScope'], ProtoWriter>;
   count: number;
 }
 
@@ -26,7 +26,7 @@ export interface EncodedSpans {
 export const encodedSpansSerializer = {
   serializeRequest(batch: EncodedSpans): Uint8Array | undefined {
     if (batch.count === 0) return undefined;
-    const scopes: ScopeBatch[] = [...batch.scopes].map(([scope, { writer }]) => ({ scope, spans: writer.bytes() }));
+    const scopes: ScopeBatch[] = [...batch.scopes].map(([scope, writer]) => ({ scope, spans: writer.bytes() }));
     return exportRequest(batch.resource, scopes);
   },
   // An ExportTraceServiceResponse only matters for its partial-success warning, which the
@@ -74,13 +74,12 @@ export class EncodingSpanProcessor implements SpanProcessor {
       if (this.dropped++ === 0) diag.warn('tracing: spans are dropped, the OTLP export cannot keep up');
       return;
     }
-    let scope = batch.scopes.get(span.instrumentationScope);
-    if (!scope) {
-      scope = { writer: new ProtoWriter(16 * 1024), count: 0 };
-      batch.scopes.set(span.instrumentationScope, scope);
+    let writer = batch.scopes.get(span.instrumentationScope);
+    if (!writer) {
+      writer = new ProtoWriter(16 * 1024);
+      batch.scopes.set(span.instrumentationScope, writer);
     }
-    writeSpan(scope.writer, span);
-    scope.count++;
+    writeSpan(writer, span);
     batch.count++;
     if (batch.count >= this.maxExportBatchSize) this.exportWaiting();
     else if (!this.timer) {
