@@ -23,11 +23,11 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startOtlpSink } from './lib/otlp-sink.js';
 import { freePort, startServer } from './lib/processes.js';
 import { BENCH_ENV, buildZaplecze } from './lib/zaplecze.js';
 
@@ -43,12 +43,8 @@ const { values } = parseArgs({
 });
 const requests = Number(values.requests);
 
-const sink = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
-});
-await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+const sink = await startOtlpSink();
+const sinkUrl = sink.url;
 
 const PRESETS: Record<string, Record<string, string>> = {
   off: {},
@@ -203,5 +199,5 @@ try {
     );
   }
 } finally {
-  sink.close();
+  await sink.close();
 }

@@ -12,12 +12,11 @@
  * so drifts of the machine hit all three alike. The sink's request and byte counts per side show
  * whether spans were really exported: a tracing side with none ran without tracing.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { catalogOnPostgres } from './catalog.js';
 import { type Bench, type BenchOptions, fetchJson, withServers } from './lib/bench.js';
 import { LOAD_GENERATOR_BUSY, machineInfo, machineLoad, medianOf, rowOf, SERVER_SATURATED } from './lib/compare.js';
 import { type LoadSpec, runLoad } from './lib/load.js';
+import { startOtlpSink } from './lib/otlp-sink.js';
 import { freePort, type ServerProcess } from './lib/processes.js';
 import { checkSmoke, type Report, type RoundRow, writeReport } from './lib/report.js';
 import { buildZaplecze, startZaplecze } from './lib/zaplecze.js';
@@ -44,36 +43,6 @@ interface Row extends RoundRow {
   /** What the OTLP sink received during the run (warm-up included). */
   exports: number;
   exportBytes: number;
-}
-
-/** An OTLP/HTTP receiver that accepts every POST /v1/traces with 200 and counts requests and bytes. */
-async function startOtlpSink(): Promise<{ url: string; counts: { requests: number; bytes: number }; close(): Promise<void> }> {
-  const counts = { requests: 0, bytes: 0 };
-  const server: Server = createServer((request, response) => {
-    if (request.method !== 'POST' || !request.url?.startsWith('/v1/traces')) {
-      request.resume();
-      response.writeHead(404).end();
-      return;
-    }
-    request.on('data', (chunk: Buffer) => {
-      counts.bytes += chunk.length;
-    });
-    request.on('end', () => {
-      counts.requests += 1;
-      // An empty ExportTraceServiceResponse: valid for both the protobuf and the JSON encoding.
-      response.writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    counts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 /** Scrapes `url` every SCRAPE_EVERY_MS until stopped, as Prometheus would; counts scrapes and failures. */
