@@ -107,7 +107,7 @@ describe('the dashboard and the alert rules against the server', () => {
     expect(res.status).toBe(200);
     const scraped = parsePrometheusText(await res.text());
 
-    // The pool and Redis gauges are registered only where those engines run. The platform's own
+    // The pool and Redis gauges (and the span tally) are registered only where those engines run (where tracing exports). The platform's own
     // registration, given a pool and a ready Redis, names them, so no list here can go stale.
     const engines = createMetricsRegistry();
     registerPlatformMetrics(engines, {
@@ -115,6 +115,7 @@ describe('the dashboard and the alert rules against the server', () => {
       redis: { status: 'ready' } as Redis,
       bus: { check: async () => {}, lag: async () => [{ module: 'shop', type: 'order.paid', events: 0 }] },
       passwords: { queued: () => 0 },
+      spans: { exported: 0, failed: 0, dropped: 0 },
     });
     const withEngines = parsePrometheusText(await engines.render());
     exported = { types: new Map([...withEngines.types, ...scraped.types]) };

@@ -29,6 +29,7 @@ import { createMemoryRealtime } from './realtime/memory-realtime.js';
 import type { RealtimePort } from './realtime/realtime.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import { openBlobStorage } from './storage/open-storage.js';
+import { spanTally } from './tracing/tracing.js';
 
 /** What a module factory is given. A module takes only what it uses. */
 export interface Platform {
@@ -157,7 +158,8 @@ export async function openPlatform(config: PlatformConfig, log: Logger, options:
     const metricsRegistry =
       config.METRICS_PORT === undefined ? undefined : (await import('./metrics/prom-registry.js')).createMetricsRegistry();
     const metrics = metricsRegistry ?? disabledMetrics;
-    registerPlatformMetrics(metrics, { database, redis, bus: transport, passwords });
+    // Tracing starts before the platform (main.ts), so its tally is known here.
+    registerPlatformMetrics(metrics, { database, redis, bus: transport, passwords, spans: spanTally() });
     database.observe(statementTelemetry(metrics));
     const mailLog = log.child({ port: 'mail' });
     const mailer =

@@ -52,6 +52,11 @@ export interface Metrics {
     labelNames: readonly L[],
     collect: () => readonly LabelledValue<L>[] | Promise<readonly LabelledValue<L>[]>,
   ): void;
+  /**
+   * A counter that something else keeps (a library's own tallies), read when Prometheus scrapes:
+   * one series per label set the read returns, each value only ever growing.
+   */
+  counterByLabels<L extends string>(name: string, help: string, labelNames: readonly L[], collect: () => readonly LabelledValue<L>[]): void;
   histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): HistogramMetric<L>;
   level(name: string, help: string): LevelMetric;
 }
@@ -71,6 +76,7 @@ export const disabledMetrics: Metrics = {
   counter: () => NO_OP,
   gauge() {},
   gaugeByLabels() {},
+  counterByLabels() {},
   histogram: () => NO_OP,
   level: () => NO_OP,
 };

@@ -2,13 +2,14 @@
  * The platform's own gauges, read when Prometheus scrapes (nothing runs between scrapes):
  * the outbox backlog and the age of its oldest unsent row, each event consumer's lag and open
  * dead letters (per subscribing module and event type), the password-hash queue, the PostgreSQL
- * pool, and whether Redis and the event bus are connected.
+ * pool, whether Redis and the event bus are connected, and what became of the trace spans.
  */
 import { count, isNull, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { EventBus } from '../bus/event-bus.js';
 import { deadEvents, outboxEvents } from '../bus/tables.js';
 import type { Database } from '../db/database.js';
+import type { SpanTally } from '../tracing/encoding-span-processor.js';
 import type { Metrics } from './metrics.js';
 
 /** Registers the platform's gauges; does nothing when metrics are off. */
@@ -19,6 +20,8 @@ export function registerPlatformMetrics(
     redis: Redis | undefined;
     bus: Pick<EventBus, 'check' | 'lag'>;
     passwords: { queued(): number };
+    /** What became of the trace spans, where they are exported over OTLP (tracing.ts `spanTally`). */
+    spans?: Readonly<SpanTally>;
   },
 ) {
   const { database } = deps;
@@ -83,6 +86,20 @@ export function registerPlatformMetrics(
   const { redis } = deps;
   if (redis)
     metrics.gauge('zaplecze_redis_connected', '1 while the Redis connection is ready, else 0.', () => (redis.status === 'ready' ? 1 : 0));
+  // Spans lost to a slow or unreachable collector are otherwise only a warning to OpenTelemetry's
+  // diag logger, which logs nothing unless one is set.
+  const { spans } = deps;
+  if (spans)
+    metrics.counterByLabels(
+      'zaplecze_tracing_spans_total',
+      'Sampled spans by what became of them: exported (accepted by the OTLP collector), failed (lost in a failed export), dropped (the export queue was full).',
+      ['outcome'],
+      () => [
+        { labels: { outcome: 'exported' }, value: spans.exported },
+        { labels: { outcome: 'failed' }, value: spans.failed },
+        { labels: { outcome: 'dropped' }, value: spans.dropped },
+      ],
+    );
   metrics.gauge(
     'zaplecze_event_bus_connected',
     '1 while the event bus can deliver (NATS connected, consumers bound; always 1 in-process), else 0.',

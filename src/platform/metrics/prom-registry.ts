@@ -47,6 +47,19 @@ export function createMetricsRegistry(): MetricsRegistry {
         },
       });
     },
+    counterByLabels(name, help, labelNames, read) {
+      new Counter({
+        name,
+        help,
+        labelNames: [...labelNames],
+        registers,
+        collect() {
+          // The tallies are totals already: set, not added to.
+          this.reset();
+          for (const { labels, value } of read()) this.inc(labels, value);
+        },
+      });
+    },
     histogram(name, help, labelNames, buckets) {
       const histogram = new BucketHistogram(name, help, labelNames, buckets);
       // The registry only calls get() on what it renders; prom-client's own type wants its class.

@@ -7,10 +7,12 @@
  *
  * Batching follows the BatchSpanProcessor's defaults: an export when 512 spans wait or 5 s after
  * the first, one export at a time, at most 2,048 spans waiting (more are dropped and counted, as
- * there). A span the exporter could not deliver is lost, as there.
+ * there). A span the exporter could not deliver is lost, as there; `spans` counts both losses,
+ * which the metrics listener shows (platform-metrics.ts), since OpenTelemetry's own warning goes to
+ * a diag logger nobody reads.
  */
 import { context, diag, TraceFlags } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { exportRequest, ProtoWriter, type ScopeBatch, writeSpan } from './otlp-protobuf.js';
@@ -36,6 +38,16 @@ export const encodedSpansSerializer = {
 
 export const encodedSpansMetricsHelper = { name: 'span' as const, countItems: (batch: EncodedSpans) => batch.count };
 
+/** What became of the sampled spans that ended, so far. */
+export interface SpanTally {
+  /** Accepted by the collector. */
+  exported: number;
+  /** Sent in an export that failed (after the exporter's own retries): lost. */
+  failed: number;
+  /** Never sent: the queue was full because the exports could not keep up. */
+  dropped: number;
+}
+
 export interface EncodingSpanProcessorOptions {
   maxExportBatchSize?: number;
   maxQueueSize?: number;
@@ -50,8 +62,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
   private exporting: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Spans dropped because the queue was full (the exporter could not keep up). */
-  dropped = 0;
+  readonly spans: SpanTally = { exported: 0, failed: 0, dropped: 0 };
 
   constructor(
     private readonly delegate: IOtlpExportDelegate<EncodedSpans>,
@@ -71,7 +82,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
       batch = { resource: span.resource, scopes: new Map(), count: 0 };
       this.waiting = batch;
     } else if (batch.count >= this.maxQueueSize) {
-      if (this.dropped++ === 0) diag.warn('tracing: spans are dropped, the OTLP export cannot keep up');
+      if (this.spans.dropped++ === 0) diag.warn('tracing: spans are dropped, the OTLP export cannot keep up');
       return;
     }
     let writer = batch.scopes.get(span.instrumentationScope);
@@ -100,7 +111,11 @@ export class EncodingSpanProcessor implements SpanProcessor {
       // The export's own HTTP request must not become a span of the trace it carries.
       context.with(suppressTracing(context.active()), () =>
         this.delegate.export(batch, (result) => {
-          if (result.error) diag.error('tracing: an OTLP export failed', result.error);
+          if (result.code === ExportResultCode.SUCCESS) this.spans.exported += batch.count;
+          else {
+            this.spans.failed += batch.count;
+            diag.error('tracing: an OTLP export failed', result.error);
+          }
           resolve();
         }),
       );

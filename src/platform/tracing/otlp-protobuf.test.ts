@@ -3,8 +3,7 @@
  * serializer writes for the same spans: any OTLP receiver then reads them alike.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
-import { TraceState } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode, TraceState } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -145,8 +144,8 @@ function fakeDelegate() {
       shutdown: async () => {},
       setMetrics() {},
     },
-    answerAll() {
-      for (const done of pending.splice(0)) done({ code: 0 });
+    answerAll(code = ExportResultCode.SUCCESS) {
+      for (const done of pending.splice(0)) done({ code, error: code === ExportResultCode.SUCCESS ? undefined : new Error('refused') });
     },
   };
 }
@@ -155,9 +154,10 @@ describe('EncodingSpanProcessor', () => {
   it('when a batch fills, then its spans are sent as the exporter serializer would send them, and unsampled spans never', async () => {
     const fake = fakeDelegate();
     const memory = new InMemorySpanExporter();
+    const processor = new EncodingSpanProcessor(fake.delegate, { maxExportBatchSize: 3 });
     const tracerProvider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'zaplecze-test' }),
-      spanProcessors: [new EncodingSpanProcessor(fake.delegate, { maxExportBatchSize: 3 }), new SimpleSpanProcessor({ exporter: memory })],
+      spanProcessors: [processor, new SimpleSpanProcessor({ exporter: memory })],
     });
     const tracer = tracerProvider.getTracer('zaplecze');
     const unsampled = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: PARENT_ID, traceFlags: 0, isRemote: true });
@@ -169,6 +169,7 @@ describe('EncodingSpanProcessor', () => {
     expect(fake.sent[0]?.equals(reference(memory.getFinishedSpans()))).toBe(true);
     fake.answerAll();
     await tracerProvider.shutdown();
+    expect(processor.spans).toEqual({ exported: 3, failed: 0, dropped: 0 });
   });
 
   it('when spans end while an export is in flight, then they wait for it, and past the queue limit they are dropped and counted', async () => {
@@ -179,14 +180,17 @@ describe('EncodingSpanProcessor', () => {
     expect(fake.sent).toHaveLength(1);
     for (let i = 0; i < 5; i++) tracer.startSpan(`while sending ${i}`).end();
     expect(fake.sent).toHaveLength(1);
-    expect(processor.dropped).toBe(2);
+    expect(processor.spans.dropped).toBe(2);
     fake.answerAll();
     await new Promise((resolve) => setImmediate(resolve));
     // The three that waited leave as soon as the first export is answered.
     expect(fake.sent).toHaveLength(2);
     expect(fake.sent[1]?.includes('while sending 2')).toBe(true);
     expect(fake.sent[1]?.includes('while sending 3')).toBe(false);
-    fake.answerAll();
+    // The first export went through; the second fails, and its three spans are counted as lost.
+    fake.answerAll(ExportResultCode.FAILED);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(processor.spans).toEqual({ exported: 2, failed: 3, dropped: 2 });
   });
 
   it('when flushed or shut down, then what waits is sent, and spans ending afterwards are not', async () => {

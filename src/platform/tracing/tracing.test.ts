@@ -7,6 +7,7 @@ import { InMemorySpanExporter, type ReadableSpan, SamplingDecision } from '@open
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsUrl, privateStreams } from '../../../test/nats-streams.js';
+import { parsePrometheusText } from '../../../test/prometheus-text.js';
 import { API, createProduct, eventually, orderReaches, putInCart } from '../../../test/shop-fixtures.js';
 import { createTestApp, DEFAULT_PASSWORD, type TestApp } from '../../../test/test-app.js';
 import { outboxEvents } from '../bus/tables.js';
@@ -244,6 +245,42 @@ describe('tracing exported over OTLP', () => {
       expect(body.includes('zaplecze-all-in-one')).toBe(true);
     } finally {
       delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
+      await tracing.shutdown();
+      collector.close();
+    }
+  });
+  it('when the collector refuses an export, then the lost spans are counted on the metrics listener, apart from the delivered ones', async () => {
+    let status = 400;
+    const collector = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(status, { 'content-type': 'application/x-protobuf' }).end());
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as AddressInfo;
+    const tracing = await startTracing({ ...SETTINGS, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+    const t = await createTestApp({ env: { METRICS_PORT: '0' } });
+    const spans = async () => {
+      const text = parsePrometheusText(await (await fetch(`http://127.0.0.1:${t.metricsPort}/metrics`)).text());
+      return Object.fromEntries(
+        ['exported', 'failed', 'dropped'].map((outcome) => [outcome, text.value('zaplecze_tracing_spans_total', { outcome })]),
+      );
+    };
+    try {
+      // A 400 is not retried: the export fails at once and its spans are lost.
+      tracer.startSpan('refused').end();
+      await tracing.flush();
+      const refused = await spans();
+      expect(refused.failed).toBeGreaterThanOrEqual(1);
+      expect(refused.dropped).toBe(0);
+      status = 200;
+      for (let i = 0; i < 3; i++) tracer.startSpan(`accepted ${i}`).end();
+      await tracing.flush();
+      const after = await spans();
+      // The scrapes' own request spans are exported too: at least the three.
+      expect(after.exported).toBeGreaterThanOrEqual((refused.exported ?? 0) + 3);
+      expect(after.failed).toBe(refused.failed);
+    } finally {
+      await t.close();
       await tracing.shutdown();
       collector.close();
     }

@@ -12,6 +12,7 @@
  */
 import { context, propagation, type Tracer, trace } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { EncodingSpanProcessor, SpanTally } from './encoding-span-processor.js';
 import type { SamplerName } from './sampler.js';
 
 /**
@@ -22,10 +23,16 @@ import type { SamplerName } from './sampler.js';
 export let tracer: Tracer = trace.getTracer('zaplecze');
 
 let on = false;
+let exporting: EncodingSpanProcessor | undefined;
 
 /** True while an SDK started by `startTracing` is registered: the span hooks check it once, at start-up. */
 export function tracingOn(): boolean {
   return on;
+}
+
+/** What became of the spans sent over OTLP so far; undefined unless tracing exports over OTLP. */
+export function spanTally(): Readonly<SpanTally> | undefined {
+  return exporting?.spans;
 }
 
 export interface TracingSettings {
@@ -99,11 +106,13 @@ export async function startTracing(settings: TracingSettings, options: { exporte
   trace.setGlobalTracerProvider(provider);
   tracer = provider.getTracer('zaplecze');
   on = true;
+  exporting = processor instanceof EncodingSpanProcessor ? processor : undefined;
   return {
     flush: () => provider.forceFlush(),
     async shutdown() {
       if (!on) return;
       on = false;
+      exporting = undefined;
       await provider.shutdown().catch(() => {});
       tracer = trace.getTracer('zaplecze');
       trace.disable();
