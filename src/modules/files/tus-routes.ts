@@ -6,6 +6,7 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { caller } from '../../platform/http/access.js';
+import { receivedChunks } from '../../platform/http/received-body.js';
 import { problem } from '../../platform/http/route-helpers.js';
 import { ChecksumAlgorithmUnsupported, InvalidTusHeader, OffsetStreamExpected, TusVersionUnsupported } from './errors.js';
 import type { FilesLimits } from './service.js';
@@ -180,7 +181,8 @@ export const tusRoutes: FastifyPluginAsyncTypebox<{ tus: TusService; limits: Fil
         offset,
         contentLength: integerHeader('Content-Length', request.headers['content-length']),
         checksum: parseChecksum(request.headers['upload-checksum'] as string | undefined),
-        source: request.raw,
+        // Every byte received is kept when the client goes away mid-body: it resumes from there.
+        source: receivedChunks(request.raw),
       });
       uploadHeaders(reply, outcome.upload);
       return reply.code(204).send(null);
