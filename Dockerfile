@@ -11,9 +11,11 @@
 #   docker run -p 3000:3000 -v zaplecze-data:/data zaplecze          (embedded PostgreSQL in /data)
 # The split behind the gateway, on PostgreSQL, Redis, NATS and S3, is compose.yaml.
 
+# Node 24, the Active LTS line (Node 20's support ended on 2026-04-30); the quick start still runs
+# on Node 20.19+, and CI runs the built server on both (.ci/run's smoke tests).
 # The build output is JavaScript and static files only, so this stage runs on the builder's own
 # platform: a multi-platform build (linux/amd64 + linux/arm64) compiles once, without emulation.
-FROM --platform=$BUILDPLATFORM node:20-bookworm-slim AS build
+FROM --platform=$BUILDPLATFORM node:24-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first, so source edits do not invalidate the npm layer.
 COPY package.json package-lock.json tsconfig.json ./
@@ -38,7 +40,7 @@ COPY --from=build /app/dist/gateway /srv/gateway
 EXPOSE 3000
 # The image's default command: caddy run --config /etc/caddy/Caddyfile --adapter caddyfile
 
-FROM node:20-bookworm-slim AS app
+FROM node:24-bookworm-slim AS app
 WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

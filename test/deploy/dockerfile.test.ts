@@ -34,7 +34,10 @@ describe('Dockerfile', () => {
   it('when built without a target, then the last stage is the app (node, runs dist/main.js as a non-root user)', () => {
     const last = stages().at(-1);
     expect(last?.name).toBe('app');
-    expect(last?.base).toMatch(/^node:20/);
+    // The LTS line CI's second smoke test runs the built server on (.ci/run, IMAGE_NODE_MAJOR).
+    expect(last?.base).toMatch(/^node:24-/);
+    expect(stage('build')?.base).toBe(last?.base);
+    expect(readText('.ci/run')).toMatch(/^IMAGE_NODE_MAJOR=24$/m);
     const text = readText('Dockerfile');
     expect(text.slice(text.lastIndexOf('FROM '))).toMatch(/USER node[\s\S]*CMD \["node", "dist\/main\.js"\]/);
   });
