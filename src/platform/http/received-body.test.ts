@@ -62,6 +62,18 @@ describe('receivedChunks', () => {
     expect(rest).toEqual([1, 2, 3, 4, 5].map((i) => chunk(40, i)));
   });
 
+  it('when the body ended or broke before it is read, then it ends or throws at once instead of waiting', async () => {
+    const ended = new PassThrough();
+    ended.end();
+    ended.resume();
+    await new Promise((resolve) => ended.once('end', resolve));
+    expect(await receivedChunks(ended).next()).toEqual({ done: true, value: undefined });
+    const broken = new PassThrough();
+    broken.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    await tick();
+    await expect(receivedChunks(broken).next()).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
   it('when the consumer stops early, then the body is destroyed, as `for await` does', async () => {
     const source = new PassThrough();
     source.write(chunk(10, 1));

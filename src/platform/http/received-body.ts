@@ -18,6 +18,9 @@ function aborted(): Error {
 }
 
 export async function* receivedChunks(source: Readable, maxQueuedBytes = 1024 * 1024): AsyncGenerator<Buffer> {
+  // Its events have passed already: waiting for them would wait for ever.
+  if (source.readableEnded) return;
+  if (source.destroyed) throw source.errored ?? aborted();
   const queue: Buffer[] = [];
   let queued = 0;
   let ended = false;
