@@ -64,6 +64,9 @@ describe('tracing on', () => {
     return found[0] as ReadableSpan;
   };
 
+  const isTestConsumer = (s: ReadableSpan) =>
+    s.name === 'process order.paid' && s.attributes['messaging.consumer.group.name'] === 'trace-test';
+
   it('when a customer registers, checks out and pays, then one trace holds the requests, the outbox and bus hops and the consumer', async () => {
     expect(tracingOn()).toBe(true);
     const traceId = hex(16);
@@ -118,6 +121,13 @@ describe('tracing on', () => {
       );
       await t.platform.relay.flush();
       await tracing.flush();
+      // The delivery's span ends after the handler, once the delivery is settled: on NATS an
+      // acknowledgement's round trip after `consumed` saw the order.
+      await eventually(
+        async () => spansOf(traceId),
+        (spans) => spans.some(isTestConsumer),
+        'the consumer span to end',
+      );
     } finally {
       stop();
     }
@@ -146,9 +156,7 @@ describe('tracing on', () => {
     // the relay published it, and the consumer's delivery is the publish span's child.
     const paid = one(spans, 'publish order.paid', SpanKind.PRODUCER);
     expect(ancestors(paid, spans)).toContain(settle);
-    const consumer = spans.find(
-      (s) => s.name === 'process order.paid' && s.attributes['messaging.consumer.group.name'] === 'trace-test',
-    ) as ReadableSpan;
+    const consumer = spans.find(isTestConsumer) as ReadableSpan;
     expect(consumer, spans.map((s) => s.name).join(', ')).toBeDefined();
     expect(consumer.kind).toBe(SpanKind.CONSUMER);
     expect(consumer.parentSpanContext?.spanId).toBe(paid.spanContext().spanId);
